@@ -1,0 +1,112 @@
+"""Command-line parsing: argv -> GatewayOptions, or a one-sentence ValueError."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from .options import BACKEND_PROFILES, DEFAULT_ROUTE_BACKENDS, GatewayOptions
+
+
+class _RaisingParser(argparse.ArgumentParser):
+    # argparse prints usage and exits on its own; the gateway reports every bad
+    # option the same way (one sentence on stderr), so parsing errors are raised.
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message[:1].upper() + message[1:].rstrip(".") + "; see --help.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = GatewayOptions()
+    p = _RaisingParser(
+        prog="perfgate-gateway",
+        description="PerfGate reference gateway (HTTP + WebSocket system under test).",
+    )
+    p.add_argument("--host", default=d.host, help="address to bind (default %(default)s)")
+    p.add_argument("--port", type=int, default=d.port, help="port; 0 picks a free one")
+    p.add_argument("--workers", type=int, default=d.workers, help="processes sharing the port")
+    p.add_argument("--backends", type=int, default=d.backends, help="simulated RPC backends")
+    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on /api")
+    p.add_argument("--admin", action="store_true", help="enable the /admin endpoints")
+    p.add_argument("--max-body-bytes", type=int, default=d.max_body_bytes)
+    p.add_argument("--max-response-bytes", type=int, default=d.max_response_bytes)
+    p.add_argument("--max-store-items", type=int, default=d.max_store_items)
+    p.add_argument("--max-connections", type=int, default=d.max_connections, help="0 = no limit")
+    p.add_argument("--max-channels", type=int, default=d.max_channels)
+    p.add_argument("--ws-queue", type=int, default=d.ws_queue, help="events queued per socket")
+    p.add_argument("--error-rate", type=float, default=d.error_rate, help="fraction answered 5xx")
+    p.add_argument("--leak-kb-per-request", type=float, default=d.leak_kb_per_request)
+    p.add_argument("--leak-mb-per-min", type=float, default=d.leak_mb_per_min)
+    p.add_argument("--stall-every", type=float, default=d.stall_every, help="seconds")
+    p.add_argument("--stall-for", type=float, default=d.stall_for, help="seconds")
+    p.add_argument("--drop-events", type=float, default=d.drop_events, help="fraction dropped")
+    p.add_argument("--event-rate", type=float, default=d.event_rate, help="events/s per channel")
+    p.add_argument(
+        "--channel-rate",
+        action="append",
+        default=[],
+        metavar="CHANNEL=RATE",
+        help="events/s for one channel (repeatable)",
+    )
+    p.add_argument("--event-bytes", type=int, default=d.event_bytes, help="event payload size")
+    p.add_argument("--slow-ms", type=float, default=d.slow_ms)
+    p.add_argument("--mixed-slow-fraction", type=float, default=d.mixed_slow_fraction)
+    p.add_argument(
+        "--route-backend",
+        action="append",
+        default=[],
+        metavar="ROUTE=PROFILE",
+        help=f"profile ({'|'.join(BACKEND_PROFILES)}) for one of "
+        + ", ".join(DEFAULT_ROUTE_BACKENDS),
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed for injected randomness")
+    p.add_argument("--shutdown-timeout", type=float, default=d.shutdown_timeout)
+    return p
+
+
+def parse_options(argv: list[str]) -> GatewayOptions:
+    ns = build_parser().parse_args(argv)
+    route_backends = dict(DEFAULT_ROUTE_BACKENDS)
+    route_backends.update(_pairs(ns.route_backend, "--route-backend", str))
+    opts = GatewayOptions(
+        host=ns.host,
+        port=ns.port,
+        workers=ns.workers,
+        backends=ns.backends,
+        token=ns.token,
+        admin=ns.admin,
+        max_body_bytes=ns.max_body_bytes,
+        max_response_bytes=ns.max_response_bytes,
+        max_store_items=ns.max_store_items,
+        max_connections=ns.max_connections,
+        max_channels=ns.max_channels,
+        ws_queue=ns.ws_queue,
+        error_rate=ns.error_rate,
+        leak_kb_per_request=ns.leak_kb_per_request,
+        leak_mb_per_min=ns.leak_mb_per_min,
+        stall_every=ns.stall_every,
+        stall_for=ns.stall_for,
+        drop_events=ns.drop_events,
+        event_rate=ns.event_rate,
+        channel_rates=_pairs(ns.channel_rate, "--channel-rate", float),
+        event_bytes=ns.event_bytes,
+        slow_ms=ns.slow_ms,
+        mixed_slow_fraction=ns.mixed_slow_fraction,
+        route_backends=route_backends,
+        seed=ns.seed,
+        shutdown_timeout=ns.shutdown_timeout,
+    )
+    opts.validate()
+    return opts
+
+
+def _pairs(items: list[str], flag: str, convert: type) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{flag} {item!r} must look like NAME=VALUE.")
+        try:
+            out[key] = convert(value)
+        except ValueError:
+            raise ValueError(f"{flag} {item!r} has a bad value {value!r}.") from None
+    return out

@@ -1,0 +1,169 @@
+"""Sockets, worker processes and signals: running the app until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import signal
+import socket
+import sys
+from types import FrameType
+
+from aiohttp import web
+
+from perfgate.lifeline import bind_to_parent
+
+from .app import make_app
+from .options import GatewayOptions
+
+
+class StartError(Exception):
+    """The gateway cannot start; the message is one sentence for stderr."""
+
+
+def bind_listener(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    """Bind and listen once in the master so that all workers share one port.
+
+    A shared listening socket (rather than SO_REUSEPORT) is used on purpose:
+    SO_REUSEPORT would let a second gateway silently join a port already in
+    use instead of failing with a clear error.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StartError(f"--host {host!r} cannot be resolved ({exc.strerror}).") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartError(
+                f"port {port} on {host} is already in use; "
+                "choose another --port or 0 for a free one."
+            ) from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise StartError(f"--host {host} is not an address of this machine.") from None
+        if exc.errno == errno.EACCES:
+            raise StartError(
+                f"port {port} on {host} needs privileges; choose a port above 1023 or 0."
+            ) from None
+        raise StartError(f"cannot listen on {host}:{port}: {exc.strerror}.") from None
+    sock.setblocking(False)
+    return sock
+
+
+def start_line(sock: socket.socket, options: GatewayOptions) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return (
+        f"perfgate-gateway listening on http://{shown}:{port} pid={os.getpid()} "
+        f"workers={options.workers} {options.describe()}"
+    )
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def run_worker(sock: socket.socket, options: GatewayOptions, worker: int = 0) -> int:
+    """Serve on `sock` in this process until SIGTERM or SIGINT; return the exit code."""
+    loop = _new_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_serve(sock, options, worker))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    return 0
+
+
+async def _serve(sock: socket.socket, options: GatewayOptions, worker: int) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    app = make_app(options, worker)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=options.shutdown_timeout,
+    )
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        await stop.wait()
+    finally:
+        # Stops listening, closes idle keep-alive connections, sends WebSocket
+        # close frames, then waits for in-flight requests to finish.
+        await runner.cleanup()
+
+
+def run_master(sock: socket.socket, options: GatewayOptions) -> int:
+    """Fork the workers, forward SIGTERM/SIGINT to them, and wait for all to exit."""
+    master = os.getpid()
+    children: dict[int, int] = {}
+    stopping = False
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            _kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for index in range(options.workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                bind_to_parent(master)
+                code = run_worker(sock, options, index)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children[pid] = index
+        if stopping:
+            _kill(pid, signal.SIGTERM)
+    sock.close()
+    exit_code = 0
+    while children:
+        pid, status = os.waitpid(-1, 0)
+        if pid not in children:
+            continue
+        index = children.pop(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0 and not stopping:
+            print(
+                f"perfgate-gateway: worker {index} (pid {pid}) exited with {code}; "
+                "stopping the others.",
+                file=sys.stderr,
+                flush=True,
+            )
+            stopping = True
+            for other in children:
+                _kill(other, signal.SIGTERM)
+        if code != 0:
+            exit_code = 1
+    return exit_code
+
+
+def _kill(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
