@@ -1,1 +1,331 @@
-"""Placeholder replaced below."""
+"""Robot Framework keywords that start, check and stop the gateways under test."""
+
+from __future__ import annotations
+
+import html
+import os
+from datetime import timedelta
+from enum import Enum
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+from perfgate import __version__, proctree
+from perfgate.gateway import Gateway, GatewayError, GatewayManager, StopReport, tail
+from perfgate.units import parse_bytes
+
+
+class AutoStop(Enum):
+    """When the library stops gateways that nobody stopped.
+
+    | = Value = | = Meaning = |
+    | TEST  | A gateway started in a test is stopped when that test ends; one started in a suite setup when that suite ends. |
+    | SUITE | A gateway started in a test lives until the end of its suite. |
+    | RUN   | Gateways live until the end of the whole run. |
+    """
+
+    TEST = "TEST"
+    SUITE = "SUITE"
+    RUN = "RUN"
+
+
+@library(scope="GLOBAL", version=__version__, auto_keywords=False)
+class GatewayLibrary:
+    """Start the gateway under test, check it and stop it, leaving no process behind.
+
+    `Start Gateway` with no command starts PerfGate's reference gateway on a
+    free port; give a command to start your own, with ``{port}`` where the
+    free port goes. `Use Running Gateway` attaches to one that something else
+    manages. Each keyword returns or takes a `Gateway` object with the
+    attributes ``url``, ``port``, ``pid``, ``alias`` and ``log_path``:
+
+    | ${gw}=    `Start Gateway`
+    | `Run Load Profile`    smoke    ${gw.url}/api/echo
+
+    = No process outlives its run =
+
+    Every process is started by a small watchdog (the reaper) that is the
+    parent and subreaper of everything PerfGate starts. `Stop Gateway` sends
+    SIGTERM to the gateway's process group, waits, then SIGKILLs every
+    process left of its tree, including children that left the group by
+    double-forking. What a test or suite forgets to stop is stopped, with a
+    warning, when it ends (see ``auto_stop``). If the test run itself dies,
+    even by SIGKILL, the reaper ends everything within a few seconds; a pabot
+    run killed outright takes its gateways with it too. Leftovers from a
+    crashed machine are removed by the next run or by ``perfgate cleanup``.
+
+    Each gateway's stdout and stderr go to a log file under
+    ``${OUTPUT DIR}/perfgate/``, linked from log.html; failures quote its
+    last lines.
+    """
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self, auto_stop: AutoStop = AutoStop.TEST) -> None:
+        """``auto_stop`` chooses when gateways that nobody stopped are stopped: see `AutoStop`."""
+        self.ROBOT_LIBRARY_LISTENER = self
+        self.auto_stop = auto_stop
+        self.manager = GatewayManager()
+        self._scopes: list[str] = []
+
+    # -- keywords ---------------------------------------------------------------
+
+    @keyword
+    def start_gateway(
+        self,
+        command: str | None = None,
+        *arguments: str,
+        health: str = "/health",
+        port: int | None = None,
+        timeout: timedelta = timedelta(seconds=30),
+        env: dict[str, str] | str | None = None,
+        cwd: str | None = None,
+        alias: str | None = None,
+        memory_limit: str | None = None,
+    ) -> Gateway:
+        """Starts a gateway and waits until its health URL answers 2xx.
+
+        With no ``command``, starts PerfGate's reference gateway. Otherwise
+        ``command`` and ``arguments`` are the program and its arguments; a
+        ``command`` alone that contains spaces is split like a shell would
+        split it, but no shell ever runs it. ``{port}`` anywhere in the
+        command, in ``env`` values or in ``health`` is replaced by a free port.
+
+        - ``health``: path (or full URL) polled every 10 ms until it answers 2xx.
+        - ``port``: a fixed port instead of ``{port}``; fails if it is taken.
+        - ``timeout``: how long to wait for health, e.g. ``30 s`` or ``1 min``.
+        - ``env``: extra environment variables, e.g. ``&{env}`` or ``env=${{{'PORT': '{port}'}}}``.
+        - ``cwd``: the working directory.
+        - ``alias``: a name for the gateway (default ``gateway``, ``gateway-2``, ...).
+        - ``memory_limit``: e.g. ``256 MB``; the whole process tree is killed,
+          and reported as such, if its resident memory goes above it.
+
+        Fails at once if the process exits, naming its exit code and quoting
+        its last output lines; fails at the timeout with the last health
+        error. The exact command is logged at INFO level.
+
+        | ${gw}=    Start Gateway
+        | ${gw}=    Start Gateway    python3 -m http.server {port}    health=/
+        | ${gw}=    Start Gateway    ./my-gateway    --listen    127.0.0.1:{port}    alias=mine    timeout=1 min
+        """
+        gateway = self._run(
+            lambda: self.manager.start(
+                command,
+                arguments,
+                health=health,
+                port=port,
+                timeout_s=timeout.total_seconds(),
+                env=_env_dict(env),
+                cwd=cwd,
+                alias=alias,
+                memory_limit=parse_bytes(memory_limit) if memory_limit else None,
+                output_dir=self._output_dir(),
+                scope=self._scopes[-1] if self._scopes else "",
+                log=_log,
+            )
+        )
+        self._link_log(gateway)
+        self._report_cleaned()
+        return gateway
+
+    @keyword
+    def stop_gateway(
+        self, gateway: Gateway | str | None = None, timeout: timedelta = timedelta(seconds=10)
+    ) -> int | None:
+        """Stops a gateway (default: the last one started) and returns its exit code.
+
+        Sends SIGTERM to the gateway's whole process group and waits up to
+        ``timeout``; then sends SIGKILL to every process left of its tree.
+        Logs which of the two happened. A gateway that had already crashed is
+        reported with a warning. A gateway attached with `Use Running Gateway`
+        is left running.
+
+        | ${rc}=    Stop Gateway    ${gw}
+        | Stop Gateway    mine    timeout=30 s
+        """
+        report = self._run(lambda: self.manager.stop(gateway, timeout.total_seconds()))
+        self._log_stop(report)
+        return report.returncode
+
+    @keyword
+    def stop_all_gateways(self, timeout: timedelta = timedelta(seconds=10)) -> None:
+        """Stops every gateway PerfGate started; use it in teardowns.
+
+        Safe to call when nothing was started or everything is already
+        stopped. Fails only if some process could not be killed, naming it.
+        """
+        reports = self._run(lambda: self.manager.stop_scope(None, timeout.total_seconds()))
+        for report in reports:
+            self._log_stop(report)
+        if not reports:
+            logger.info("No gateway was running.")
+
+    @keyword
+    def use_running_gateway(
+        self,
+        url: str,
+        health: str = "/health",
+        pid: int | None = None,
+        alias: str | None = None,
+    ) -> Gateway:
+        """Attaches to a gateway that something else started and manages.
+
+        Checks once that ``health`` answers 2xx. PerfGate never stops it.
+        Give ``pid`` so that memory keywords can watch the process.
+
+        | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    pid=${PID}
+        """
+        gateway = self._run(lambda: self.manager.attach(url, health=health, pid=pid, alias=alias))
+        logger.info(f"Using running gateway '{gateway.alias}' at {gateway.url}.")
+        return gateway
+
+    @keyword
+    def gateway_should_be_healthy(self, gateway: Gateway | str | None = None) -> None:
+        """Fails unless the gateway is running and its health URL answers 2xx.
+
+        A gateway that crashed is reported with its exit code (or the signal
+        that killed it, or that PerfGate killed it for its memory limit) and
+        the last lines of its output.
+        """
+        found = self._run(lambda: self.manager.get(gateway))
+        detail = self._run(lambda: self.manager.check_health(found))
+        logger.info(f"Gateway '{found.alias}' is healthy: {found.health_url} answered {detail}.")
+
+    @keyword
+    def get_gateway_log(self, gateway: Gateway | str | None = None, lines: int = 50) -> str:
+        """Returns the last ``lines`` lines of the gateway's stdout and stderr."""
+        found = self._run(lambda: self.manager.get(gateway))
+        if found.log_path is None:
+            raise AssertionError(
+                f"Gateway '{found.alias}' is not managed by PerfGate, so it has no log here."
+            )
+        return tail(found.log_path, lines)
+
+    @keyword
+    def get_gateway(self, alias: str | None = None) -> Gateway:
+        """Returns the `Gateway` object with ``alias`` (default: the last one started)."""
+        return self._run(lambda: self.manager.get(alias))
+
+    # -- listener: stop what a scope forgot --------------------------------------
+
+    def _start_suite(self, data, result) -> None:
+        self._scopes.append(f"suite:{data.id}")
+
+    def _end_suite(self, data, result) -> None:
+        scope = self._scopes.pop() if self._scopes else None
+        self._report_crashes(f"suite '{data.name}'")
+        if self.auto_stop is not AutoStop.RUN:
+            self._auto_stop(scope, f"suite '{data.name}'")
+            if self.auto_stop is AutoStop.SUITE:
+                self._auto_stop(f"test-in:{scope}", f"suite '{data.name}'")
+
+    def _start_test(self, data, result) -> None:
+        parent = self._scopes[-1] if self._scopes else ""
+        scope = f"test:{data.id}" if self.auto_stop is AutoStop.TEST else f"test-in:{parent}"
+        self._scopes.append(scope)
+
+    def _end_test(self, data, result) -> None:
+        scope = self._scopes.pop() if self._scopes else None
+        crashed = self._report_crashes(f"test '{data.name}'")
+        if crashed and result.passed:
+            result.passed = False
+            result.message = " ".join(crashed)
+        if self.auto_stop is AutoStop.TEST:
+            self._auto_stop(scope, f"test '{data.name}'")
+
+    def _close(self) -> None:
+        try:
+            self.manager.stop_scope(None, 5.0)
+        finally:
+            self.manager.reaper.close()
+
+    def _auto_stop(self, scope: str | None, where: str) -> None:
+        if scope is None:
+            return
+        for report in self.manager.stop_scope(scope, 10.0):
+            logger.warn(
+                f"Gateway '{report.gateway.alias}' was still running when {where} ended; "
+                "PerfGate stopped it. Add 'Stop All Gateways' to the teardown. " + report.message()
+            )
+
+    def _report_crashes(self, where: str) -> list[str]:
+        messages = []
+        for gateway, returncode, reason in self.manager.crashed():
+            why = f" PerfGate killed it because it {reason}." if reason else ""
+            message = (
+                f"Gateway '{gateway.alias}' crashed during {where}: it exited with "
+                f"{proctree.describe_exit(returncode)}.{why}"
+            )
+            output = tail(gateway.log_path, 10)
+            logger.warn(message + (f" Last lines of its output:\n{output}" if output else ""))
+            messages.append(message)
+        return messages
+
+    # -- helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def _run(action):
+        """Turn core errors into Robot failures with their one-sentence message."""
+        try:
+            return action()
+        except GatewayError as exc:
+            raise AssertionError(str(exc)) from None
+
+    def _log_stop(self, report: StopReport) -> None:
+        if report.how == "already exited" and report.returncode not in (0, None):
+            output = tail(report.gateway.log_path, 10)
+            logger.warn(
+                report.message() + (f" Last lines of its output:\n{output}" if output else "")
+            )
+        else:
+            logger.info(report.message())
+
+    def _link_log(self, gateway: Gateway) -> None:
+        if not gateway.log_path:
+            return
+        try:
+            log_dir = BuiltIn().get_variable_value("${LOG FILE}")
+        except RobotNotRunningError:
+            return
+        base = os.path.dirname(log_dir) if log_dir and log_dir != "NONE" else self._output_dir()
+        relative = os.path.relpath(gateway.log_path, base)
+        logger.info(
+            f'Gateway output: <a href="{html.escape(relative)}">{html.escape(relative)}</a>',
+            html=True,
+        )
+
+    def _report_cleaned(self) -> None:
+        cleaned = self.manager.reaper.cleaned
+        if cleaned:
+            names = ", ".join(item.description for item in cleaned)
+            logger.warn(
+                f"Removed {len(cleaned)} process(es) left behind by a crashed run: {names}."
+            )
+            cleaned.clear()
+
+    @staticmethod
+    def _output_dir() -> str:
+        try:
+            return str(BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd())
+        except RobotNotRunningError:
+            return os.getcwd()
+
+
+def _log(level: str, message: str) -> None:
+    logger.write(message, level)
+
+
+def _env_dict(env: dict[str, str] | str | None) -> dict[str, str] | None:
+    if env is None or isinstance(env, dict):
+        return {str(k): str(v) for k, v in env.items()} if env else None
+    pairs = [item.strip() for item in env.replace(";", ",").split(",") if item.strip()]
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise AssertionError(
+                f"Environment entry '{pair}' is not NAME=value; write e.g. PORT={{port}}."
+            )
+        result[key.strip()] = value.strip()
+    return result
