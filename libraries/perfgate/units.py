@@ -1,0 +1,293 @@
+"""Human quantities in keyword arguments: durations, latencies, fractions, rates, sizes.
+
+Formats accepted (spaces between number and unit are optional, units are
+case-insensitive unless noted):
+
+- Duration (`parse_duration`, in seconds): anything Robot Framework's time
+  strings accept - ``1.5 s``, ``200 ms``, ``250 us`` / ``250 µs``, ``30s``,
+  ``2m``, ``2 min``, ``1h``, ``1 min 30 s``, ``1 day``, ``01:30`` - and plain
+  numbers, which are seconds. Negative durations are rejected.
+- Latency (`parse_latency_ms`, in milliseconds): any duration with a unit
+  (``1.5 s`` is 1500.0); a plain number is already milliseconds.
+- Fraction (`parse_fraction`): ``1%``, ``0.5 %`` or a plain number from 0 to 1
+  (``0.01``). A plain number above 1 is rejected as ambiguous: write ``5%``.
+- Rate (`parse_rate`, in requests per second): ``500``, ``500 rps``,
+  ``500/s``, ``500 req/s``, ``500 requests per second``, ``1.5k rps``,
+  ``30000 rpm``, ``30000/min``, ``3600/h``. ``k`` means 1,000 and ``M``
+  1,000,000.
+- Size (`parse_bytes`, in bytes): ``512``, ``512 B``, ``512k``, ``64 KB``,
+  ``256 MB``, ``1.5 GiB``, ``2T``. **Sizes are binary**: ``KB`` = ``KiB`` =
+  1024 bytes, ``MB`` = ``MiB`` = 2**20 bytes, ``GB`` = ``GiB`` = 2**30, as
+  `top`, `ps` and `free` report memory; there is no decimal megabyte.
+- Memory growth (`parse_mb_per_hour`, in MiB per hour): ``5 MB/h``,
+  ``10 MB/min`` (= 600 MB/h), ``512 KB/min``, ``1 GiB/day``; a plain number
+  is already MB per hour.
+
+Every error is a `ValueError` naming the bad value and showing a valid one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+from robot.utils import timestr_to_secs
+
+_MICRO_SIGNS = str.maketrans({"µ": "u", "μ": "u"})  # micro sign and Greek mu
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_PLAIN_NUMBER = re.compile(rf"^\s*({_NUMBER})\s*$")
+
+_KIB = 1024
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "byte": 1,
+    "bytes": 1,
+    "k": _KIB,
+    "kb": _KIB,
+    "kib": _KIB,
+    "m": _KIB**2,
+    "mb": _KIB**2,
+    "mib": _KIB**2,
+    "g": _KIB**3,
+    "gb": _KIB**3,
+    "gib": _KIB**3,
+    "t": _KIB**4,
+    "tb": _KIB**4,
+    "tib": _KIB**4,
+}
+_BYTES = re.compile(rf"^\s*({_NUMBER})\s*([a-z]*)\s*$", re.IGNORECASE)
+
+_PER_SECOND = {"s", "sec", "second", "rps", "qps"}
+_PER_MINUTE = {"min", "minute", "rpm"}
+_PER_HOUR = {"h", "hr", "hour", "rph"}
+_RATE = re.compile(
+    rf"^\s*(?P<number>{_NUMBER})\s*(?P<scale>[kKM]?)\s*(?P<unit>.*?)\s*$",
+)
+_RATE_UNIT = re.compile(
+    r"^(?:(?:req(?:uest)?s?|r|iter(?:ation)?s?|msgs?|messages?|events?)?\s*"
+    r"(?:/|per\s+)\s*(?P<per>[a-z]+)|(?P<short>rps|rpm|rph|qps))$",
+    re.IGNORECASE,
+)
+
+_GROWTH = re.compile(
+    rf"^\s*(?P<size>{_NUMBER}\s*[a-z]*)\s*(?:/|per\s+)\s*(?P<per>[a-z]+)\s*$", re.I
+)
+_HOURS_PER = {
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "second": 1 / 3600,
+    "m": 1 / 60,
+    "min": 1 / 60,
+    "minute": 1 / 60,
+    "h": 1.0,
+    "hr": 1.0,
+    "hour": 1.0,
+    "d": 24.0,
+    "day": 24.0,
+}
+
+
+def _plain_number(text: str) -> float | None:
+    match = _PLAIN_NUMBER.match(text)
+    return float(match.group(1)) if match else None
+
+
+def _finite(value: float, what: str, example: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, not {value!r}; use e.g. {example}.")
+    return value
+
+
+def _reject_bool(value: object, what: str, example: str) -> None:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} cannot be a boolean ({value!r}); use e.g. {example}.")
+
+
+def parse_duration(text: str | float | int | timedelta) -> float:
+    """Seconds in a duration such as ``200 ms``, ``1 min 30 s`` or ``30``."""
+    example = "'30 s', '1 min 30 s' or '200 ms'"
+    _reject_bool(text, "a duration", example)
+    if isinstance(text, timedelta):
+        seconds = text.total_seconds()
+    elif isinstance(text, (int, float)):
+        seconds = float(text)
+    elif isinstance(text, str):
+        try:
+            seconds = float(timestr_to_secs(text.translate(_MICRO_SIGNS), round_to=None))
+        except (ValueError, TypeError):
+            raise ValueError(f"invalid duration {text!r}; use e.g. {example}.") from None
+    else:
+        raise ValueError(f"invalid duration {text!r}; use e.g. {example}.")
+    _finite(seconds, "a duration", example)
+    if seconds < 0:
+        raise ValueError(f"duration {text!r} is negative; use e.g. {example}.")
+    return seconds
+
+
+def parse_latency_ms(text: str | float) -> float:
+    """Milliseconds in a latency such as ``200 ms`` or ``1.5 s``; a bare number is ms."""
+    example = "'200 ms', '1.5 s' or 200"
+    _reject_bool(text, "a latency", example)
+    if isinstance(text, (int, float)):
+        value = float(text)
+    elif isinstance(text, str):
+        plain = _plain_number(text)
+        if plain is not None:
+            value = plain
+        else:
+            try:
+                value = parse_duration(text) * 1000.0
+            except ValueError:
+                raise ValueError(f"invalid latency {text!r}; use e.g. {example}.") from None
+    else:
+        raise ValueError(f"invalid latency {text!r}; use e.g. {example}.")
+    _finite(value, "a latency", example)
+    if value < 0:
+        raise ValueError(f"latency {text!r} is negative; use e.g. {example}.")
+    return value
+
+
+def parse_fraction(text: str | float) -> float:
+    """A fraction from 0 to 1, from ``1%``, ``0.5 %`` or ``0.01``."""
+    example = "'1%', '0.5 %' or 0.01"
+    _reject_bool(text, "a fraction", example)
+    if isinstance(text, (int, float)):
+        value = float(text)
+        percent = False
+    elif isinstance(text, str):
+        stripped = text.strip()
+        percent = stripped.endswith("%")
+        number = _plain_number(stripped[:-1] if percent else stripped)
+        if number is None:
+            raise ValueError(f"invalid fraction {text!r}; use e.g. {example}.")
+        value = number / 100.0 if percent else number
+    else:
+        raise ValueError(f"invalid fraction {text!r}; use e.g. {example}.")
+    _finite(value, "a fraction", example)
+    if not percent and value > 1:
+        raise ValueError(
+            f"fraction {text!r} is above 1; write a percentage with '%' (e.g. '{value:g}%') "
+            f"or a number from 0 to 1 (e.g. 0.01)."
+        )
+    if not 0 <= value <= 1:
+        raise ValueError(f"fraction {text!r} is outside 0%..100%; use e.g. {example}.")
+    return value
+
+
+def parse_rate(text: str | float) -> float:
+    """Requests per second from ``500 rps``, ``500/s``, ``1.5k rps`` or ``30000 rpm``."""
+    example = "'500 rps', '500/s' or '1.5k rps'"
+    _reject_bool(text, "a rate", example)
+    if isinstance(text, (int, float)):
+        value = float(text)
+    elif isinstance(text, str):
+        value = _parse_rate_text(text, example)
+    else:
+        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
+    _finite(value, "a rate", example)
+    if value < 0:
+        raise ValueError(f"rate {text!r} is negative; use e.g. {example}.")
+    return value
+
+
+def _parse_rate_text(text: str, example: str) -> float:
+    match = _RATE.match(text)
+    if not match:
+        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
+    value = float(match.group("number"))
+    scale = match.group("scale")
+    unit = match.group("unit")
+    if scale:
+        value *= 1_000_000 if scale == "M" else 1_000
+    if not unit:
+        return value
+    unit_match = _RATE_UNIT.match(unit)
+    if not unit_match:
+        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
+    per = (unit_match.group("per") or unit_match.group("short")).lower()
+    per = per[:-1] if per.endswith("s") and per not in {"s", "rps", "qps"} else per
+    if per in _PER_SECOND:
+        return value
+    if per in _PER_MINUTE or per == "m":
+        return value / 60.0
+    if per in _PER_HOUR:
+        return value / 3600.0
+    raise ValueError(f"invalid rate {text!r}: unknown time unit {per!r}; use e.g. {example}.")
+
+
+def parse_bytes(text: str | float | int) -> int:
+    """Bytes in a size such as ``256 MB`` (binary: MB = MiB = 2**20), ``1.5 GiB`` or ``512k``."""
+    example = "'256 MB', '1.5 GiB' or '512k'"
+    _reject_bool(text, "a size", example)
+    if isinstance(text, (int, float)):
+        value = float(text)
+    elif isinstance(text, str):
+        match = _BYTES.match(text)
+        unit = match.group(2).lower() if match else None
+        if not match or unit not in _BYTE_UNITS:
+            raise ValueError(f"invalid size {text!r}; use e.g. {example}.")
+        value = float(match.group(1)) * _BYTE_UNITS[unit]
+    else:
+        raise ValueError(f"invalid size {text!r}; use e.g. {example}.")
+    _finite(value, "a size", example)
+    if value < 0:
+        raise ValueError(f"size {text!r} is negative; use e.g. {example}.")
+    return round(value)
+
+
+def parse_mb_per_hour(text: str | float) -> float:
+    """Memory growth in MiB per hour from ``5 MB/h``, ``10 MB/min`` or ``512 KB/min``."""
+    example = "'5 MB/h' or '10 MB/min'"
+    _reject_bool(text, "a growth rate", example)
+    if isinstance(text, (int, float)):
+        value = float(text)
+    elif isinstance(text, str):
+        plain = _plain_number(text)
+        if plain is not None:
+            value = plain
+        else:
+            match = _GROWTH.match(text)
+            if not match:
+                raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.")
+            per = match.group("per").lower()
+            per = per[:-1] if per.endswith("s") and per != "s" else per
+            if per not in _HOURS_PER:
+                raise ValueError(
+                    f"invalid growth rate {text!r}: unknown time unit {per!r}; use e.g. {example}."
+                )
+            try:
+                size = parse_bytes(match.group("size"))
+            except ValueError:
+                raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.") from None
+            value = size / _KIB**2 / _HOURS_PER[per]
+    else:
+        raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.")
+    _finite(value, "a growth rate", example)
+    if value < 0:
+        raise ValueError(f"growth rate {text!r} is negative; use e.g. {example}.")
+    return value
+
+
+def format_ms(value: float) -> str:
+    """Milliseconds for log tables: always in ms, with precision that suits the size."""
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude < 1:
+        return f"{value:.3f} ms"
+    if magnitude < 10:
+        return f"{value:.2f} ms"
+    return f"{value:,.1f} ms"
+
+
+def format_bytes(n: float) -> str:
+    """Bytes for log tables, in binary units labelled KiB/MiB/GiB so nobody guesses."""
+    if not math.isfinite(n):
+        return "n/a"
+    magnitude = abs(n)
+    for unit, size in (("TiB", _KIB**4), ("GiB", _KIB**3), ("MiB", _KIB**2), ("KiB", _KIB)):
+        if magnitude >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
