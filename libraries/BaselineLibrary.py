@@ -1,0 +1,303 @@
+"""Robot Framework keywords for baselines and regression verdicts (thin layer over perfgate.baseline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+import perfgate
+from perfgate.baseline import workflow
+from perfgate.baseline.names import validate_name
+from perfgate.baseline.report import html_table
+
+_TRUE = {"true", "yes", "on", "1"}
+
+
+class BaselineError(Exception):
+    """A clear, one-sentence problem with a baseline or an argument."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+@library(scope="GLOBAL", version=perfgate.__version__, auto_keywords=False)
+class BaselineLibrary:
+    """Compare performance results with reviewed baselines kept as JSON files in git.
+
+    A regression is reported only when it is both *real* and *large enough to
+    matter*, so that shared CI machines, where p95 varies by several percent
+    from run to run, do not raise false alarms.
+
+    = Baselines =
+
+    A baseline is the file ``baselines/<environment>/<name>.json``. It holds
+    the samples of one or more repeated runs, their summary (median, mean,
+    stdev, min, max) and coefficient of variation (CoV) per metric, the
+    environment fingerprint (CPU model, cores, memory, OS, Python and
+    PerfGate versions), the git commit, the time, the reason, and all
+    previous versions. Keys are sorted, numbers have six significant digits
+    and the file ends with a newline, so an update reads as a small diff in
+    review. Writes are atomic and locked: parallel pabot processes never
+    lose or corrupt an update. A damaged file is reported with its path and
+    is never overwritten.
+
+    The directory is ``baselines`` under the current working directory,
+    unless set with the ``baselines_dir`` import argument or the variable
+    ``${PERFGATE_BASELINES_DIR}``.
+
+    = Environments =
+
+    The environment label defaults to a short hash of the machine
+    fingerprint (``env-1a2b3c4d5e``) and can be set per keyword
+    (``environment=ci-large``), with the ``environment`` import argument or
+    the variable ``${PERFGATE_ENVIRONMENT}``. A baseline recorded on another
+    fingerprint is never compared silently: see ``other_environment`` in
+    `Compare To Baseline`.
+
+    = Updating =
+
+    `Update Baseline` records a new version on purpose. Running a suite with
+    ``--variable PERFGATE_UPDATE_BASELINES:True`` makes every
+    `Compare To Baseline` of the run record its result as the new version
+    instead of failing; the reason recorded is ``${PERFGATE_UPDATE_REASON}``
+    when set.
+
+    = History =
+
+    Every compared or recorded result is appended as a JSON line to
+    ``results/history.jsonl`` (set with the ``history_file`` import argument
+    or ``${PERFGATE_HISTORY_FILE}``). ``perfgate trends`` turns it into an
+    HTML report with charts and trend projections, or a text summary with
+    ``--text``.
+
+    = Example =
+
+    | ***** Settings *****
+    | Library    LoadLibrary
+    | Library    BaselineLibrary
+    |
+    | ***** Test Cases *****
+    | Checkout Stays Fast
+    |     ${samples}=    Run Repeated    5    Run Load    ${URL}    rate=200    duration=20s
+    |     Compare To Baseline    ${samples}    checkout    tolerance=p95:10%, rps:5%
+    """
+
+    def __init__(
+        self,
+        baselines_dir: str | None = None,
+        history_file: str | None = None,
+        environment: str | None = None,
+    ) -> None:
+        """All arguments are optional; variables set at run time are used when they are not given.
+
+        - ``baselines_dir``: where baselines live (default ``${PERFGATE_BASELINES_DIR}``,
+          else ``baselines`` under the current directory).
+        - ``history_file``: the JSON-lines history (default ``${PERFGATE_HISTORY_FILE}``,
+          else ``results/history.jsonl``).
+        - ``environment``: the environment label (default ``${PERFGATE_ENVIRONMENT}``,
+          else a short fingerprint of this machine).
+        """
+        if environment:
+            validate_name(environment, "Environment label")
+        self._baselines_dir = baselines_dir or None
+        self._history_file = history_file or None
+        self._environment = environment or None
+
+    @keyword
+    def compare_to_baseline(
+        self,
+        result: Any,
+        name: str,
+        tolerance: str | None = None,
+        metrics: str | list[str] | None = None,
+        environment: str | None = None,
+        missing: Literal["record", "fail", "skip"] = "record",
+        other_environment: Literal["skip", "compare", "fail"] = "skip",
+    ) -> dict[str, Any]:
+        """Compares ``result`` with the baseline ``name`` and fails if any compared metric regressed.
+
+        ``result`` is a LoadResult, WebSocketResult or MemoryResult, a
+        dictionary with a ``kind`` key, or a list of them: repeated samples
+        of the same measurement (see `Run Repeated`). Log.html gets a table
+        of metric, baseline, current, change, noise band, p-value and
+        verdict (improved / within noise / regressed); the failure message
+        names every regressed metric.
+
+        == How a regression is decided ==
+
+        A metric regressed only when both hold:
+
+        1. The difference is significant: a one-sided Mann-Whitney U test
+           finds the current samples worse than the baseline samples at
+           alpha 0.05. This needs at least 5 samples on each side.
+        2. The whole change lies beyond the noise band: the conservative end
+           of a bootstrap 90% confidence interval of the change in medians is
+           further from the baseline than max(tolerance, 3 x the baseline's
+           CoV), and than a small absolute floor per metric (0.05 ms,
+           0.1 percentage points of error rate, 2 MB, ...).
+
+        With fewer than 5 samples on a side no test is possible: the
+        medians are compared with the noise band alone, the default
+        tolerance is a generous 25% instead of 10%, and the log says so.
+        An improvement is decided the same way in the other direction.
+        Latencies, error and loss rates and memory are better when lower;
+        ``rps``, ``requests`` and ``connection_success_rate`` when higher.
+
+        == Arguments ==
+
+        - ``tolerance``: the smallest change that matters, as ``10%``,
+          ``0.1`` or per metric: ``p95:10%, rps:5%``; a bare value in such
+          a list applies to the other metrics (``15%, p95:10%``). Default
+          10% (25% with fewer than 5 samples on a side).
+        - ``metrics``: which metrics to compare, like ``p95, p99, rps``.
+          Defaults: load ``p50 p95 p99 rps error_rate``; websocket
+          ``connect_p95 event_latency_p95 event_latency_p99
+          event_loss_rate connection_success_rate``; memory
+          ``leak_rate_mb_per_hour growth_mb peak_mb``.
+        - ``environment``: the environment label; see `Environments`.
+        - ``missing``: when there is no baseline yet, ``record`` writes this
+          result as version 1 and warns, ``fail`` fails, ``skip`` warns and
+          compares nothing.
+        - ``other_environment``: when the baseline was recorded on a machine
+          with another fingerprint, ``skip`` warns and compares nothing,
+          ``compare`` warns and compares anyway, ``fail`` fails.
+
+        Returns a dictionary with the ``action`` taken (compared, recorded,
+        updated, skipped), ``regressed`` and the per-metric ``comparison``.
+
+        Examples:
+        | Compare To Baseline | ${result} | checkout |
+        | Compare To Baseline | ${samples} | checkout | tolerance=p95:10%, rps:5% | metrics=p95, rps |
+        | Compare To Baseline | ${result} | login | environment=ci-large | missing=fail |
+        """
+        settings = self._settings()
+        outcome = self._run(
+            lambda: workflow.compare_to_baseline(
+                settings,
+                result,
+                name,
+                tolerance=tolerance,
+                metrics=metrics,
+                environment=environment,
+                missing=missing,
+                other_environment=other_environment,
+                context=self._context(),
+            )
+        )
+        if outcome.comparison is not None:
+            logger.info(html_table(outcome.comparison), html=True)
+        for warning in outcome.warnings:
+            logger.warn(warning)
+        if outcome.failure:
+            raise AssertionError(outcome.failure)
+        return outcome.to_dict()
+
+    @keyword
+    def update_baseline(
+        self,
+        result: Any,
+        name: str,
+        reason: str = "",
+        environment: str | None = None,
+    ) -> dict[str, Any]:
+        """Records ``result`` as the new version of baseline ``name``, keeping the old ones.
+
+        Use it on purpose, when a change made performance different and the
+        new numbers are right. ``reason`` is stored in the file for the
+        reviewer of the diff. ``result`` may be a list of repeated samples;
+        five or more make later comparisons statistical. The previous
+        version moves to the file's ``previous`` list.
+
+        Example:
+        | ${samples}= | Run Repeated | 5 | Run Load | ${URL} |
+        | Update Baseline | ${samples} | checkout | reason=HTTP/2 upstream doubles throughput |
+        """
+        settings = self._settings()
+        outcome = self._run(
+            lambda: workflow.update_baseline(
+                settings,
+                result,
+                name,
+                reason=reason,
+                environment=environment,
+                context=self._context(),
+            )
+        )
+        assert outcome.baseline is not None
+        logger.info(
+            f"Baseline '{name}' is now version {outcome.baseline.current.version} "
+            f"({len(outcome.baseline.current.samples)} samples) in {outcome.path}."
+        )
+        for warning in outcome.warnings:
+            logger.warn(warning)
+        return outcome.to_dict()
+
+    @keyword
+    def run_repeated(self, n: int, keyword: str, *args: Any) -> list[Any]:
+        """Runs ``keyword`` with ``args`` ``n`` times and returns the list of its results.
+
+        Several samples of the same measurement let `Compare To Baseline`
+        use a significance test instead of a bare tolerance; 5 or more are
+        needed for that.
+
+        Example:
+        | ${samples}= | Run Repeated | 5 | Run Load | ${URL} | rate=100 | duration=10s |
+        """
+        if n < 1:
+            raise BaselineError(f"Run Repeated needs n of 1 or more, got {n}.")
+        builtin = BuiltIn()
+        results = []
+        for index in range(n):
+            logger.info(f"Run Repeated: sample {index + 1} of {n}.")
+            results.append(builtin.run_keyword(keyword, *args))
+        return results
+
+    @keyword
+    def get_baseline(self, name: str, environment: str | None = None) -> dict[str, Any]:
+        """Returns the stored baseline ``name`` as a dictionary (the file's content).
+
+        Fails when there is none, or when the file is damaged.
+        """
+        settings = self._settings()
+        baseline = self._run(lambda: workflow.read_baseline(settings, name, environment))
+        return baseline.to_dict()
+
+    def _run(self, action: Any) -> Any:
+        try:
+            return action()
+        except (ValueError, OSError) as error:
+            raise BaselineError(str(error)) from error
+
+    def _settings(self) -> workflow.Settings:
+        variables = _Variables()
+        baselines_dir = self._baselines_dir or variables.get("PERFGATE_BASELINES_DIR")
+        history_file = self._history_file or variables.get("PERFGATE_HISTORY_FILE")
+        update = variables.get("PERFGATE_UPDATE_BASELINES")
+        reason = variables.get("PERFGATE_UPDATE_REASON")
+        return workflow.Settings(
+            baselines_dir=Path(baselines_dir or "baselines"),
+            history_file=Path(history_file or "results/history.jsonl"),
+            environment=self._environment or variables.get("PERFGATE_ENVIRONMENT") or None,
+            update_all=str(update).strip().lower() in _TRUE if update is not None else False,
+            update_reason=str(reason) if reason else workflow.DEFAULT_UPDATE_REASON,
+        )
+
+    def _context(self) -> workflow.RunContext:
+        variables = _Variables()
+        return workflow.RunContext(
+            test=variables.get("TEST_NAME"), suite=variables.get("SUITE_NAME")
+        )
+
+
+class _Variables:
+    """Robot variables when Robot is running; nothing otherwise (unit use)."""
+
+    def get(self, name: str) -> str | None:
+        try:
+            value = BuiltIn().get_variable_value("${" + name + "}")
+        except RobotNotRunningError:
+            return None
+        return None if value is None else str(value)

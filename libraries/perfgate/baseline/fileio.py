@@ -1,0 +1,53 @@
+"""Atomic, locked file writes shared by baselines and history.
+
+Several pabot processes write the same files at once: every
+read-modify-write happens under a lock, and whole-file writes go to a
+temporary file that replaces the target in one rename, so a reader sees
+either the old or the new content, never half of it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+LOCK_TIMEOUT_S = 120.0
+
+
+def lock_for(path: Path) -> FileLock:
+    """The inter-process lock guarding `path` (a hidden sibling lock file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path.parent / f".{path.name}.lock"), timeout=LOCK_TIMEOUT_S)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename; call with the lock held."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line; call with the lock held so lines never interleave."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)

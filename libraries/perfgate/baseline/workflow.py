@@ -1,0 +1,303 @@
+"""What Compare To Baseline and Update Baseline do, without Robot Framework.
+
+Everything is validated before anything is written, so bad arguments never
+leave a half-recorded baseline or history entry behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from perfgate.baseline import history, store
+from perfgate.baseline.compare import Comparison, chosen_metrics, compare, parse_metrics
+from perfgate.baseline.fingerprint import Fingerprint, current_fingerprint
+from perfgate.baseline.gitinfo import current_commit
+from perfgate.baseline.metrics import samples_from
+from perfgate.baseline.names import validate_name
+from perfgate.baseline.report import failure_message
+from perfgate.baseline.tolerance import parse_tolerances
+
+Missing = Literal["record", "fail", "skip"]
+OtherEnvironment = Literal["skip", "compare", "fail"]
+Action = Literal["compared", "recorded", "updated", "skipped"]
+
+DEFAULT_UPDATE_REASON = "updated by a run with PERFGATE_UPDATE_BASELINES"
+
+
+@dataclass(frozen=True)
+class Settings:
+    baselines_dir: Path
+    history_file: Path
+    environment: str | None = None
+    update_all: bool = False
+    update_reason: str = DEFAULT_UPDATE_REASON
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where in the suite a result came from, for the history."""
+
+    test: str | None = None
+    suite: str | None = None
+    commit: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    path: Path
+    baseline: store.Baseline | None
+    comparison: Comparison | None = None
+    warnings: list[str] = field(default_factory=list)
+    failure: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "path": str(self.path),
+            "baseline_version": self.baseline.current.version if self.baseline else None,
+            "regressed": bool(self.comparison and self.comparison.regressed),
+            "comparison": self.comparison.to_dict() if self.comparison else None,
+            "warnings": list(self.warnings),
+        }
+
+
+def compare_to_baseline(
+    settings: Settings,
+    result: Any,
+    name: str,
+    *,
+    tolerance: str | float | None = None,
+    metrics: str | Sequence[str] | None = None,
+    environment: str | None = None,
+    missing: Missing = "record",
+    other_environment: OtherEnvironment = "skip",
+    context: RunContext | None = None,
+) -> Outcome:
+    if missing not in ("record", "fail", "skip"):
+        raise ValueError(f"missing={missing!r} is not valid: use record, fail or skip.")
+    if other_environment not in ("skip", "compare", "fail"):
+        raise ValueError(
+            f"other_environment={other_environment!r} is not valid: use skip, compare or fail."
+        )
+    kind, samples = samples_from(result)
+    tolerances = parse_tolerances(tolerance)
+    chosen = chosen_metrics(kind, samples, parse_metrics(metrics))
+    fingerprint = current_fingerprint()
+    label = _label(settings, environment, fingerprint)
+    path = store.baseline_path(settings.baselines_dir, label, name)
+    context = _with_commit(context)
+    warnings: list[str] = []
+
+    baseline = store.load(path)
+    if baseline is None:
+        if missing == "fail" and not settings.update_all:
+            return Outcome(
+                "skipped",
+                path,
+                None,
+                failure=(
+                    f"No baseline '{name}' for environment {label} ({path}): record one with "
+                    "Update Baseline or compare with missing=record."
+                ),
+            )
+        if missing == "skip" and not settings.update_all:
+            warnings.append(
+                f"No baseline '{name}' for environment {label} ({path}); nothing was compared "
+                "(missing=skip)."
+            )
+            _log(settings, "skipped", name, label, kind, fingerprint, None, samples, context)
+            return Outcome("skipped", path, None, warnings=warnings)
+        reason = (
+            settings.update_reason
+            if settings.update_all
+            else "first run: recorded by Compare To Baseline (missing=record)"
+        )
+        baseline, written = store.record(
+            path,
+            name=name,
+            environment=label,
+            kind=kind,
+            samples=samples,
+            reason=reason,
+            fingerprint=fingerprint,
+            git_commit=context.commit,
+            only_if_missing=True,
+        )
+        if written:
+            warnings.append(
+                f"No baseline '{name}' for environment {label} yet: recorded this result as "
+                f"version 1 in {path}; review and commit it."
+            )
+            _log(settings, "recorded", name, label, kind, fingerprint, baseline, samples, context)
+            return Outcome("recorded", path, baseline, warnings=warnings)
+        # Another process recorded it a moment ago: compare with that.
+
+    stored = baseline.current.fingerprint
+    if stored.digest != fingerprint.digest and not settings.update_all:
+        difference = _describe_difference(stored, fingerprint)
+        if other_environment == "fail":
+            return Outcome(
+                "skipped",
+                path,
+                baseline,
+                failure=(
+                    f"Baseline '{name}' ({label}) was recorded on another environment "
+                    f"({difference}): record one here or pass other_environment=compare."
+                ),
+            )
+        if other_environment == "skip":
+            warnings.append(
+                f"Baseline '{name}' ({label}) was recorded on another environment "
+                f"({difference}); not compared. Pass other_environment=compare to compare anyway, "
+                "or use an environment label per machine type."
+            )
+            _log(settings, "skipped", name, label, kind, fingerprint, baseline, samples, context)
+            return Outcome("skipped", path, baseline, warnings=warnings)
+        warnings.append(
+            f"Comparing with baseline '{name}' ({label}) from another environment ({difference}) "
+            "because other_environment=compare."
+        )
+
+    comparison = compare(baseline, kind, samples, chosen, tolerances)
+    if comparison.not_in_baseline:
+        warnings.append(
+            f"Baseline '{name}' has no {', '.join(comparison.not_in_baseline)} yet; "
+            "those were not compared."
+        )
+    if settings.update_all:
+        updated, _ = store.record(
+            path,
+            name=name,
+            environment=label,
+            kind=kind,
+            samples=samples,
+            reason=settings.update_reason,
+            fingerprint=fingerprint,
+            git_commit=context.commit,
+        )
+        warnings.append(
+            f"Baseline '{name}' updated to version {updated.current.version} in {path} "
+            f"(PERFGATE_UPDATE_BASELINES): {settings.update_reason}"
+        )
+        _log(
+            settings, "updated", name, label, kind, fingerprint, updated, samples, context,
+            comparison,
+        )  # fmt: skip
+        return Outcome("updated", path, updated, comparison, warnings)
+    _log(
+        settings, "compared", name, label, kind, fingerprint, baseline, samples, context,
+        comparison,
+    )  # fmt: skip
+    failure = failure_message(comparison) if comparison.regressed else None
+    return Outcome("compared", path, baseline, comparison, warnings, failure)
+
+
+def update_baseline(
+    settings: Settings,
+    result: Any,
+    name: str,
+    *,
+    reason: str,
+    environment: str | None = None,
+    context: RunContext | None = None,
+) -> Outcome:
+    warnings: list[str] = []
+    if not reason.strip():
+        reason = "(no reason given)"
+        warnings.append(
+            f"Baseline '{name}' updated without a reason: pass reason= to tell the reviewer "
+            "of the baseline diff why the new numbers are right."
+        )
+    kind, samples = samples_from(result)
+    fingerprint = current_fingerprint()
+    label = _label(settings, environment, fingerprint)
+    path = store.baseline_path(settings.baselines_dir, label, name)
+    context = _with_commit(context)
+    baseline, _ = store.record(
+        path,
+        name=name,
+        environment=label,
+        kind=kind,
+        samples=samples,
+        reason=reason.strip(),
+        fingerprint=fingerprint,
+        git_commit=context.commit,
+    )
+    event: Action = "updated" if baseline.current.version > 1 else "recorded"
+    _log(settings, event, name, label, kind, fingerprint, baseline, samples, context)
+    return Outcome(event, path, baseline, warnings=warnings)
+
+
+def read_baseline(settings: Settings, name: str, environment: str | None = None) -> store.Baseline:
+    """The stored baseline `name`; a one-sentence error when there is none."""
+    label = _label(settings, environment, current_fingerprint())
+    path = store.baseline_path(settings.baselines_dir, label, name)
+    baseline = store.load(path)
+    if baseline is None:
+        raise ValueError(f"No baseline '{name}' for environment {label} ({path}).")
+    return baseline
+
+
+def _with_commit(context: RunContext | None) -> RunContext:
+    context = context or RunContext()
+    return context if context.commit else replace(context, commit=current_commit())
+
+
+def _label(settings: Settings, environment: str | None, fingerprint: Fingerprint) -> str:
+    label = (environment or "").strip() or (settings.environment or "").strip()
+    return validate_name(label, "Environment label") if label else fingerprint.default_label
+
+
+def _describe_difference(stored: Fingerprint, current: Fingerprint) -> str:
+    before, now = stored.to_dict(), current.to_dict()
+    keys = ("cpu_model", "cores", "memory_gib", "os", "python", "perfgate")
+    changed = [f"{key} {before[key]} -> {now[key]}" for key in keys if before[key] != now[key]]
+    return ", ".join(changed) or f"fingerprint {stored.digest} -> {current.digest}"
+
+
+def _log(
+    settings: Settings,
+    event: Action,
+    name: str,
+    label: str,
+    kind: str,
+    fingerprint: Fingerprint,
+    baseline: store.Baseline | None,
+    samples: Sequence[dict[str, float]],
+    context: RunContext,
+    comparison: Comparison | None = None,
+) -> None:
+    common = set(samples[0]).intersection(*samples[1:]) if samples else set()
+    values = {key: float(np.median([s[key] for s in samples])) for key in sorted(common)}
+    verdicts: dict[str, dict[str, Any]] = {}
+    for verdict in comparison.verdicts if comparison else []:
+        sign = 1.0 if verdict.direction == "lower" else -1.0
+        verdicts[verdict.metric] = {
+            "verdict": verdict.verdict,
+            "method": verdict.method,
+            "baseline": verdict.baseline,
+            # The value beyond which this metric counts as regressed.
+            "limit": verdict.baseline + sign * verdict.band_abs,
+        }
+    entry = history.HistoryEntry(
+        time=store.now_iso(),
+        event=event,
+        baseline=name,
+        environment=label,
+        kind=kind,
+        fingerprint=fingerprint.to_dict(),
+        baseline_version=baseline.current.version if baseline else None,
+        values=values,
+        samples=len(samples),
+        test=context.test,
+        suite=context.suite,
+        git_commit=context.commit,
+        verdicts=verdicts,
+    )
+    history.append(settings.history_file, entry)
