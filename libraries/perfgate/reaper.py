@@ -203,6 +203,15 @@ class Reaper:
     def runner_gone(self) -> bool:
         return any(_create_time(pid) != created for pid, created in self.anchors.items())
 
+    def end_orphaned_runner(self) -> None:
+        """If an anchor (pabot) died but the runner lives on, stop the runner too.
+
+        A robot process whose pabot is gone runs tests nobody will read;
+        SIGTERM lets it stop gracefully, as if Ctrl-C had reached it.
+        """
+        if _create_time(self.runner_pid) == self.anchors[self.runner_pid]:
+            proctree.signal_pids([self.runner_pid], signal.SIGTERM)
+
     def kill_everything(self) -> None:
         """End every process we started or were told about, then the orphans."""
         self.stopping = True
@@ -309,8 +318,12 @@ def serve(reaper: Reaper) -> None:
         if now >= next_memory_check:
             reaper.check_memory()
             next_memory_check = now + _MEMORY_CHECK_S
-        if eof or reaper.runner_gone():
+        if eof:
             break
+        if reaper.runner_gone():
+            reaper.kill_everything()
+            reaper.end_orphaned_runner()
+            return
     reaper.kill_everything()
 
 

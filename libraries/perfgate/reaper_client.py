@@ -45,8 +45,13 @@ class StopOutcome:
 
 
 class ReaperClient:
-    def __init__(self, state_dir: str | None = None) -> None:
+    def __init__(self, state_dir: str | None = None, anchors: list[int] | None = None) -> None:
+        """`anchors`: further processes whose death ends everything, as the runner's does.
+
+        By default, under pabot, that is pabot itself (the runner's parent).
+        """
         self.state_dir = state_dir or registry.state_dir()
+        self.anchors = anchors
         self.cleaned: list[registry.Leftover] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner = -1
@@ -149,10 +154,13 @@ class ReaperClient:
             "--state-dir",
             self.state_dir,
         ]
-        if os.environ.get("PABOTQUEUEINDEX") is not None:
+        anchors = self.anchors
+        if anchors is None:
             # Under pabot, a killed pabot leaves this runner orphaned but
             # running: its gateways must go with pabot all the same.
-            command += ["--anchor", str(os.getppid())]
+            anchors = [os.getppid()] if os.environ.get("PABOTQUEUEINDEX") is not None else []
+        for anchor in anchors:
+            command += ["--anchor", str(anchor)]
         env = dict(os.environ)
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(perfgate.__file__)))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
