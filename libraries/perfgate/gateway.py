@@ -48,6 +48,7 @@ class Gateway:
     managed: bool = True
     scope: str = ""
     returncode: int | None = None
+    kill_reason: str | None = None  # set when PerfGate killed it, e.g. for its memory limit
     stopped: bool = False
     crash_reported: bool = False
 
@@ -324,11 +325,9 @@ class GatewayManager:
         """(returncode, reason) of a managed gateway; (None, None) while it runs."""
         if not gateway.managed or gateway.pid is None:
             return None, None
-        if gateway.returncode is not None:
-            return gateway.returncode, None
-        returncode, reason = self.reaper.poll(gateway.pid)
-        gateway.returncode = returncode
-        return returncode, reason
+        if gateway.returncode is None:
+            gateway.returncode, gateway.kill_reason = self.reaper.poll(gateway.pid)
+        return gateway.returncode, gateway.kill_reason
 
     def check_health(self, gateway: Gateway) -> str:
         """Raise GatewayError unless the gateway runs and answers 2xx; return the answer."""
@@ -378,13 +377,14 @@ class GatewayManager:
         outcome: StopOutcome = self.reaper.stop(gateway.pid, timeout_s)
         gateway.stopped = True
         gateway.returncode = outcome.returncode
+        gateway.kill_reason = outcome.reason or gateway.kill_reason
         report = StopReport(
             gateway,
             outcome.returncode,
             outcome.how,
             outcome.killed,
             outcome.survivors,
-            outcome.reason,
+            gateway.kill_reason,
         )
         if outcome.survivors:
             raise GatewayError(
