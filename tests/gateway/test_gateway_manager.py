@@ -121,7 +121,7 @@ def test_negative_timeout(manager: GatewayManager, tmp_path: Path) -> None:
 
 
 def test_missing_working_directory(manager: GatewayManager, tmp_path: Path) -> None:
-    with pytest.raises(GatewayError, match="Working directory .* does not exist"):
+    with pytest.raises(GatewayError, match=r"Working directory .* does not exist"):
         start(manager, tmp_path, cwd=str(tmp_path / "missing"))
 
 
@@ -246,7 +246,7 @@ def test_attach_errors(manager: GatewayManager) -> None:
     from perfgate.ports import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(GatewayError, match="is not healthy .*connection refused"):
+    with pytest.raises(GatewayError, match=r"is not healthy .*connection refused"):
         manager.attach(url)
     with pytest.raises(GatewayError, match="No process with PID"):
         manager.attach(url, pid=2**22 + 12345)
