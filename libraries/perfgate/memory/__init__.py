@@ -1,0 +1,1 @@
+"""Memory monitoring and leak verdicts for the processes under test."""
