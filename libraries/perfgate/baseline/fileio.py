@@ -8,6 +8,7 @@ either the old or the new content, never half of it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -18,9 +19,15 @@ LOCK_TIMEOUT_S = 120.0
 
 
 def lock_for(path: Path) -> FileLock:
-    """The inter-process lock guarding `path` (a hidden sibling lock file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path.parent / f".{path.name}.lock"), timeout=LOCK_TIMEOUT_S)
+    """The inter-process lock guarding `path`.
+
+    Lock files live in the temporary directory, keyed by the resolved path,
+    so that they never show up in the baselines directory users commit.
+    """
+    key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
+    lock_dir = Path(tempfile.gettempdir()) / f"perfgate-locks-{os.getuid()}"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    return FileLock(str(lock_dir / f"{path.name}.{key}.lock"), timeout=LOCK_TIMEOUT_S)
 
 
 def write_atomic(path: Path, text: str) -> None:
