@@ -1,0 +1,205 @@
+"""`run_load`: start the workers, merge what they report, always reap them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from perfgate.engine.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
+from perfgate.engine.merge import Aggregator
+from perfgate.engine.preflight import check_reachable
+from perfgate.engine.result import LoadResult, Progress
+from perfgate.engine.target import parse_target
+from perfgate.engine.worker import WorkerPlan, share
+
+READY_TIMEOUT_S = 60.0  # spawning a worker imports numpy & co; a loaded CI box is slow
+START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives
+REAP_WAIT_S = 1.0
+
+ProgressCallback = Callable[[Progress], Any]
+
+
+class WorkerError(RuntimeError):
+    """A load worker failed or vanished; the message says which and why."""
+
+
+def run_load(
+    config: LoadConfig,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_worker_started: Callable[[int], Any] | None = None,
+) -> LoadResult:
+    """Run `config` and return the merged result.
+
+    `on_progress(progress)` is called once a second; returning "stop" ends
+    the run early (the result is then marked `stopped_early`).
+    `on_worker_started(pid)` is called for every worker process started.
+    Workers are stopped and reaped on every way out of this function,
+    including KeyboardInterrupt and other BaseExceptions, which are re-raised.
+    """
+    specs = validate(config)
+    target = parse_target(config.url)
+    check_reachable(target, config.timeout_s, config.verify_tls)
+    n = worker_count(config)
+    open_model = config.model == "open"
+    pool = config.max_connections or DEFAULT_OPEN_CONNECTIONS
+    duration = config.duration_s
+    agg = Aggregator(n, config.warmup_s, duration, open_model)
+    procs: list[subprocess.Popen[bytes]] = []
+    pipes: list[Connection] = []
+    stopped_early = False
+    try:
+        for i in range(n):
+            plan = WorkerPlan(
+                index=i,
+                count=n,
+                config=config,
+                requests=specs,
+                max_connections=max(1, share(pool, i, n)),
+            )
+            proc, pipe = _spawn(plan)
+            procs.append(proc)
+            pipes.append(pipe)
+            if on_worker_started is not None:
+                on_worker_started(proc.pid)
+        for i, pipe in enumerate(pipes):
+            _await_ready(i, pipe, procs[i])
+        start_ns = time.monotonic_ns() + int(START_DELAY_S * 1e9)
+        for pipe in pipes:
+            pipe.send(("start", start_ns))
+
+        deadline = start_ns + int((duration + min(config.timeout_s, 2.0) + 30.0) * 1e9)
+        done: set[int] = set()
+        while len(done) < n:
+            if time.monotonic_ns() > deadline:
+                raise WorkerError(
+                    f"load workers did not finish within {duration + 30:g} s of a "
+                    f"{duration:g} s run; they were stopped."
+                )
+            live = [pipes[i] for i in range(n) if i not in done]
+            for obj in wait(live, timeout=1.0):
+                i = pipes.index(obj)  # type: ignore[arg-type]
+                snap = _receive(i, pipes[i], procs[i])
+                if snap.get("final"):
+                    done.add(i)
+                for progress in agg.add(snap):
+                    if _report(on_progress, progress) and not stopped_early:
+                        stopped_early = True
+                        for j in range(n):
+                            if j not in done:
+                                _send_quietly(pipes[j], ("stop",))
+        for progress in agg.flush():
+            _report(on_progress, progress)
+    finally:
+        _reap(procs, pipes)
+    base = {
+        "url": config.url,
+        "model": config.model,
+        "profile": config.profile,
+        "stages": [asdict(s) for s in config.stages],
+        "warmup_s": float(config.warmup_s),
+        "workers": n,
+    }
+    return agg.result(base, stopped_early)
+
+
+def _spawn(plan: WorkerPlan) -> tuple[subprocess.Popen[bytes], Connection]:
+    parent_sock, child_sock = socket.socketpair()
+    try:
+        env = dict(os.environ)
+        # The worker must import this very perfgate, installed or not.
+        here = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "perfgate.engine.worker",
+                str(child_sock.fileno()),
+                str(os.getpid()),
+            ],
+            pass_fds=(child_sock.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    finally:
+        child_sock.close()
+    pipe = Connection(parent_sock.detach())
+    pipe.send(plan)
+    return proc, pipe
+
+
+def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> None:
+    if not pipe.poll(READY_TIMEOUT_S):
+        raise WorkerError(
+            f"load worker {i + 1} did not start within {READY_TIMEOUT_S:g} s; "
+            "the machine may be overloaded."
+        )
+    try:
+        msg = pipe.recv()
+    except EOFError:
+        raise WorkerError(
+            f"load worker {i + 1} exited during start-up with code {_exit_code(proc)}."
+        ) from None
+    if msg[0] == "error":
+        raise WorkerError(f"load worker {i + 1} failed during start-up:\n{msg[1]}")
+
+
+def _receive(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    try:
+        msg = pipe.recv()
+    except EOFError:
+        raise WorkerError(
+            f"load worker {i + 1} (pid {proc.pid}) exited unexpectedly "
+            f"with code {_exit_code(proc)}."
+        ) from None
+    if msg[0] == "error":
+        raise WorkerError(f"load worker {i + 1} failed:\n{msg[1]}")
+    snap: dict[str, Any] = msg[1]
+    return snap
+
+
+def _report(on_progress: ProgressCallback | None, progress: Progress) -> bool:
+    """Call the callback; True when it asks to stop."""
+    if on_progress is None:
+        return False
+    answer = on_progress(progress)
+    return isinstance(answer, str) and answer.strip().lower() == "stop"
+
+
+def _exit_code(proc: subprocess.Popen[bytes]) -> int | None:
+    try:
+        return proc.wait(REAP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _send_quietly(pipe: Connection, msg: tuple[Any, ...]) -> None:
+    # The worker may already be gone; the reaper handles the rest.
+    with contextlib.suppress(OSError):
+        pipe.send(msg)
+
+
+def _reap(procs: list[subprocess.Popen[bytes]], pipes: list[Connection]) -> None:
+    """Terminate, wait briefly, kill: no worker outlives run_load."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + REAP_WAIT_S
+    for proc in procs:
+        try:
+            proc.wait(max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(REAP_WAIT_S)
+    for pipe in pipes:
+        pipe.close()
