@@ -7,15 +7,10 @@ Profiles: `fast` (log-normal, median 2 ms, always under 10 ms), `slow`
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 
-from aiohttp import web
-
 from .options import BACKEND_PROFILES
-from .state import STATE
-from .timing import TIMING
 
 _FAST_MEDIAN_MS = 2.0
 _FAST_SIGMA = 0.6
@@ -35,32 +30,3 @@ def backend_delay_ms(
         drawn = rng.lognormvariate(math.log(_FAST_MEDIAN_MS), _FAST_SIGMA)
         return min(max(drawn, _FAST_MIN_MS), _FAST_MAX_MS)
     raise ValueError(f"backend profile {profile!r} is unknown; use one of {BACKEND_PROFILES}.")
-
-
-def choose_profile(request: web.Request, route: str) -> str:
-    """`?backend=` wins over the route's configured profile."""
-    asked = request.query.get("backend")
-    if asked is None:
-        return request.app[STATE].options.route_backends.get(route, "none")
-    if asked not in BACKEND_PROFILES:
-        raise web.HTTPBadRequest(
-            text=f"?backend={asked!r} is unknown; use one of {', '.join(BACKEND_PROFILES)}."
-        )
-    return asked
-
-
-async def call_backend(request: web.Request, route: str, since_ns: int) -> int:
-    """Route the request to its backend and wait for the simulated answer.
-
-    Charges choosing the backend to `route` and the wait to `backend` in the
-    request's Server-Timing; returns the time it finished.
-    """
-    timing = request[TIMING]
-    state = request.app[STATE]
-    profile = choose_profile(request, route)
-    opts = state.options
-    delay_ms = backend_delay_ms(profile, state.rng, opts.slow_ms, opts.mixed_slow_fraction)
-    t = timing.add("route", since_ns)
-    if delay_ms > 0:
-        await asyncio.sleep(delay_ms / 1000)
-    return timing.add("backend", t)

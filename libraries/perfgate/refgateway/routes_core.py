@@ -10,7 +10,7 @@ from aiohttp import web
 
 from perfgate import __version__
 
-from .backends import call_backend
+from .routing import call_backend
 from .state import STATE
 from .timing import TIMING
 

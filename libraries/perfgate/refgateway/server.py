@@ -17,6 +17,7 @@ from perfgate.lifeline import bind_to_parent
 
 from .app import make_app
 from .options import GatewayOptions
+from .state import STATE
 
 
 class StartError(Exception):
@@ -100,6 +101,7 @@ async def _serve(sock: socket.socket, options: GatewayOptions, worker: int) -> N
         shutdown_timeout=options.shutdown_timeout,
     )
     await runner.setup()
+    app[STATE].http_server = runner.server
     try:
         await web.SockSite(runner, sock).start()
         await stop.wait()

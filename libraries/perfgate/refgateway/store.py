@@ -1,0 +1,111 @@
+"""The in-memory resource API's data: a bounded mission store and a spec catalogue."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+SPEC_COUNT = 250
+_SPEC_WORDS = (
+    "config",
+    "test",
+    "loop",
+    "backend",
+    "ui",
+    "server",
+    "cache",
+    "auth",
+    "stream",
+    "queue",
+    "metrics",
+    "storage",
+    "router",
+    "session",
+)
+
+
+@dataclass
+class MissionStore:
+    """Missions by id, oldest evicted first once `limit` is reached."""
+
+    limit: int
+    _items: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
+    next_id: int = 1
+    evictions: int = 0
+
+    def add(self, fields: dict[str, Any]) -> dict[str, Any]:
+        mission = {**fields, "id": self.next_id, "created_ns": time.time_ns()}
+        self._items[self.next_id] = mission
+        self.next_id += 1
+        self._evict()
+        return mission
+
+    def get(self, mission_id: int) -> dict[str, Any] | None:
+        return self._items.get(mission_id)
+
+    def newest(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` missions, newest first."""
+        out: list[dict[str, Any]] = []
+        for mission_id in reversed(self._items):
+            if len(out) >= limit:
+                break
+            out.append(self._items[mission_id])
+        return out
+
+    def resize(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"store limit {limit} must be at least 1.")
+        self.limit = limit
+        self._evict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _evict(self) -> None:
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+            self.evictions += 1
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    name: str
+    tags: tuple[str, ...]
+    haystack: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "tags": list(self.tags)}
+
+
+def make_specs(count: int = SPEC_COUNT) -> dict[int, Spec]:
+    """A fixed catalogue: ids 001..count, names and tags drawn from a word list.
+
+    Deterministic so that a search for a word finds the same specs in every run.
+    """
+    specs = {}
+    n = len(_SPEC_WORDS)
+    for number in range(1, count + 1):
+        tags = (_SPEC_WORDS[number % n], _SPEC_WORDS[(number * 7 + 3) % n])
+        name = f"{_SPEC_WORDS[(number * 3) % n]} {tags[0]} spec {number:03d}"
+        haystack = f"{name} {' '.join(tags)}".lower()
+        specs[number] = Spec(f"{number:03d}", name, tags, haystack)
+    return specs
+
+
+def spec_number(raw: str) -> int | None:
+    """'007' and '7' name the same spec; anything else names none."""
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def search_specs(specs: dict[int, Spec], query: str, limit: int) -> list[Spec]:
+    needle = query.lower()
+    found = []
+    for spec in specs.values():
+        if needle in spec.haystack:
+            found.append(spec)
+            if len(found) >= limit:
+                break
+    return found

@@ -1,0 +1,118 @@
+"""WebSocket /ws: echo, channel subscriptions, publishing and JSON-RPC.
+
+Message formats are documented in docs/refgateway.md; a WebSocket load
+tool is written against them, so change them only together with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .pubsub import Subscriber
+from .state import STATE, GatewayState
+
+log = logging.getLogger("perfgate.refgateway")
+
+
+async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+    state = request.app[STATE]
+    ws = web.WebSocketResponse(max_msg_size=state.options.max_body_bytes)
+    await ws.prepare(request)
+    sub = Subscriber(state.options.ws_queue)
+    writer = asyncio.get_running_loop().create_task(_write(ws, sub))
+    state.websockets.add(ws)
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await _on_text(state, sub, msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await sub.queue.put(msg.data)
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        state.websockets.discard(ws)
+        state.hub.forget(sub)
+        state.rpc.forget(sub)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+    return ws
+
+
+async def _write(ws: web.WebSocketResponse, sub: Subscriber) -> None:
+    """Send queued messages in order; the only task that writes to `ws`."""
+    try:
+        while True:
+            item = await sub.queue.get()
+            if isinstance(item, bytes):
+                await ws.send_bytes(item)
+            else:
+                await ws.send_str(item)
+    except (ConnectionError, RuntimeError):
+        # The peer went away or the socket is closing: the reader's
+        # `finally` cleans up; nothing is left to send to.
+        return
+
+
+async def _on_text(state: GatewayState, sub: Subscriber, text: str) -> None:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        message = None
+    if not isinstance(message, dict):
+        # Plain text (or JSON that is not an object) is echoed as it came.
+        await sub.queue.put(text)
+        return
+    if message.get("jsonrpc") == "2.0":
+        answer = await state.rpc.handle(message, sub)
+        if answer is not None:
+            await sub.reply(answer)
+        return
+    kind = message.get("type")
+    reply: dict[str, Any]
+    try:
+        if kind == "echo":
+            reply = {"type": "echo", "data": message.get("data"), "ts_ns": time.time_ns()}
+        elif kind == "ping":
+            reply = {"type": "pong", "ts_ns": time.time_ns()}
+        elif kind == "subscribe":
+            channel = _channel(message)
+            seq = state.hub.subscribe(sub, channel)
+            reply = {"type": "subscribed", "channel": channel, "seq": seq}
+        elif kind == "unsubscribe":
+            channel = _channel(message)
+            seq = state.hub.unsubscribe(sub, channel)
+            reply = {"type": "unsubscribed", "channel": channel, "seq": seq}
+        elif kind == "publish":
+            channel = _channel(message)
+            seq, subscribers = state.hub.publish(channel, message.get("data"))
+            reply = {
+                "type": "published",
+                "channel": channel,
+                "seq": seq,
+                "subscribers": subscribers,
+            }
+        else:
+            raise ValueError(
+                f"unknown message type {str(kind)[:40]!r}; use echo, ping, subscribe, "
+                "unsubscribe or publish"
+            )
+    except ValueError as exc:
+        reply = {"type": "error", "message": str(exc) + "."}
+    if "id" in message:
+        reply["id"] = message["id"]
+    await sub.reply(reply)
+
+
+def _channel(message: dict[str, Any]) -> str:
+    channel = message.get("channel")
+    if not isinstance(channel, str):
+        raise ValueError('this message needs a "channel" string')
+    return channel
