@@ -121,6 +121,20 @@ def test_scalar_record_equals_vectorised_record() -> None:
     assert one_by_one.stdev == pytest.approx(at_once.stdev, rel=1e-9)
 
 
+def test_single_records_of_any_integer_type_are_exact() -> None:
+    hist = Histogram()
+    values = [5_000, np.int64(7_000), np.uint32(9_000), 2**70, 3, 0]
+    for value in values:
+        hist.record(value)  # type: ignore[arg-type]
+    hist.record(11_000, count=2)
+    assert hist.count == 8
+    assert hist.min == 0
+    assert hist.max == 2**70
+    assert hist.clamped == 1
+    assert hist.sum_ns == sum(int(v) for v in values) + 22_000
+    assert within_precision(hist.percentile(50), 7_000)  # 4th of 8 values
+
+
 def test_record_with_count_equals_repeated_records() -> None:
     repeated, counted = Histogram(), Histogram()
     for _ in range(7):
