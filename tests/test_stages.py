@@ -46,6 +46,12 @@ def test_parse_accepts_robot_time_strings_and_every_separator() -> None:
     assert parse_stages(text) == [Stage(90, 5), Stage(0.5, 2.5), Stage(3600, 0), Stage(120, 7)]
 
 
+def test_parse_accepts_a_list_of_pairs() -> None:
+    assert parse_stages(["30s:10", "1m:50, 30s:0"]) == EXAMPLE
+    with pytest.raises(ValueError, match="duration:target"):
+        parse_stages([])
+
+
 def test_format_reads_back() -> None:
     stages = [Stage(120, 10), Stage(90, 2.5), Stage(0.5, 0), Stage(3600, 100), Stage(0, 3)]
     assert parse_stages(format_stages(stages)) == stages

@@ -27,6 +27,9 @@ load engine records a second's worth of raw values at once with
 between processes and into result files as a compact, sparse JSON form
 (`to_dict`/`from_dict`).
 
+`record` only appends to a list; every 4096 values, or when anything is
+read, the list is folded in with the same vectorised code as `record_array`.
+
 Not thread-safe: each thread or process records into its own histogram and
 the results are merged.
 """

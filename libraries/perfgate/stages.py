@@ -50,8 +50,13 @@ class Stage:
             raise ValueError(f"stage target must be a finite number >= 0, not {self.target!r}.")
 
 
-def parse_stages(text: str) -> list[Stage]:
-    """Stages from ``duration:target`` pairs such as ``30s:10, 1m:50, 30s:0``."""
+def parse_stages(text: str | Sequence[str]) -> list[Stage]:
+    """Stages from ``duration:target`` pairs such as ``30s:10, 1m:50, 30s:0``.
+
+    A list of such strings (as a Robot Framework list variable gives) works too.
+    """
+    if isinstance(text, (list, tuple)) and all(isinstance(item, str) for item in text):
+        text = ", ".join(text)
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"stages must be 'duration:target' pairs, e.g. {_EXAMPLE}, not {text!r}.")
     stages = []
