@@ -286,7 +286,7 @@ def _parse_limit(rhs: str, kind: str, metric: str, text: str) -> tuple[float, st
         if kind in ("time", "rate", "count", "bytes", "growth") and number < 0:
             raise ValueError(f"threshold {text!r} has a negative limit for {metric!r}.")
         return number, kind
-    if kind in ("count",):
+    if kind == "count":
         raise ValueError(
             f"threshold {text!r} gives {metric!r} a unit; counts take a plain number, "
             f"e.g. '{metric} < 10'."
