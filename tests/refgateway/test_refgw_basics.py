@@ -10,7 +10,7 @@ import time
 
 import psutil
 import requests
-from conftest import Gateway
+from refgw_helpers import Gateway
 
 
 def test_start_line_reports_the_real_port_and_pid(start_gateway) -> None:

@@ -7,8 +7,10 @@ Profiles: `fast` (log-normal, median 2 ms, always under 10 ms), `slow`
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+import time
 
 from .options import BACKEND_PROFILES
 
@@ -30,3 +32,15 @@ def backend_delay_ms(
         drawn = rng.lognormvariate(math.log(_FAST_MEDIAN_MS), _FAST_SIGMA)
         return min(max(drawn, _FAST_MIN_MS), _FAST_MAX_MS)
     raise ValueError(f"backend profile {profile!r} is unknown; use one of {BACKEND_PROFILES}.")
+
+
+async def wait_ms(ms: float) -> None:
+    """Sleep at least `ms` milliseconds.
+
+    uvloop's timers run on a millisecond clock cached per loop iteration and
+    can fire up to a millisecond early; a simulated backend must never answer
+    faster than its drawn latency, so the remainder is slept again.
+    """
+    end = time.perf_counter_ns() + int(ms * 1e6)
+    while (left := end - time.perf_counter_ns()) > 0:
+        await asyncio.sleep(left / 1e9)

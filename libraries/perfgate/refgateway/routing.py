@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
+from .backends import wait_ms
 from .options import BACKEND_PROFILES
 from .state import STATE
 from .timing import TIMING
@@ -32,6 +31,7 @@ async def call_backend(request: web.Request, route: str, since_ns: int) -> int:
     timing = request[TIMING]
     delay_ms = request.app[STATE].delay_ms(choose_profile(request, route))
     t = timing.add("route", since_ns)
-    if delay_ms > 0:
-        await asyncio.sleep(delay_ms / 1000)
+    if delay_ms <= 0:
+        return t
+    await wait_ms(delay_ms)
     return timing.add("backend", t)

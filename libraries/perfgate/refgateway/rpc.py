@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .backends import wait_ms
 from .pubsub import Subscriber
 from .timing import ServerTiming
 
@@ -246,11 +247,9 @@ class RpcService:
         """Wait for one simulated answer per profile, all at once."""
         t = time.perf_counter_ns()
         delays = [self._delay_ms(p) for p in profiles]
-        longest = max(delays, default=0.0)
         if len(delays) == 1:
-            if longest > 0:
-                await asyncio.sleep(longest / 1000)
+            await wait_ms(delays[0])
         else:
-            await asyncio.gather(*(asyncio.sleep(d / 1000) for d in delays if d > 0))
+            await asyncio.gather(*(wait_ms(d) for d in delays))
         if timing:
             timing.add("backend", t)
