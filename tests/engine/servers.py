@@ -52,6 +52,7 @@ class HttpTestServer:
 
         def run() -> None:
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
             self._loop = loop
             self._server = loop.run_until_complete(
                 asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -62,7 +63,10 @@ class HttpTestServer:
             self._server.close()
             for w in list(self._writers):
                 w.transport.abort()
-            loop.run_until_complete(asyncio.sleep(0))
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
 
         self._thread = threading.Thread(target=run, daemon=True)
@@ -71,10 +75,11 @@ class HttpTestServer:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+        if self._thread is None or not self._thread.is_alive():
+            return
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -93,7 +98,7 @@ class HttpTestServer:
                 self.requests += 1
                 if len(self.seen) < self.keep:
                     self.seen.append(Seen(method, target, headers, body))
-                if not await self._respond(target, writer):
+                if not await self._respond(method, target, writer):
                     return
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -102,13 +107,12 @@ class HttpTestServer:
             if not writer.transport.is_closing():
                 writer.close()
 
-    async def _respond(self, target: str, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(self, method: str, target: str, writer: asyncio.StreamWriter) -> bool:
         path, _, query = target.partition("?")
 
         def send(status: int, body: bytes = b"ok", extra: str = "") -> None:
-            writer.write(
-                f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
-            )
+            head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+            writer.write(head.encode() + (b"" if method == "HEAD" else body))
 
         if path == "/close":
             send(200, extra="Connection: close\r\n")

@@ -147,31 +147,37 @@ async def _run(
         value = target_at(stages, t)
         return value / plan.count if open_model else float(share(value, plan.index, plan.count))
 
+    def target_in(second: int) -> float:
+        # Sampled just before the second ends, like `active`, so a step at a
+        # whole second shows in the row of the second it starts.
+        return target_now(min(second + 1.0, duration_ns / 1e9) - 1e-6)
+
     second = 0
     cpu_mark = time.process_time()
     while True:
         now = _now()
-        t = (now - start_ns) / 1e9
         done = stop_requested or now >= end_ns
-        if not done and isinstance(driver, ClosedDriver):
-            driver.set_target(int(target_now(t)))
-        driver.sweep(now)
-        boundary = start_ns + (second + 1) * 1_000_000_000
-        if done or now >= boundary:
-            if done:
-                break
+        if done:
+            break
+        if now >= start_ns + (second + 1) * 1_000_000_000:
             cpu = time.process_time()
-            _send(conn, plan, recorder, second, 1.0, driver.active, target_now(t), cpu - cpu_mark)
+            _send(
+                conn, plan, recorder, second, 1.0, driver.active, target_in(second), cpu - cpu_mark
+            )
             cpu_mark = cpu
             second += 1
             continue
+        if isinstance(driver, ClosedDriver):
+            driver.set_target(int(target_now((now - start_ns) / 1e9)))
+        driver.sweep(now)
+        boundary = start_ns + (second + 1) * 1_000_000_000
         wake = min(boundary, end_ns, now + int(CONTROL_INTERVAL_S * 1e9))
         await asyncio.sleep(max(wake - _now(), 0) / 1e9)
 
     # Finish: send nothing new, give requests in flight a short grace.
     interval = max(min(_now(), end_ns) - (start_ns + second * 1_000_000_000), 0) / 1e9
     active = driver.active
-    tgt = target_now((min(_now(), end_ns) - start_ns) / 1e9)
+    tgt = target_in(second)
     driver.stop()
     grace_end = _now() + int(min(cfg.timeout_s, 2.0) * 1e9)
     while driver.in_flight() and _now() < grace_end:
