@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import mannwhitneyu
 
 from perfgate.baseline.metrics import Direction, spec_for
 
@@ -151,6 +150,10 @@ def decide(
 def _one_sided_p(current: np.ndarray, baseline: np.ndarray, alternative: str) -> float:
     if np.all(current == current[0]) and np.all(baseline == current[0]):
         return 1.0  # identical constants: nothing to test, and scipy would divide by zero
+    # Imported here: scipy.stats takes over a second to import, and recording a
+    # baseline or appending history (every pabot worker) never needs it.
+    from scipy.stats import mannwhitneyu
+
     return float(mannwhitneyu(current, baseline, alternative=alternative).pvalue)
 
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
 
 LOCK_TIMEOUT_S = 120.0
+POLL_INTERVAL_S = 0.005
 
 
-def lock_for(path: Path) -> FileLock:
-    """The inter-process lock guarding `path`.
+@contextmanager
+def lock_for(path: Path) -> Iterator[None]:
+    """Hold the inter-process lock guarding `path`.
 
     Lock files live in the temporary directory, keyed by the resolved path,
     so that they never show up in the baselines directory users commit.
@@ -27,7 +31,14 @@ def lock_for(path: Path) -> FileLock:
     key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
     lock_dir = Path(tempfile.gettempdir()) / f"perfgate-locks-{os.getuid()}"
     lock_dir.mkdir(mode=0o700, exist_ok=True)
-    return FileLock(str(lock_dir / f"{path.name}.{key}.lock"), timeout=LOCK_TIMEOUT_S)
+    lock = FileLock(str(lock_dir / f"{path.name}.{key}.lock"), timeout=LOCK_TIMEOUT_S)
+    # Writes hold the lock for milliseconds; the default 50 ms poll would
+    # make eight waiting pabot processes mostly sleep.
+    lock.acquire(poll_interval=POLL_INTERVAL_S)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def write_atomic(path: Path, text: str) -> None:
