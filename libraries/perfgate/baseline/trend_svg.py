@@ -68,12 +68,17 @@ def chart(series: Series) -> str:
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11">'
             f"{escape(format_value(value, series.unit))}</text>"
         )
+    span = f"runs 1-{last_run}" if last_run > 1 else "run 1"
     parts.append(
-        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="11">run 1 · '
-        f"{points[0].time:%Y-%m-%d %H:%M}</text>"
-        f'<text x="{x(last_run):.1f}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">'
-        f"run {last_run} · {points[-1].time:%Y-%m-%d %H:%M}</text>"
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="11">{span} · '
+        f"{points[0].time:%Y-%m-%d %H:%M} to {points[-1].time:%Y-%m-%d %H:%M} UTC</text>"
     )
+    if proj_end_run is not None:
+        parts.append(
+            f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="11" text-anchor="end" '
+            f'fill="{COLOURS["projection"]}">projected {proj_end_run - last_run:.0f} runs ahead'
+            "</text>"
+        )
     for point in series.version_changes:
         parts.append(
             f'<line class="version" x1="{x(point.run):.1f}" x2="{x(point.run):.1f}" y1="{TOP}" '
@@ -81,8 +86,9 @@ def chart(series: Series) -> str:
             f'<text x="{x(point.run) + 3:.1f}" y="{TOP + 10}" font-size="11" '
             f'fill="{COLOURS["version"]}">baseline v{point.baseline_version}</text>'
         )
-    parts.append(_step_line(series, "baseline", x, y))
-    parts.append(_step_line(series, "limit", x, y))
+    parts.append(_step_line(series, "baseline", x, y, float(last_run)))
+    # The limit stays in force ahead, where the projection may cross it.
+    parts.append(_step_line(series, "limit", x, y, float(x_max)))
     if proj_end_run is not None and proj_end_value is not None:
         parts.append(
             f'<line class="projection" x1="{x(last_run):.1f}" y1="{y(level):.1f}" '
@@ -115,7 +121,11 @@ def chart(series: Series) -> str:
 
 
 def _step_line(
-    series: Series, which: str, x: Callable[[float], float], y: Callable[[float], float]
+    series: Series,
+    which: str,
+    x: Callable[[float], float],
+    y: Callable[[float], float],
+    last_end: float,
 ) -> str:
     """The baseline (or limit) in force at each run, as horizontal steps."""
     segments: list[str] = []
@@ -125,7 +135,7 @@ def _step_line(
         if value is None:
             continue
         start = max(point.run - 0.5, 1.0)
-        end = points[index + 1].run - 0.5 if index + 1 < len(points) else float(point.run)
+        end = points[index + 1].run - 0.5 if index + 1 < len(points) else last_end
         segments.append(f"M{x(start):.1f},{y(value):.1f} H{x(end):.1f}")
     if not segments:
         return ""
