@@ -33,6 +33,7 @@ import numpy as np
 from scipy import stats
 
 from perfgate.memory.display import SECONDS_PER_HOUR, format_duration
+from perfgate.memory.jsonsafe import json_safe
 
 LEAK = "LEAK"
 NO_LEAK = "NO LEAK"
@@ -138,7 +139,7 @@ class LeakAnalysis:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["floors"] = [asdict(f) for f in self.floors]
-        return _json_safe(data)
+        return json_safe(data)
 
 
 @dataclass(frozen=True)
@@ -400,13 +401,3 @@ def _too_few_samples(
         analysed_s=analysed,
         required_run_s=required,
     )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value

@@ -1,0 +1,163 @@
+"""How a memory result reads in log.html and on disk."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import tempfile
+import threading
+from html import escape
+from pathlib import Path
+
+from perfgate.memory.chart import render_chart, sparkline
+from perfgate.memory.display import BYTES_PER_MB, format_duration
+from perfgate.memory.result import MemoryResult
+
+_counter = itertools.count(1)
+_counter_lock = threading.Lock()
+
+
+def summary_line(result: MemoryResult) -> str:
+    """One line for the keyword's message: verdict, sparkline and the figures that matter."""
+    high = result.series()[2]
+    rate = result.leak_rate_mb_per_hour
+    rate_text = f", floor trend {rate:+.1f} MB/h" if math.isfinite(rate) else ""
+    return (
+        f"Memory '{result.alias}' {result.verdict} {sparkline(high)} "
+        f"{result.initial_mb:.1f} -> {result.final_mb:.1f} MB, peak {result.peak_mb:.1f} MB "
+        f"at {format_duration(result.peak_at_s)}{rate_text}, {result.samples} samples over "
+        f"{format_duration(result.duration_s)}."
+    )
+
+
+def _fmt(value: float | int | None, unit: str = "", digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, int):
+        return f"{value}{unit}"
+    return f"{value:.{digits}f}{unit}"
+
+
+def render_table(result: MemoryResult) -> str:
+    """The figures as an HTML table (Robot's log shows it with `html=True`)."""
+    leak = result.leak
+    low, high = leak.rate_ci_mb_per_hour
+    rows = [
+        ("Target", escape(result.target)),
+        ("Verdict", f"<b>{escape(result.verdict)}</b>: {escape(result.reason)}"),
+        (
+            "RSS initial / final / mean",
+            f"{_fmt(result.initial_mb, ' MB')} / {_fmt(result.final_mb, ' MB')} / "
+            f"{_fmt(result.mean_mb, ' MB')}",
+        ),
+        (
+            "RSS min / peak",
+            f"{_fmt(result.min_mb, ' MB')} / {_fmt(result.peak_mb, ' MB')} at "
+            f"{format_duration(result.peak_at_s)}",
+        ),
+        ("Growth", f"{_fmt(result.growth_mb, ' MB')} ({_fmt(result.growth_pct, '%')})"),
+        (
+            "Floor trend after warm-up",
+            f"{_fmt(leak.rate_mb_per_hour, ' MB/h', 2)} (95% CI {_fmt(low, '', 2)} to "
+            f"{_fmt(high, ' MB/h', 2)}), Mann-Kendall p={_fmt(leak.trend_p_value, '', 3)}",
+        ),
+        (
+            "Warm-up / windows",
+            f"{format_duration(leak.warmup_s)} / {len(leak.floors)} windows, sawtooth "
+            f"{_fmt(leak.sawtooth_mb, ' MB')}, floor jitter {_fmt(leak.floor_jitter_mb, ' MB', 2)}",
+        ),
+        (
+            "USS initial / final / peak",
+            f"{_fmt(result.initial_uss_mb, ' MB')} / {_fmt(result.final_uss_mb, ' MB')} / "
+            f"{_fmt(result.peak_uss_mb, ' MB')}",
+        ),
+        (
+            "Open files / threads (max)",
+            f"{_fmt(result.open_files_initial)} -> {_fmt(result.open_files_final)} "
+            f"({_fmt(result.open_files_max)}) / {_fmt(result.threads_initial)} -> "
+            f"{_fmt(result.threads_final)} ({_fmt(result.threads_max)})",
+        ),
+        (
+            "Least squares (all samples)",
+            f"{_fmt(result.ols_slope_mb_per_hour, ' MB/h', 2)}, "
+            f"R² {_fmt(result.ols_r_squared, '', 3)}",
+        ),
+        (
+            "Samples",
+            f"{result.samples} every {result.interval_s:g} s over "
+            f"{format_duration(result.duration_s)}; sampling took "
+            f"{_fmt(result.sampling_ms_mean, ' ms', 2)} each",
+        ),
+    ]
+    if result.requests is not None:
+        rows.append(
+            (
+                "Per request",
+                f"{_fmt(result.bytes_per_request, ' bytes', 0)} over {result.requests} requests",
+            )
+        )
+    for note in result.notes:
+        rows.append(("Note", escape(note)))
+    if result.json_path:
+        rows.append(("Saved as", escape(result.json_path)))
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{k}</th><td>{v}</td></tr>'
+        for k, v in rows
+    )
+    return f'<table class="perfgate-memory">{body}</table>'
+
+
+def render_mapping_growth(result: MemoryResult) -> str:
+    """Growth by kind of memory mapping between the first and last sample."""
+    if not result.mapping_growth:
+        return ""
+    body = "".join(
+        f"<tr><td>{escape(g.name)}</td><td>{g.before / BYTES_PER_MB:.1f}</td>"
+        f"<td>{g.after / BYTES_PER_MB:.1f}</td><td><b>{g.growth / BYTES_PER_MB:+.1f}</b></td></tr>"
+        for g in result.mapping_growth
+    )
+    return (
+        "<p>Where the memory grew (resident MB by mapping, first to last sample):</p>"
+        "<table><tr><th>mapping</th><th>before</th><th>after</th><th>growth</th></tr>"
+        f"{body}</table>"
+    )
+
+
+def render_html(result: MemoryResult) -> str:
+    """Chart, table and, for a leak, the mapping breakdown."""
+    parts = [render_chart(result), render_table(result)]
+    if result.verdict == "LEAK":
+        parts.append(render_mapping_growth(result))
+    return "".join(p for p in parts if p)
+
+
+def result_filename(alias: str) -> str:
+    """A name no other process of this run can pick: the pabot queue index,
+    the PID and a per-process counter."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", alias).strip("_") or "memory"
+    queue = os.environ.get("PABOTQUEUEINDEX", "0")
+    with _counter_lock:
+        n = next(_counter)
+    return f"memory-{safe}-q{queue}-p{os.getpid()}-{n:03d}.json"
+
+
+def save_json(result: MemoryResult, directory: str | os.PathLike[str]) -> Path:
+    """Write `result.to_dict()` atomically under `directory`; returns the path."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / result_filename(result.alias)
+    while path.exists():  # left over from an earlier run into the same directory
+        path = folder / result_filename(result.alias)
+    payload = json.dumps(result.to_dict(), indent=1, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".memory-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
