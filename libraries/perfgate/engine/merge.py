@@ -55,6 +55,7 @@ class Aggregator:
         self.by_name: dict[str, _NameTotals] = {}
         self.server_timing: dict[str, Histogram] = {}
         self.cpu_s = [0.0] * workers
+        self.worker_s = [0.0] * workers  # measured wall time each worker reported
         self.measured_s = 0.0
         self.intended = 0
         self.missed = 0
@@ -109,6 +110,7 @@ class Aggregator:
             target += float(snap["target"])
             if not warmup:
                 self.cpu_s[int(snap["worker"])] += float(snap["cpu_s"])
+                self.worker_s[int(snap["worker"])] += float(snap["interval_s"])
             for name, data in snap["names"].items():
                 lat = Histogram.from_dict(data["latency"])
                 hist.merge(lat)
@@ -186,7 +188,10 @@ class Aggregator:
             _add_counts(kinds, t.errors)
             by_name[name] = _request_stats(name, t, measured)
         samples = self.latency.count
-        cpu = [round(100.0 * c / measured, 1) if measured > 0 else 0.0 for c in self.cpu_s]
+        cpu = [
+            round(100.0 * c / wall, 1) if wall > 0 else 0.0
+            for c, wall in zip(self.cpu_s, self.worker_s, strict=True)
+        ]
         health = GeneratorHealth(cpu_percent=cpu, intended=self.intended, missed=self.missed)
         health.warnings = health_warnings(cpu, self.intended, self.missed, samples)
         n_errors = sum(kinds.values())

@@ -18,18 +18,19 @@ _PLACEHOLDER = re.compile(r"\{(seq|uuid|choice:[^{}]*)\}")
 
 @dataclass
 class SeqCounter:
-    """A counter unique across workers: worker i of n yields i, i+n, i+2n, ..."""
+    """The request's sequence number, unique across workers: worker i of n
+    numbers its requests i, i+n, i+2n, ... Every `{seq}` in one request
+    renders the same number; `advance()` moves on to the next request."""
 
     start: int = 0
     step: int = 1
-    _next: int = field(init=False, default=-1)
+    value: int = field(init=False, default=-1)
+
+    def advance(self) -> None:
+        self.value = self.start if self.value < 0 else self.value + self.step
 
     def __call__(self) -> str:
-        if self._next < 0:
-            self._next = self.start
-        value = self._next
-        self._next += self.step
-        return str(value)
+        return str(self.value)
 
 
 Part = str | Callable[[], str]

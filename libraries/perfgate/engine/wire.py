@@ -34,10 +34,12 @@ class WireRequest:
     _headers: list[tuple[str, Template]]
     _body: Template | None
     _host: str
+    _seq: SeqCounter
 
     def encode(self) -> bytes:
         if self.prebuilt is not None:
             return self.prebuilt
+        self._seq.advance()
         return _encode(
             self._method,
             self._path.render(),
@@ -106,6 +108,7 @@ def build_wire_requests(
                 _headers=header_ts,
                 _body=body_t,
                 _host=target.host_header,
+                _seq=seq,
             )
         )
     return out
