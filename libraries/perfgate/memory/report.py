@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import threading
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -144,20 +145,27 @@ def result_filename(alias: str) -> str:
     return f"memory-{safe}-q{queue}-p{os.getpid()}-{n:03d}.json"
 
 
-def save_json(result: MemoryResult, directory: str | os.PathLike[str]) -> Path:
-    """Write `result.to_dict()` atomically under `directory`; returns the path."""
+def write_json(result: MemoryResult, path: str | os.PathLike[str]) -> None:
+    """Write `result.to_dict()` to `path` atomically (temp file + rename)."""
+    target = Path(path)
+    payload = json.dumps(result.to_dict(), indent=1, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".memory-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(payload)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_json(result: MemoryResult, directory: str | os.PathLike[str]) -> MemoryResult:
+    """Save the result under `directory` with a unique name; returns it with `json_path` set."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / result_filename(result.alias)
     while path.exists():  # left over from an earlier run into the same directory
         path = folder / result_filename(result.alias)
-    payload = json.dumps(result.to_dict(), indent=1, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".memory-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    saved = replace(result, json_path=str(path))
+    write_json(saved, path)
+    return saved

@@ -1,0 +1,473 @@
+"""Robot Framework keywords that watch a gateway's memory and judge whether it leaks."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+from perfgate import __version__
+from perfgate.memory.checks import check_recovery, check_stays_below
+from perfgate.memory.display import BYTES_PER_MB
+from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
+from perfgate.memory.monitor import MemoryMonitor, monitor_for
+from perfgate.memory.report import render_html, save_json, summary_line, write_json
+from perfgate.memory.result import MemoryResult
+from perfgate.memory.sample import MemorySample
+from perfgate.memory.targets import resolve_source
+from perfgate.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
+
+
+@dataclass
+class _Running:
+    monitor: MemoryMonitor
+    scope: str
+
+
+@library(scope="GLOBAL", version=__version__, auto_keywords=False)
+class MemoryLibrary:
+    """Watch the memory of the gateway under test and judge whether it leaks.
+
+    A monitor samples a target in a background thread while the test drives
+    load; the target is a `Gateway` from GatewayLibrary, a gateway alias, a
+    PID, or a Prometheus metrics URL (``process_resident_memory_bytes``, so a
+    gateway on another host can be watched):
+
+    | ${gw}=     Start Gateway
+    | Start Memory Monitor    ${gw}    interval=1 s
+    | ${load}=   Run Load Profile    soak    ${gw.url}/api/echo
+    | ${mem}=    `Stop Memory Monitor`    load=${load}
+    | `Memory Should Not Leak`    ${mem}    max_rate=5 MB/h
+    | `Memory Should Stay Below`    ${mem}    512 MB
+
+    = What is measured =
+
+    For a local process: RSS and USS (memory no other process shares) summed
+    over the process and all its children, open file descriptors and threads.
+    USS needs read access to ``/proc/<pid>/smaps_rollup``; where that is not
+    permitted, that process's RSS is counted and the result carries a note. A
+    metrics URL gives RSS and open files only. Each sample is timestamped with
+    the monotonic clock (for durations) and the wall clock (for the record).
+    Long runs keep at most 4096 points: neighbours are merged keeping each
+    pair's lowest and highest RSS, so floors and peaks survive an 8-hour soak;
+    first, last, peak, mean and the least-squares fit stay exact.
+
+    Sizes are binary megabytes (MB = MiB = 2**20 bytes), as ``top`` and
+    ``free -m`` show them.
+
+    = The leak verdict =
+
+    A straight line through all samples is fooled both ways: warm-up growth
+    looks like a leak, and the garbage-collection sawtooth scatters the
+    samples so much that a real leak fits badly and passes. PerfGate judges
+    the *floor* instead:
+
+    1. The warm-up is cut off: the first 20 % of the run, or ``warmup=``.
+    2. The rest is split into ``windows`` equal windows (default 5) and each
+       window's lowest RSS is kept: the floor the collector returns to. A
+       sawtooth has a flat floor; a leak lifts it. Windows should be longer
+       than one collection cycle.
+    3. A Theil-Sen slope (median of pairwise slopes, robust to one odd
+       window) is fitted through the floors, and a one-sided Mann-Kendall
+       test asks whether they trend upward (scipy's ``theilslopes`` and
+       ``kendalltau``).
+    4. *LEAK* only when all hold: the trend is significant (p < 0.05), the
+       slope is above ``max_rate``, the growth after warm-up is above
+       max(``min_growth``, the peak-to-peak jitter of the floors about the
+       trend), and the last three floors each rose, together faster than
+       ``max_rate`` (a warm-up tail or a cache filling up levels off; a leak
+       keeps going).
+    5. Otherwise PerfGate asks whether the run *could* have seen a leak: it
+       adds a synthetic leak of 1.5 x ``max_rate`` to the very samples it
+       took and judges again. If even that would not be a LEAK, the verdict
+       is *INCONCLUSIVE*, and the reason says which leak rate the run could
+       resolve and how long a run would vouch for ``max_rate``. Else *NO LEAK*.
+
+    So a short run can convict a fast leak but cannot clear a server against
+    a tight limit: with the defaults (5 MB/h, 10 MB) that takes a soak of
+    about 2.5 hours. For short runs raise ``max_rate`` or lower
+    ``min_growth``; the reason of an INCONCLUSIVE verdict says what would do.
+
+    = Results =
+
+    `Stop Memory Monitor` and `Monitor Memory` return a result whose
+    attributes Robot can read, e.g. ``${mem.verdict}`` (``LEAK``, ``NO LEAK``
+    or ``INCONCLUSIVE``), ``${mem.reason}``, ``${mem.leak_rate_mb_per_hour}``,
+    ``${mem.growth_mb}``, ``${mem.peak_mb}``, ``${mem.samples}``; also
+    initial/final/min/max/mean MB, ``peak_at_s``, ``growth_pct``, the USS,
+    open-file and thread figures, ``bytes_per_request`` (when ``load=`` was
+    given), the rate's confidence interval and, for comparison with older
+    reports, ``ols_slope_mb_per_hour`` and ``ols_r_squared`` over all samples.
+    Before any assertion runs, the result is saved as JSON under
+    ``${OUTPUT DIR}/perfgate/`` with a name unique across pabot processes
+    (``memory-<alias>-q<queue>-p<pid>-<n>.json``). The log shows a chart of
+    RSS and USS with the warm-up cut, window floors and fitted trend, a
+    sparkline in the message and a table; on a LEAK, the growth by kind of
+    memory mapping (heap, anonymous, files, ...) between the first and the
+    last sample.
+
+    Monitors still running when their test (or, if started in a suite setup,
+    their suite) ends are stopped by the library, with a warning: no
+    sampling thread outlives the run.
+    """
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self) -> None:
+        self.ROBOT_LIBRARY_LISTENER = self
+        self._running: dict[str, _Running] = {}
+        self._scopes: list[str] = []
+        self._numbers = itertools.count(1)
+
+    # -- keywords ---------------------------------------------------------------
+
+    @keyword
+    def start_memory_monitor(
+        self,
+        target: Any,
+        interval: str = "1 s",
+        alias: str = "",
+        warmup: str = "",
+        max_rate: str = "5 MB/h",
+        min_growth: str = "10 MB",
+        windows: int = 5,
+    ) -> MemoryMonitor:
+        """Starts sampling the memory of ``target`` every ``interval`` in the background.
+
+        ``target`` is a `Gateway` object, a gateway alias, a PID or a
+        Prometheus metrics URL (``/metrics`` is added when the URL has no
+        path). The first sample is taken at once, so a wrong target fails
+        here. ``alias`` names the monitor for `Stop Memory Monitor` (default
+        ``memory1``, ``memory2``, ...).
+
+        ``warmup``, ``max_rate``, ``min_growth`` and ``windows`` set how the
+        result is judged (see the library introduction); `Memory Should Not
+        Leak` can judge again with others. ``warmup`` is a duration (``2 min``)
+        or a share of the run (``25%``); empty means 20 %.
+
+        Returns the monitor.
+
+        | Start Memory Monitor    ${gw}    interval=500 ms
+        | Start Memory Monitor    http://10.0.0.5:9100/metrics    alias=remote
+        """
+        criteria = _criteria(warmup, max_rate, min_growth, windows)
+        interval_s = parse_duration(interval)
+        name = alias or f"memory{next(self._numbers)}"
+        if name in self._running:
+            raise ValueError(
+                f"A memory monitor with alias '{name}' is already running; stop it first or give "
+                "another alias."
+            )
+        source = resolve_source(target, _find_gateway)
+        monitor = MemoryMonitor(source, interval_s, alias=name, criteria=criteria)
+        monitor.start()
+        scope = self._scopes[-1] if self._scopes else ""
+        self._running[name] = _Running(monitor, scope)
+        logger.info(
+            f"Memory monitor '{name}' started on {source.description}, every "
+            f"{interval_s:g} s: {monitor.series.first}."
+        )
+        return monitor
+
+    @keyword
+    def stop_memory_monitor(
+        self, monitor: MemoryMonitor | str | None = None, load: Any = None
+    ) -> MemoryResult:
+        """Stops a monitor and returns its result (see the library introduction).
+
+        ``monitor`` is the object `Start Memory Monitor` returned or its
+        alias; by default the monitor started last. ``load`` is a load result
+        (anything with a ``requests`` attribute) or a request count: the
+        result then includes ``bytes_per_request``, the floor's trend growth
+        over the monitored time shared among the requests.
+
+        The result is saved as JSON and logged before it is returned, so it
+        is on record even when an assertion fails.
+        """
+        name = self._find(monitor)
+        running = self._running.pop(name)
+        result = running.monitor.stop(_request_count(load))
+        return self._publish(result)
+
+    @keyword
+    def monitor_memory(
+        self,
+        target: Any,
+        duration: str = "5 min",
+        interval: str = "5 s",
+        warmup: str = "",
+        alias: str = "",
+        max_rate: str = "5 MB/h",
+        min_growth: str = "10 MB",
+        windows: int = 5,
+    ) -> MemoryResult:
+        """Samples the memory of ``target`` for ``duration`` and returns the result.
+
+        The blocking form of `Start Memory Monitor` and `Stop Memory Monitor`,
+        for when the load runs elsewhere (another process, another pabot
+        worker) or the test just watches an idle gateway. Arguments are as
+        for `Start Memory Monitor`. A test or keyword timeout, or Ctrl-C, ends
+        the wait at once and stops the sampling.
+
+        | ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
+        """
+        criteria = _criteria(warmup, max_rate, min_growth, windows)
+        duration_s = parse_duration(duration)
+        name = alias or f"memory{next(self._numbers)}"
+        source = resolve_source(target, _find_gateway)
+        monitor = MemoryMonitor(source, parse_duration(interval), alias=name, criteria=criteria)
+        logger.info(
+            f"Monitoring the memory of {source.description} for {duration_s:g} s, every "
+            f"{monitor.interval_s:g} s."
+        )
+        return self._publish(monitor_for(monitor, duration_s))
+
+    @keyword
+    def take_memory_snapshot(self, target: Any) -> MemorySample:
+        """Reads the memory of ``target`` once, now, and returns the sample.
+
+        The sample has ``rss``, ``uss`` (bytes, ``None`` from a metrics URL),
+        ``rss_mb``, ``uss_mb``, ``open_files``, ``threads`` and ``processes``.
+
+        | ${snap}=    Take Memory Snapshot    ${gw}
+        | Should Be True    ${snap.rss_mb} < 300
+        """
+        source = resolve_source(target, _find_gateway)
+        try:
+            sample = source.sample()
+        except Exception as exc:
+            raise AssertionError(f"Cannot read the memory of {source.description}: {exc}") from None
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        logger.info(f"{source.description}: {sample}.")
+        for note in source.notes:
+            logger.info(note)
+        return sample
+
+    @keyword
+    def memory_should_not_leak(
+        self,
+        memory: MemoryResult,
+        max_rate: str = "",
+        min_growth: str = "",
+        warmup: str = "",
+        windows: int | None = None,
+        inconclusive: str = "fail",
+    ) -> MemoryResult:
+        """Fails when the verdict on ``memory`` is LEAK, and by default when it is INCONCLUSIVE.
+
+        Without arguments the verdict made when the monitor stopped stands.
+        Given ``max_rate`` (``5 MB/h``, ``1 MB/min``), ``min_growth``
+        (``10 MB``), ``warmup`` or ``windows``, the run is judged again with
+        those, logged, and its JSON file rewritten to match.
+
+        ``inconclusive`` says what a run too short to tell does: ``fail``
+        (default: a gate that passes without evidence is no gate), ``warn``
+        or ``pass``. The failure message gives the reason, including how long
+        a run would be needed.
+
+        Returns the (possibly re-judged) result.
+
+        | Memory Should Not Leak    ${mem}    max_rate=60 MB/h    min_growth=2 MB
+        """
+        on_inconclusive = inconclusive.strip().lower()
+        if on_inconclusive not in ("fail", "warn", "pass"):
+            raise ValueError(f"inconclusive must be fail, warn or pass, got {inconclusive!r}.")
+        _require_result(memory)
+        if max_rate or min_growth or warmup or windows is not None:
+            changes: dict[str, Any] = _warmup(warmup) if warmup else {}
+            if max_rate:
+                changes["max_rate_mb_per_hour"] = parse_mb_per_hour(max_rate)
+            if min_growth:
+                changes["min_growth_mb"] = parse_bytes(min_growth) / BYTES_PER_MB
+            if windows is not None:
+                changes["windows"] = windows
+            memory = memory.with_criteria(replace(memory.criteria, **changes))
+            if memory.json_path:
+                write_json(memory, memory.json_path)
+            logger.info(render_html(memory), html=True)
+        message = f"{summary_line(memory)} {memory.reason}"
+        if memory.verdict == LEAK:
+            raise AssertionError(message)
+        if memory.verdict == INCONCLUSIVE:
+            if on_inconclusive == "fail":
+                raise AssertionError(message)
+            if on_inconclusive == "warn":
+                logger.warn(message)
+                return memory
+        logger.info(message)
+        return memory
+
+    @keyword
+    def memory_should_stay_below(
+        self, memory: MemoryResult, limit: str, metric: str = "rss"
+    ) -> None:
+        """Fails when the peak ``metric`` (``rss`` or ``uss``) of ``memory`` reached ``limit``.
+
+        The peak is over every sample taken, not only the points kept for the
+        chart. ``limit`` is a size such as ``512 MB`` or ``1.5 GiB``.
+
+        | Memory Should Stay Below    ${mem}    512 MB
+        | Memory Should Stay Below    ${mem}    400 MB    metric=uss
+        """
+        _require_result(memory)
+        check = check_stays_below(memory, parse_bytes(limit), metric)
+        if not check.ok:
+            raise AssertionError(check.message)
+        logger.info(check.message)
+
+    @keyword
+    def memory_should_recover_after_idle(
+        self, memory: MemoryResult, tolerance: str = "10%", idle: str = ""
+    ) -> None:
+        """Fails unless the memory floor came back near its post-warm-up level after idling.
+
+        Run load, then let the gateway idle before stopping the monitor. The
+        baseline is the lowest RSS in the first window after the warm-up cut;
+        the idle floor is the lowest RSS in the last ``idle`` of the run
+        (default: one window, i.e. (run - warm-up) / windows). Passes when the
+        idle floor is at most the baseline plus ``tolerance`` (``10%`` of it).
+
+        | Start Memory Monitor    ${gw}
+        | Run Load Profile    spike    ${gw.url}/api/echo
+        | Sleep    1 min
+        | ${mem}=    Stop Memory Monitor
+        | Memory Should Recover After Idle    ${mem}    tolerance=15%    idle=45 s
+        """
+        _require_result(memory)
+        idle_s = parse_duration(idle) if idle else None
+        check = check_recovery(memory, parse_fraction(tolerance), idle_s)
+        if not check.ok:
+            raise AssertionError(check.message)
+        logger.info(check.message)
+
+    # -- listener: stop what a test or suite forgot -----------------------------
+
+    def _start_suite(self, data: Any, result: Any) -> None:
+        self._scopes.append(f"suite:{data.id}")
+
+    def _end_suite(self, data: Any, result: Any) -> None:
+        scope = self._scopes.pop() if self._scopes else None
+        # Tests' monitors are gone already; what is left belongs to this
+        # suite, or was started where no scope was known.
+        self._auto_stop(lambda s: s in (scope, "") or s.startswith("test:"), f"suite '{data.name}'")
+
+    def _start_test(self, data: Any, result: Any) -> None:
+        self._scopes.append(f"test:{data.id}")
+
+    def _end_test(self, data: Any, result: Any) -> None:
+        scope = self._scopes.pop() if self._scopes else None
+        self._auto_stop(lambda s: s == scope, f"test '{data.name}'")
+
+    def _close(self) -> None:
+        self._auto_stop(lambda s: True, "the run")
+
+    def _auto_stop(self, belongs: Any, where: str) -> None:
+        for name in [n for n, r in self._running.items() if belongs(r.scope)]:
+            running = self._running.pop(name)
+            try:
+                result = save_json(running.monitor.stop(), os.path.join(_output_dir(), "perfgate"))
+            except Exception as exc:
+                running.monitor.halt()
+                logger.warn(f"Memory monitor '{name}' could not be stopped cleanly: {exc}")
+                continue
+            logger.warn(
+                f"Memory monitor '{name}' was still running when {where} ended; PerfGate stopped "
+                f"it (verdict {result.verdict}, saved to {result.json_path}). Add 'Stop Memory "
+                "Monitor' to judge it."
+            )
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _find(self, monitor: MemoryMonitor | str | None) -> str:
+        if isinstance(monitor, MemoryMonitor):
+            name = monitor.alias
+        elif monitor is None or monitor == "":
+            if not self._running:
+                raise ValueError(
+                    "No memory monitor is running; start one with Start Memory Monitor."
+                )
+            name = list(self._running)[-1]
+        else:
+            name = str(monitor)
+        if name not in self._running:
+            known = ", ".join(self._running) or "none"
+            raise ValueError(f"No running memory monitor '{name}'; running monitors: {known}.")
+        return name
+
+    def _publish(self, result: MemoryResult) -> MemoryResult:
+        saved = save_json(result, os.path.join(_output_dir(), "perfgate"))
+        logger.info(summary_line(saved))
+        logger.info(render_html(saved), html=True)
+        return saved
+
+
+def _warmup(text: str) -> dict[str, Any]:
+    """``25%`` is a share of the run, anything else a duration."""
+    if text.strip().endswith("%"):
+        return {"warmup_s": None, "warmup_fraction": parse_fraction(text)}
+    return {"warmup_s": parse_duration(text)}
+
+
+def _criteria(warmup: str, max_rate: str, min_growth: str, windows: int) -> LeakCriteria:
+    return LeakCriteria(
+        max_rate_mb_per_hour=parse_mb_per_hour(max_rate),
+        min_growth_mb=parse_bytes(min_growth) / BYTES_PER_MB,
+        windows=int(windows),
+        **(_warmup(warmup) if warmup.strip() else {}),
+    )
+
+
+def _request_count(load: Any) -> int | None:
+    if load is None or load == "":
+        return None
+    if isinstance(load, int) and not isinstance(load, bool):
+        return load
+    if isinstance(load, str) and load.strip().isdigit():
+        return int(load)
+    requests = getattr(load, "requests", None)
+    if isinstance(requests, int) and not isinstance(requests, bool):
+        return requests
+    if isinstance(requests, float) and math.isfinite(requests) and requests.is_integer():
+        return int(requests)
+    raise ValueError(
+        f"load must be a load result with a 'requests' count, or a number; got "
+        f"{type(load).__name__}."
+    )
+
+
+def _require_result(memory: Any) -> None:
+    if not isinstance(memory, MemoryResult):
+        raise ValueError(
+            f"expected the result of Stop Memory Monitor or Monitor Memory, got "
+            f"{type(memory).__name__}."
+        )
+
+
+def _find_gateway(alias: str) -> object:
+    try:
+        gateways: Any = BuiltIn().get_library_instance("GatewayLibrary")
+    except (RuntimeError, RobotNotRunningError):
+        raise ValueError(
+            f"'{alias}' is not a PID or URL, and GatewayLibrary is not imported to look it up "
+            "as a gateway alias."
+        ) from None
+    try:
+        return gateways.manager.get(alias)
+    except Exception as exc:  # unknown alias: keep GatewayLibrary's own sentence
+        raise ValueError(str(exc)) from None
+
+
+def _output_dir() -> str:
+    try:
+        return str(BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd())
+    except RobotNotRunningError:
+        return os.getcwd()
