@@ -273,7 +273,9 @@ class GatewayLibrary:
             raise AssertionError(str(exc)) from None
 
     def _log_stop(self, report: StopReport) -> None:
-        if report.how == "already exited" and report.returncode not in (0, None):
+        crashed = report.how == "already exited" and report.returncode not in (0, None)
+        if crashed and not report.gateway.crash_reported:
+            report.gateway.crash_reported = True
             output = tail(report.gateway.log_path, 10)
             logger.warn(
                 report.message() + (f" Last lines of its output:\n{output}" if output else "")

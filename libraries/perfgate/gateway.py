@@ -152,7 +152,8 @@ class GatewayManager:
 
     def __init__(self, reaper: ReaperClient | None = None) -> None:
         self._reaper = reaper
-        self.gateways: dict[str, Gateway] = {}
+        self.gateways: dict[str, Gateway] = {}  # running (or crashed, not yet stopped)
+        self.stopped: dict[str, Gateway] = {}
         self._counter = itertools.count(1)
 
     @property
@@ -185,8 +186,7 @@ class GatewayManager:
         if memory_limit is not None and memory_limit <= 0:
             raise GatewayError(f"Memory limit must be positive, got {memory_limit} bytes.")
         alias = alias or self._default_alias()
-        running = self.gateways.get(alias)
-        if running is not None and not running.stopped:
+        if alias in self.gateways:
             raise GatewayError(
                 f"A gateway with alias '{alias}' is already running; stop it first or "
                 "give another alias."
@@ -236,6 +236,7 @@ class GatewayManager:
         except PermissionError as exc:
             raise GatewayError(f"Command '{argv[0]}' could not be run: {exc.strerror}.") from exc
         gateway = Gateway(alias, url, port, pid, log_path, health_url, argv, scope=scope)
+        self.stopped.pop(alias, None)
         self.gateways[alias] = gateway
         try:
             self._wait_healthy(gateway, timeout_s)
@@ -299,27 +300,40 @@ class GatewayManager:
             )
         alias = alias or self._default_alias()
         port = _port_of(url)
+        if alias in self.gateways:
+            raise GatewayError(
+                f"A gateway with alias '{alias}' is already running; give another alias."
+            )
         gateway = Gateway(alias, url, port, pid, None, health_url, managed=False)
+        self.stopped.pop(alias, None)
         self.gateways[alias] = gateway
         return gateway
 
     # -- queries --------------------------------------------------------------
 
     def get(self, alias: str | Gateway | None = None) -> Gateway:
-        """The gateway with `alias` (or the gateway itself, or the latest started)."""
+        """The gateway with `alias` (or the gateway itself, or the latest running one)."""
         if isinstance(alias, Gateway):
             return alias
-        if not self.gateways:
-            raise GatewayError("No gateway has been started; use Start Gateway first.")
         if alias is None or alias == "":
-            return list(self.gateways.values())[-1]
-        try:
+            if self.gateways:
+                return list(self.gateways.values())[-1]
+            if self.stopped:
+                raise GatewayError("No gateway is running; use Start Gateway first.")
+            raise GatewayError("No gateway has been started; use Start Gateway first.")
+        if alias in self.gateways:
             return self.gateways[alias]
-        except KeyError:
-            known = ", ".join(self.gateways)
-            raise GatewayError(
-                f"No gateway with alias '{alias}'; known aliases: {known}."
-            ) from None
+        if alias in self.stopped:
+            return self.stopped[alias]
+        known = ", ".join(self.gateways) or "none running"
+        raise GatewayError(f"No gateway with alias '{alias}'; known aliases: {known}.")
+
+    def _forget(self, gateway: Gateway) -> None:
+        """Move a stopped gateway out of the running set (kept for messages)."""
+        gateway.stopped = True
+        if self.gateways.get(gateway.alias) is gateway:
+            del self.gateways[gateway.alias]
+            self.stopped[gateway.alias] = gateway
 
     def exit_status(self, gateway: Gateway) -> tuple[int | None, str | None]:
         """(returncode, reason) of a managed gateway; (None, None) while it runs."""
@@ -370,12 +384,12 @@ class GatewayManager:
             raise GatewayError(f"Timeout must not be negative, got {timeout_s:g} seconds.")
         gateway = self.get(alias)
         if not gateway.managed or gateway.pid is None:
-            gateway.stopped = True
+            self._forget(gateway)
             return StopReport(gateway, None, "not managed", [], [], None)
         if gateway.stopped:
             return StopReport(gateway, gateway.returncode, "already exited", [], [], None)
         outcome: StopOutcome = self.reaper.stop(gateway.pid, timeout_s)
-        gateway.stopped = True
+        self._forget(gateway)
         gateway.returncode = outcome.returncode
         gateway.kill_reason = outcome.reason or gateway.kill_reason
         report = StopReport(
@@ -416,15 +430,14 @@ class GatewayManager:
                 outcome = self.reaper.stop(gateway.pid, 2.0)
                 gateway.returncode = outcome.returncode
             finally:
-                gateway.stopped = True
+                self._forget(gateway)
 
     # -- helpers --------------------------------------------------------------
 
     def _default_alias(self) -> str:
         for n in itertools.count(1):
             alias = "gateway" if n == 1 else f"gateway-{n}"
-            existing = self.gateways.get(alias)
-            if existing is None or existing.stopped:
+            if alias not in self.gateways:
                 return alias
         raise AssertionError("unreachable")
 

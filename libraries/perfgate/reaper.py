@@ -149,7 +149,12 @@ class Reaper:
             proctree.signal_group(pid, signal.SIGKILL)
             proctree.signal_pids(left, signal.SIGKILL)
         survivors = proctree.wait_gone(left | {pid}, _KILL_WAIT_S, reap=self.reap)
-        self.reap()
+        # A process can look gone to /proc a moment before its exit status
+        # can be collected; the caller wants the status.
+        deadline = time.monotonic() + _KILL_WAIT_S
+        while entry.returncode is None and pid not in survivors and time.monotonic() < deadline:
+            self.reap()
+            time.sleep(0.005)
         self.save()
         return {
             "returncode": entry.returncode,

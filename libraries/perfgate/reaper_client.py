@@ -154,11 +154,7 @@ class ReaperClient:
             "--state-dir",
             self.state_dir,
         ]
-        anchors = self.anchors
-        if anchors is None:
-            # Under pabot, a killed pabot leaves this runner orphaned but
-            # running: its gateways must go with pabot all the same.
-            anchors = [os.getppid()] if os.environ.get("PABOTQUEUEINDEX") is not None else []
+        anchors = self.anchors if self.anchors is not None else _default_anchors()
         for anchor in anchors:
             command += ["--anchor", str(anchor)]
         env = dict(os.environ)
@@ -223,6 +219,26 @@ class ReaperClient:
                             "run `perfgate cleanup` to end anything it left."
                         )
                     self._buffer += chunk
+
+
+def _default_anchors() -> list[int]:
+    """Under pabot, pabot itself (this runner's parent); otherwise none.
+
+    A killed pabot leaves its robot processes orphaned but running: their
+    gateways must go with pabot all the same. pabot tells its robot
+    processes who they are through Robot variables, not the environment.
+    """
+    if os.environ.get("PABOTQUEUEINDEX") is not None:
+        return [os.getppid()]
+    try:
+        from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+    except ImportError:
+        return []
+    try:
+        under_pabot = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}") is not None
+    except RobotNotRunningError:
+        return []
+    return [os.getppid()] if under_pabot else []
 
 
 def _error_from(answer: dict[str, Any]) -> Exception:

@@ -139,7 +139,7 @@ def test_health_that_never_answers_2xx(manager: GatewayManager, tmp_path: Path) 
     message = str(error.value)
     assert "did not become healthy" in message and "within 1 s" in message
     assert "503 Service Unavailable" in message
-    gw = manager.get()
+    gw = manager.get("gateway")
     assert gw.stopped and wait_all_gone([gw.pid]) == []
 
 
@@ -159,7 +159,7 @@ def test_interrupt_while_waiting_kills_the_gateway(
     monkeypatch.setattr(gateway_module, "probe", interrupted)
     with pytest.raises(KeyboardInterrupt):
         start(manager, tmp_path, "--never-healthy", "--fork", "1")
-    gw = manager.get()
+    gw = manager.get("gateway")
     assert gw.stopped and wait_all_gone([gw.pid]) == []
 
 
@@ -221,6 +221,18 @@ def test_nothing_started(reaper: ReaperClient) -> None:
     with pytest.raises(GatewayError, match="No gateway has been started"):
         manager.get()
     assert manager.stop_scope(None) == []
+
+
+def test_stopped_gateways_are_not_the_default(manager: GatewayManager, tmp_path: Path) -> None:
+    gw = start(manager, tmp_path, alias="old")
+    manager.stop(gw)  # type: ignore[arg-type]
+    with pytest.raises(GatewayError, match="No gateway is running"):
+        manager.get()
+    assert manager.get("old") is gw
+    with pytest.raises(GatewayError, match="'old' was stopped; start it again first"):
+        manager.check_health(gw)  # type: ignore[arg-type]
+    with pytest.raises(GatewayError, match="known aliases: none running"):
+        manager.get("other")
 
 
 def test_stop_scope_stops_only_that_scope(manager: GatewayManager, tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_nothing_survives_when_the_runner_is_signalled(state_dir: str, how: str)
     try:
         assert len(pids) == 4
         runner.send_signal(getattr(signal, how))
-        runner.wait(timeout=10)
+        runner.wait(timeout=30)
         assert wait_all_gone(pids) == []
     finally:
         runner.kill()

@@ -1,0 +1,117 @@
+"""Keywords that find processes PerfGate left behind, for PerfGate's own acceptance tests.
+
+Inner Robot runs are started with PERFGATE_ATEST_MARKER=<marker> in their
+environment; everything they start inherits it, so a leftover of theirs is
+any process with that marker. Processes of this run are found by the tag
+the reaper gives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from datetime import timedelta
+
+import psutil
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn
+
+MARKER = "PERFGATE_ATEST_MARKER"
+
+
+def _environ(proc: psutil.Process) -> dict[str, str]:
+    try:
+        return proc.environ()
+    except psutil.Error:
+        return {}
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        return f"{proc.pid} ({' '.join(proc.cmdline()[:4])})"
+    except psutil.Error:
+        return str(proc.pid)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def new_marker() -> str:
+    """A fresh marker to put in an inner run's environment."""
+    return f"atest-{uuid.uuid4().hex[:12]}"
+
+
+def _with_marker(marker: str, spawned_only: bool) -> list[psutil.Process]:
+    me = os.getpid()
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == me:
+            continue
+        env = _environ(proc)
+        if env.get(MARKER) == marker and (not spawned_only or "PERFGATE_SPAWN" in env):
+            if _alive(proc):
+                found.append(proc)
+    return found
+
+
+def _ours() -> list[psutil.Process]:
+    library = BuiltIn().get_library_instance("GatewayLibrary")
+    reaper_pid = library.manager.reaper.pid
+    if reaper_pid is None:
+        return []
+    prefix = f"{reaper_pid}."
+    return [
+        proc
+        for proc in psutil.process_iter()
+        if _environ(proc).get("PERFGATE_SPAWN", "").startswith(prefix) and _alive(proc)
+    ]
+
+
+def _wait_none(find, timeout: timedelta, what: str) -> None:
+    deadline = time.monotonic() + timeout.total_seconds()
+    while True:
+        left = find()
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(_describe(p) for p in left)
+            for proc in left:  # never leak from the test of not leaking
+                with contextlib.suppress(psutil.Error):
+                    proc.send_signal(signal.SIGKILL)
+            raise AssertionError(f"{len(left)} {what} still running: {names}")
+        time.sleep(0.1)
+
+
+def no_process_should_have_marker(
+    marker: str, timeout: timedelta = timedelta(seconds=10), spawned_only: bool = False
+) -> None:
+    """Waits until no process carries ``marker``; fails naming (and killing) survivors.
+
+    With ``spawned_only``, only processes started by PerfGate's reaper count
+    (the inner runner and its reaper are allowed to live).
+    """
+    kind = "spawned process(es)" if spawned_only else "process(es)"
+    _wait_none(lambda: _with_marker(marker, spawned_only), timeout, f"{kind} with {marker}")
+    logger.info(f"No {kind} with marker {marker} remain.")
+
+
+def no_spawned_process_should_remain(timeout: timedelta = timedelta(seconds=5)) -> None:
+    """Waits until no process started by this run's reaper is alive."""
+    marker = os.environ.get(MARKER)
+    if marker:
+        no_process_should_have_marker(marker, timeout, spawned_only=True)
+    else:
+        _wait_none(_ours, timeout, "process(es) started by this run")
+
+
+def process_tree_size(pid: int) -> int:
+    """Number of live processes in the tree of ``pid`` (itself included)."""
+    proc = psutil.Process(int(pid))
+    return 1 + len([c for c in proc.children(recursive=True) if _alive(c)])
