@@ -55,9 +55,9 @@ def _with_marker(marker: str, spawned_only: bool) -> list[psutil.Process]:
         if proc.pid == me:
             continue
         env = _environ(proc)
-        if env.get(MARKER) == marker and (not spawned_only or "PERFGATE_SPAWN" in env):
-            if _alive(proc):
-                found.append(proc)
+        wanted = env.get(MARKER) == marker and (not spawned_only or "PERFGATE_SPAWN" in env)
+        if wanted and _alive(proc):
+            found.append(proc)
     return found
 
 
