@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 
 from .cli import parse_options
-from .server import StartError, bind_listener, run_master, run_worker, start_line
+from .server import (
+    StartError,
+    bind_listener,
+    exit_on_stop_signals,
+    run_master,
+    run_worker,
+    start_line,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, StartError) as exc:
         print(f"perfgate-gateway: {exc}", file=sys.stderr, flush=True)
         return 2
+    exit_on_stop_signals()
     # Exactly one start line, flushed: Start Gateway reads the port from it.
     print(start_line(sock, options), flush=True)
     if options.workers == 1:

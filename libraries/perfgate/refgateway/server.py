@@ -68,6 +68,20 @@ def start_line(sock: socket.socket, options: GatewayOptions) -> str:
     )
 
 
+def exit_on_stop_signals() -> None:
+    """Until the event loop takes over, SIGTERM/SIGINT mean a clean exit (0).
+
+    Without this a stop that arrives during start-up kills the process with
+    the signal, which reads as a crash to whoever stopped it.
+    """
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def _new_loop() -> asyncio.AbstractEventLoop:
     try:
         import uvloop
@@ -127,22 +141,29 @@ def run_master(sock: socket.socket, options: GatewayOptions) -> int:
     signal.signal(signal.SIGINT, forward)
     sys.stdout.flush()
     sys.stderr.flush()
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
     for index in range(options.workers):
+        if stopping:
+            break
+        # Blocked across fork so that a stop signal cannot reach the child
+        # while it still has the master's handler; delivered once unblocked.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                exit_on_stop_signals()
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
                 bind_to_parent(master)
                 code = run_worker(sock, options, index)
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
         children[pid] = index
-        if stopping:
-            _kill(pid, signal.SIGTERM)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     sock.close()
     exit_code = 0
     while children:

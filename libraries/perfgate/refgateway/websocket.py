@@ -19,11 +19,14 @@ from .pubsub import Subscriber
 from .state import STATE, GatewayState
 
 log = logging.getLogger("perfgate.refgateway")
+_CLOSE_TIMEOUT_S = 2.0
 
 
 async def ws_handler(request: web.Request) -> web.WebSocketResponse:
     state = request.app[STATE]
-    ws = web.WebSocketResponse(max_msg_size=state.options.max_body_bytes)
+    # A short close timeout: on shutdown a client that never answers the
+    # close frame must not hold the gateway for aiohttp's default 10 s.
+    ws = web.WebSocketResponse(max_msg_size=state.options.max_body_bytes, timeout=_CLOSE_TIMEOUT_S)
     await ws.prepare(request)
     sub = Subscriber(state.options.ws_queue)
     writer = asyncio.get_running_loop().create_task(_write(ws, sub))
@@ -56,9 +59,11 @@ async def _write(ws: web.WebSocketResponse, sub: Subscriber) -> None:
             else:
                 await ws.send_str(item)
     except (ConnectionError, RuntimeError):
-        # The peer went away or the socket is closing: the reader's
-        # `finally` cleans up; nothing is left to send to.
-        return
+        # The peer went away or the socket is closing. Keep emptying the
+        # queue so that a reply the reader is waiting to queue never blocks
+        # it; the reader then sees the close and cancels this task.
+        while True:
+            await sub.queue.get()
 
 
 async def _on_text(state: GatewayState, sub: Subscriber, text: str) -> None:
