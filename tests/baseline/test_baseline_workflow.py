@@ -73,6 +73,7 @@ def test_unchanged_rerun_passes_and_2x_slowdown_fails(settings: workflow.Setting
     assert slow.failure is not None
     assert slow.failure.startswith("Performance regressed against baseline 'checkout'")
     assert "p95 80 ms vs 40 ms" in slow.failure and "rps" in slow.failure
+    assert "noise band alone" not in slow.failure
     assert {v.metric for v in slow.comparison.regressed} == {"p50", "p95", "p99", "rps"}  # type: ignore[union-attr]
     history_entries = entries(settings)
     assert [e.event for e in history_entries] == ["recorded", "compared", "compared"]
@@ -92,6 +93,7 @@ def test_metrics_and_per_metric_tolerance(settings: workflow.Settings) -> None:
         settings, load(48.0), "checkout", metrics="p95, rps", tolerance="p95:10%, rps:5%"
     )
     assert strict.failure is not None and "p95" in strict.failure
+    assert "Decided by the noise band alone (1 baseline vs 1 current samples" in strict.failure
 
 
 def test_bad_arguments_write_nothing(settings: workflow.Settings) -> None:

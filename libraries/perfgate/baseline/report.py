@@ -66,12 +66,19 @@ def failure_message(comparison: Comparison) -> str:
         f"({format_change(v)}, noise band ±{v.band * 100:.1f}%)"
         for v in comparison.regressed
     ]
-    return (
+    message = (
         f"Performance regressed against baseline '{comparison.name}' "
         f"(environment {comparison.environment}, version {comparison.baseline_version}): "
         + "; ".join(parts)
         + "."
     )
+    if not comparison.statistical:
+        first = comparison.verdicts[0]
+        message += (
+            f" Decided by the noise band alone ({first.n_baseline} baseline vs "
+            f"{first.n_current} current samples, fewer than {MIN_SAMPLES} on a side)."
+        )
+    return message
 
 
 def html_table(comparison: Comparison) -> str:
