@@ -108,14 +108,9 @@ def test_port_in_use_exits_non_zero_with_one_sentence() -> None:
 
 def test_bad_options_exit_non_zero_with_one_line() -> None:
     for args, words in [
+        # Every rule is unit-tested in-process; these check the process's behaviour.
         (["--error-rate", "-0.5"], "--error-rate"),
-        (["--drop-events", "2"], "--drop-events"),
-        (["--leak-mb-per-min", "-1"], "--leak-mb-per-min"),
-        (["--stall-every", "1"], "--stall-for"),
-        (["--workers", "0"], "--workers"),
         (["--port", "abc"], "--port"),
-        (["--no-such-option"], "--no-such-option"),
-        (["--route-backend", "/api/echo=warp"], "warp"),
     ]:
         done = _run_main("--port", "0", *args) if "--port" not in args else _run_main(*args)
         assert done.returncode == 2, args
@@ -132,7 +127,7 @@ def test_sigterm_exits_zero(start_gateway) -> None:
 
 
 def test_sigterm_lets_in_flight_requests_finish(start_gateway) -> None:
-    gw = start_gateway("--slow-ms", "800")
+    gw = start_gateway("--slow-ms", "400")
     results: list[requests.Response] = []
     worker = threading.Thread(
         target=lambda: results.append(

@@ -5,14 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cli import parse_options
-from .server import (
-    StartError,
-    bind_listener,
-    exit_on_stop_signals,
-    run_master,
-    run_worker,
-    start_line,
-)
+from .listener import StartError, bind_listener, start_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, StartError) as exc:
         print(f"perfgate-gateway: {exc}", file=sys.stderr, flush=True)
         return 2
+    # Imported only now: a bad option or a taken port is reported without
+    # paying for aiohttp's import.
+    from .server import exit_on_stop_signals, run_master, run_worker
+
     exit_on_stop_signals()
     # Exactly one start line, flushed: Start Gateway reads the port from it.
     print(start_line(sock, options), flush=True)
