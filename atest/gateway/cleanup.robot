@@ -58,14 +58,16 @@ Nothing Is Left After SIGKILL Of Robot
 
 Nothing Is Left After SIGKILL Of A Pabot Run
     ${marker}=    New Marker
-    ${ready}=    Set Variable    ${TEMPDIR}/${marker}
+    VAR    ${ready}=    ${TEMPDIR}/${marker}
     Create Directory    ${ready}
     ${pabot}=    Start Process    ${PYTHON}    -m    pabot.pabot    --processes    2
-    ...    --no-pabotlib    --command    ${PYTHON}    -m    robot    --end-command    --testlevelsplit    --outputdir    ${ready}/out    --variable    READY_DIR:${ready}
+    ...    --no-pabotlib    --command    ${PYTHON}    -m    robot    --end-command    --testlevelsplit
+    ...    --outputdir    ${ready}/out    --variable    READY_DIR:${ready}
     ...    --test    Waits For A Signal    --test    Waits For A Signal Too
     ...    ${INNER}/scenarios.robot    env:PERFGATE_ATEST_MARKER=${marker}    stdout=DEVNULL
     ...    stderr=DEVNULL
-    Wait Until Keyword Succeeds    60 s    0.2 s    Count Files In Directory Should Be    ${ready}    2
+    Wait Until Keyword Succeeds    60 s    0.2 s
+    ...    Count Files In Directory Should Be    ${ready}    2
     Send Signal To Process    SIGKILL    ${pabot}
     Wait For Process    ${pabot}    timeout=10 s
     No Process Should Have Marker    ${marker}    timeout=20 s
@@ -74,9 +76,10 @@ Nothing Is Left After SIGKILL Of A Pabot Run
 
 *** Keywords ***
 Signal Inner Run And Check
+    [Documentation]    Starts a scenario that waits, sends it ${signal}, checks nothing is left.
     [Arguments]    ${signal}
     ${marker}=    New Marker
-    ${ready}=    Set Variable    ${TEMPDIR}/${marker}
+    VAR    ${ready}=    ${TEMPDIR}/${marker}
     ${process}=    Start Inner Test    ${marker}    Waits For A Signal    ${ready}
     Send Signal To Process    ${signal}    ${process}
     ${result}=    Wait For Process    ${process}    timeout=30 s    on_timeout=kill
@@ -85,6 +88,7 @@ Signal Inner Run And Check
     [Teardown]    Remove Directory    ${ready}    recursive=True
 
 Count Files In Directory Should Be
+    [Documentation]    Fails unless ${directory} holds exactly ${expected} files.
     [Arguments]    ${directory}    ${expected}
     ${count}=    Count Files In Directory    ${directory}
     Should Be Equal As Integers    ${count}    ${expected}

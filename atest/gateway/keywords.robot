@@ -29,8 +29,10 @@ Start Gateway Splits A Single Command String
     Gateway Should Be Healthy    ${gw}
 
 Start Gateway Fills The Port Into Environment And Health
-    ${code}=    Set Variable
-    ...    import os, http.server as h; h.HTTPServer(('127.0.0.1', int(os.environ['APP_PORT'])), h.SimpleHTTPRequestHandler).serve_forever()
+    VAR    ${code}=
+    ...    import os, http.server as h;
+    ...    h.HTTPServer(('127.0.0.1', int(os.environ['APP_PORT'])), h.SimpleHTTPRequestHandler).serve_forever()
+    ...    separator=${SPACE}
     ${gw}=    Start Gateway    ${PYTHON}    -c    ${code}    env=APP_PORT={port}
     ...    health=http://127.0.0.1:{port}/    cwd=${TEMPDIR}
     Gateway Should Be Healthy    ${gw}
@@ -114,11 +116,13 @@ Malformed Environment
 
 *** Keywords ***
 Start Then Check After A While
+    [Documentation]    Starts a fake gateway, waits two seconds and checks it.
     [Arguments]    @{options}    &{config}
     Start Fake Gateway    @{options}    &{config}
     Sleep    2 s
     Gateway Should Be Healthy
 
 Stop Everything And Check
+    [Documentation]    Stops every gateway and checks that none of their processes is left.
     Stop All Gateways
     No Spawned Process Should Remain

@@ -1,0 +1,128 @@
+*** Settings ***
+Documentation       MemoryLibrary against the reference gateway under light load.
+...                 The two-minute verdict runs are tagged ``slow``.
+
+Library             Collections
+Library             OperatingSystem
+Library             Process
+Library             GatewayLibrary
+Library             MemoryLibrary
+
+Suite Setup         Set Suite Variable    ${PYTHON}    ${{sys.executable}}
+Test Teardown       Run Keywords    Terminate All Processes    kill=True    AND    Stop All Gateways
+
+
+*** Variables ***
+${LOAD}     ${CURDIR}${/}light_load.py
+
+
+*** Test Cases ***
+Leaking Gateway Is A Leak Within Two Minutes
+    [Documentation]    The gateway leaks 10 MB per minute: LEAK, and the assertion fails.
+    [Tags]    slow
+    [Timeout]    5 min
+    ${gw}=    Start Reference Gateway    leaky    --leak-mb-per-min    10
+    Start Light Load    ${gw}
+    ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
+    ...    max_rate=60 MB/h    min_growth=2 MB
+    Should Be Equal    ${mem.verdict}    LEAK    ${mem.reason}
+    Should Be True    400 < ${mem.leak_rate_mb_per_hour} < 800
+    Should Not Be Empty    ${mem.mapping_growth}
+    Run Keyword And Expect Error    *LEAK*    Memory Should Not Leak    ${mem}
+
+Steady Gateway Is Not A Leak Within Two Minutes
+    [Documentation]    The same gateway without its leak: NO LEAK, and the assertion passes.
+    [Tags]    slow
+    [Timeout]    5 min
+    ${gw}=    Start Reference Gateway    steady
+    Start Light Load    ${gw}
+    ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
+    ...    max_rate=60 MB/h    min_growth=2 MB
+    Should Be Equal    ${mem.verdict}    NO LEAK    ${mem.reason}
+    Memory Should Not Leak    ${mem}
+
+Ten Second Run Is Inconclusive
+    [Documentation]    Even a leaking gateway cannot be judged against 5 MB/h in ten seconds.
+    [Timeout]    1 min
+    ${gw}=    Start Reference Gateway    short    --leak-mb-per-min    10
+    ${mem}=    Monitor Memory    ${gw}    duration=10 s    interval=250 ms
+    Should Be Equal    ${mem.verdict}    INCONCLUSIVE    ${mem.reason}
+    Should Contain    ${mem.reason}    run at least
+    Run Keyword And Expect Error    *INCONCLUSIVE*Too short to tell*    Memory Should Not Leak    ${mem}
+    Memory Should Not Leak    ${mem}    inconclusive=pass
+
+Background Monitor With Load Result, Alias And JSON Record
+    [Timeout]    1 min
+    ${gw}=    Start Reference Gateway    bg
+    Start Light Load    ${gw}
+    Start Memory Monitor    bg    interval=200 ms    alias=watch
+    Sleep    3 s
+    ${load}=    Create Dictionary    requests=${60}
+    ${load}=    Evaluate    types.SimpleNamespace(**$load)    modules=types
+    ${mem}=    Stop Memory Monitor    watch    load=${load}
+    Should Be True    ${mem.samples} >= 10
+    Should Be Equal As Integers    ${mem.requests}    60
+    Should Be True    ${mem.peak_mb} >= ${mem.min_mb} > 0
+    Should Be True    ${mem.final_uss_mb} > 0
+    File Should Exist    ${mem.json_path}
+    ${saved}=    Evaluate    json.load(open($mem.json_path))    modules=json
+    Should Be Equal    ${saved}[kind]    memory
+    Should Be Equal    ${saved}[verdict]    ${mem.verdict}
+    Memory Should Stay Below    ${mem}    2 GB
+    Run Keyword And Expect Error    *reached the 1.0 MB limit*
+    ...    Memory Should Stay Below    ${mem}    1 MB
+
+Remote Gateway Is Watched Through Its Metrics URL
+    [Timeout]    1 min
+    ${gw}=    Start Reference Gateway    remote
+    ${snap}=    Take Memory Snapshot    ${gw.url}
+    Should Be True    ${snap.rss_mb} > 5
+    Should Be Equal    ${snap.uss}    ${None}
+    Start Memory Monitor    ${gw.url}/metrics    interval=200 ms
+    Sleep    2 s
+    ${mem}=    Stop Memory Monitor
+    Should Be Equal    ${mem.source}    prometheus
+    Should Be True    ${mem.samples} >= 5
+
+Floor Recovers After Idle On A Steady Gateway
+    [Timeout]    1 min
+    ${gw}=    Start Reference Gateway    idle
+    ${load}=    Start Light Load    ${gw}    duration=6
+    Start Memory Monitor    ${gw}    interval=200 ms
+    Wait For Process    ${load}    timeout=30 s
+    Sleep    6 s
+    ${mem}=    Stop Memory Monitor
+    Memory Should Recover After Idle    ${mem}    tolerance=10%    idle=3 s
+
+Forgotten Monitor Is Stopped When Its Test Ends
+    [Timeout]    1 min
+    ${gw}=    Start Reference Gateway    forgotten
+    Start Memory Monitor    ${gw}    interval=200 ms    alias=forgotten
+
+No Sampling Thread Survives
+    ${threads}=    Evaluate
+    ...    [t.name for t in threading.enumerate() if t.name.startswith('perfgate-memory')]
+    ...    modules=threading
+    Should Be Empty    ${threads}
+
+Bad Targets Fail With One Sentence
+    Run Keyword And Expect Error    *No process with PID 999999999*
+    ...    Start Memory Monitor    999999999
+    Run Keyword And Expect Error    *No gateway with alias 'nope'*
+    ...    Start Memory Monitor    nope
+    Run Keyword And Expect Error    *invalid duration*
+    ...    Monitor Memory    ${{os.getpid()}}    duration=soon
+
+
+*** Keywords ***
+Start Reference Gateway
+    [Arguments]    ${alias}    @{options}
+    ${gw}=    Start Gateway    ${PYTHON}    -m    perfgate.refgateway    --port    {port}
+    ...    @{options}    alias=${alias}
+    RETURN    ${gw}
+
+Start Light Load
+    [Documentation]    About 20 requests per second from a separate process, bounded in time.
+    [Arguments]    ${gw}    ${duration}=240
+    ${handle}=    Start Process    ${PYTHON}    ${LOAD}    ${gw.url}/api/echo    20    ${duration}
+    RETURN    ${handle}
