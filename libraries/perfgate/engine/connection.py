@@ -119,7 +119,7 @@ class HttpConnection(asyncio.Protocol):
     def send(self, request: WireRequest, now: int) -> None:
         """Write `request`; the owner hears back through on_response/on_failure."""
         head = request.is_head
-        mode = (2 if self.headers.active else 0) | (1 if request.expect.needs_body else 0)
+        mode = (2 if self.headers.active else 0) | (1 if request.needs_body else 0)
         if mode != self._mode or head or self._head:
             self._new_parser(mode, head)
         self.request = request

@@ -29,6 +29,7 @@ class WireRequest:
     expect: Expectations
     prebuilt: bytes | None
     is_head: bool
+    needs_body: bool  # JSON checks read the body; otherwise it is never collected
     _method: str
     _path: Template
     _headers: list[tuple[str, Template]]
@@ -103,6 +104,7 @@ def build_wire_requests(
                 expect=spec.expect,
                 prebuilt=prebuilt,
                 is_head=spec.method == "HEAD",
+                needs_body=spec.expect.needs_body,
                 _method=spec.method,
                 _path=path_t,
                 _headers=header_ts,
