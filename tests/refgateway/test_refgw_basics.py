@@ -6,11 +6,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
-import psutil
 import requests
-from refgw_helpers import Gateway
+from refgw_helpers import Gateway, wait_for
 
 
 def test_start_line_reports_the_real_port_and_pid(start_gateway) -> None:
@@ -126,6 +124,11 @@ def test_sigterm_exits_zero(start_gateway) -> None:
     assert gw.stop() == 0
 
 
+def in_flight(gw: Gateway) -> float:
+    text = requests.get(gw.url + "/metrics", timeout=5).text
+    return float(text.split("\nperfgate_gateway_requests_in_flight ")[1].split()[0])
+
+
 def test_sigterm_lets_in_flight_requests_finish(start_gateway) -> None:
     gw = start_gateway("--slow-ms", "400")
     results: list[requests.Response] = []
@@ -136,12 +139,36 @@ def test_sigterm_lets_in_flight_requests_finish(start_gateway) -> None:
     )
     worker.start()
     # Wait until the request is inside the gateway, then ask it to stop.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        conns = [c for c in psutil.Process(gw.proc.pid).net_connections() if c.raddr]
-        if conns:
-            break
+    wait_for(lambda: in_flight(gw) >= 2)  # the slow request and this scrape
     assert gw.stop() == 0
     worker.join(10)
     assert results and results[0].status_code == 200
     assert results[0].content == b"perfg"
+
+
+def test_shutdown_timeout_bounds_the_wait_for_in_flight_requests(start_gateway) -> None:
+    gw = start_gateway("--slow-ms", "60000", "--shutdown-timeout", "0.3")
+    outcome: list[object] = []
+
+    def slow_request() -> None:
+        try:
+            outcome.append(
+                requests.get(gw.url + "/api/echo", params={"backend": "slow"}, timeout=30)
+            )
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=slow_request)
+    worker.start()
+    wait_for(lambda: in_flight(gw) >= 2)
+    # The request would take a minute; the gateway gives it 0.3 s and exits.
+    assert gw.stop(timeout=20) == 0
+    worker.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], requests.RequestException)
+
+
+def test_perfgate_gateway_subcommand_reaches_main(capsys) -> None:
+    from perfgate.cli import main as perfgate_main
+
+    assert perfgate_main(["gateway", "--error-rate", "7"]) == 2
+    assert "--error-rate 7.0 must be between 0 and 1." in capsys.readouterr().err

@@ -271,3 +271,35 @@ def test_sigterm_sends_close_frames_and_exits_zero(start_gateway) -> None:
     finally:
         for ws in clients:
             ws.close()
+
+
+def test_rpc_calls_on_one_socket_run_concurrently() -> None:
+    with running("--slow-ms", "3000") as gw:
+        ws = connect(gw)
+        try:
+            send(ws, jsonrpc="2.0", id=1, method="tools/call", params={"name": "b1.slow"})
+            send(ws, jsonrpc="2.0", id=2, method="tools/call", params={"name": "b1.echo"})
+            # The fast call is answered while the slow one still waits.
+            assert recv(ws)["id"] == 2
+            send(ws, jsonrpc="1.0", id=3, method="ping")
+            assert recv(ws)["error"]["code"] == -32600
+        finally:
+            ws.close()
+
+
+def test_channel_limit_refuses_new_channels() -> None:
+    with running("--max-channels", "2") as gw:
+        ws = connect(gw)
+        try:
+            for name in ("one", "two"):
+                send(ws, type="subscribe", channel=name)
+                assert recv(ws)["type"] == "subscribed"
+            send(ws, type="subscribe", channel="three")
+            assert "--max-channels" in recv(ws)["message"]
+            r = requests.post(gw.url + "/api/events/four", json=1, timeout=5)
+            assert r.status_code == 409 and "--max-channels" in r.json()["error"]["message"]
+            r = requests.post(gw.url + "/api/events/bad%20name", json=1, timeout=5)
+            assert r.status_code == 400
+            assert requests.post(gw.url + "/api/events/two", timeout=5).json()["seq"] == 1
+        finally:
+            ws.close()

@@ -111,6 +111,7 @@ async def gateway_middleware(request: web.Request, handler: Handler) -> web.Stre
     state = request.app[STATE]
     route = route_label(request)
     needs_auth, may_fail, leaks = _policy(route)
+    state.in_flight += 1
     try:
         response = await _guarded(request, handler, state, needs_auth, may_fail)
     except web.HTTPException as exc:
@@ -118,6 +119,8 @@ async def gateway_middleware(request: web.Request, handler: Handler) -> web.Stre
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = json_error(500, "The gateway failed on this request; see its log.")
+    finally:
+        state.in_flight -= 1
     if not response.prepared:
         response.headers["Server-Timing"] = timing.header()
     elapsed = (time.perf_counter_ns() - timing.started_ns) / 1e9

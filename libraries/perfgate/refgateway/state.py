@@ -34,6 +34,8 @@ class GatewayState:
     # Connections allowed under --max-connections (bounded by that limit).
     admitted: set[RequestHandler] = field(default_factory=set)
     rejected_connections: int = 0
+    # Requests inside the middleware now; an open WebSocket counts as one.
+    in_flight: int = 0
     faults: Faults = field(init=False)
     missions: MissionStore = field(init=False)
     specs: dict[int, Spec] = field(init=False)
@@ -75,6 +77,7 @@ class GatewayState:
             "uptime_s": round(self.uptime_s(), 3),
             "worker": self.worker,
             "open_connections": self.open_connections(),
+            "in_flight": self.in_flight,
             "rejected_connections": self.rejected_connections,
             "websockets": len(self.websockets),
             "events": self.hub.totals(),
@@ -96,6 +99,11 @@ class GatewayState:
         events = self.hub.totals()
         yield g(
             "perfgate_gateway_open_connections", "Open HTTP connections.", self.open_connections()
+        )
+        yield g(
+            "perfgate_gateway_requests_in_flight",
+            "Requests being handled, this scrape included; an open WebSocket counts as one.",
+            self.in_flight,
         )
         yield c(
             "perfgate_gateway_rejected_connections",

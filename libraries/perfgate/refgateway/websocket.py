@@ -7,7 +7,6 @@ tool is written against them, so change them only together with it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -20,6 +19,7 @@ from .state import STATE, GatewayState
 
 log = logging.getLogger("perfgate.refgateway")
 _CLOSE_TIMEOUT_S = 2.0
+_MAX_RPC_IN_FLIGHT = 64
 
 
 async def ws_handler(request: web.Request) -> web.WebSocketResponse:
@@ -29,12 +29,14 @@ async def ws_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=state.options.max_body_bytes, timeout=_CLOSE_TIMEOUT_S)
     await ws.prepare(request)
     sub = Subscriber(state.options.ws_queue)
-    writer = asyncio.get_running_loop().create_task(_write(ws, sub))
+    loop = asyncio.get_running_loop()
+    writer = loop.create_task(_write(ws, sub))
+    rpc_calls = _RpcCalls(state, sub)
     state.websockets.add(ws)
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                await _on_text(state, sub, msg.data)
+                await _on_text(state, sub, rpc_calls, msg.data)
             elif msg.type == WSMsgType.BINARY:
                 await sub.queue.put(msg.data)
             elif msg.type == WSMsgType.ERROR:
@@ -43,10 +45,39 @@ async def ws_handler(request: web.Request) -> web.WebSocketResponse:
         state.websockets.discard(ws)
         state.hub.forget(sub)
         state.rpc.forget(sub)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        for task in (*rpc_calls.tasks, writer):
+            task.cancel()
+        await asyncio.gather(*rpc_calls.tasks, writer, return_exceptions=True)
     return ws
+
+
+class _RpcCalls:
+    """JSON-RPC calls of one socket, answered concurrently like a real gateway's.
+
+    A slow tool call must not hold up the calls behind it; at most
+    _MAX_RPC_IN_FLIGHT run at once, after which the socket is not read until
+    one finishes.
+    """
+
+    def __init__(self, state: GatewayState, sub: Subscriber) -> None:
+        self._state = state
+        self._sub = sub
+        self._slots = asyncio.Semaphore(_MAX_RPC_IN_FLIGHT)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, message: dict[str, Any]) -> None:
+        await self._slots.acquire()
+        task = asyncio.get_running_loop().create_task(self._answer(message))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _answer(self, message: dict[str, Any]) -> None:
+        try:
+            answer = await self._state.rpc.handle(message, self._sub)
+            if answer is not None:
+                await self._sub.reply(answer)
+        finally:
+            self._slots.release()
 
 
 async def _write(ws: web.WebSocketResponse, sub: Subscriber) -> None:
@@ -66,7 +97,7 @@ async def _write(ws: web.WebSocketResponse, sub: Subscriber) -> None:
             await sub.queue.get()
 
 
-async def _on_text(state: GatewayState, sub: Subscriber, text: str) -> None:
+async def _on_text(state: GatewayState, sub: Subscriber, rpc_calls: _RpcCalls, text: str) -> None:
     try:
         message = json.loads(text)
     except ValueError:
@@ -75,10 +106,8 @@ async def _on_text(state: GatewayState, sub: Subscriber, text: str) -> None:
         # Plain text (or JSON that is not an object) is echoed as it came.
         await sub.queue.put(text)
         return
-    if message.get("jsonrpc") == "2.0":
-        answer = await state.rpc.handle(message, sub)
-        if answer is not None:
-            await sub.reply(answer)
+    if "jsonrpc" in message:
+        await rpc_calls.start(message)
         return
     kind = message.get("type")
     reply: dict[str, Any]
