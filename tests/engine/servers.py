@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -35,6 +36,7 @@ class HttpTestServer:
     stall_s: float = 0.3
     keep: int = 20000
     port: int = 0
+    ssl_context: ssl.SSLContext | None = None
     connections: int = 0
     requests: int = 0
     seen: list[Seen] = field(default_factory=list)
@@ -45,7 +47,8 @@ class HttpTestServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> HttpTestServer:
         ready = threading.Event()
@@ -55,7 +58,7 @@ class HttpTestServer:
             asyncio.set_event_loop(loop)
             self._loop = loop
             self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0)
+                asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.ssl_context)
             )
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import ssl
+import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,32 @@ def test_server_timing_is_aggregated(server: HttpTestServer) -> None:
     assert result.server_timing["db"].mean == pytest.approx(2.5)
     assert result.server_timing["app"].p95 == pytest.approx(1.0, rel=0.01)
     assert result.server_timing["db"].count == result.requests
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[HttpTestServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    srv = HttpTestServer(ssl_context=ctx).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_https_with_verification_off(tls_server: HttpTestServer) -> None:
+    assert tls_server.url.startswith("https://")
+    with pytest.raises(ConnectionError, match="not trusted"):
+        run(tls_server.url + "/ok", target=1)
+    result = run(tls_server.url + "/ok", target=2, verify_tls=False)
+    assert result.errors == 0 and result.requests > 10
+    # Handshakes that completed: the clients and the start-up check.
+    assert tls_server.connections == 2 + 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import random
+import socket
 import ssl
 from collections.abc import Callable
 from itertools import accumulate
@@ -57,6 +58,15 @@ class Session:
         self.timeout_s = timeout_s
         self.timeout_ns = int(timeout_s * 1e9)
         self._dials: set[asyncio.Task[None]] = set()
+        # Resolved once (see resolve()) so that reconnects don't each pay a DNS look-up.
+        self.address: tuple[str, int] = (target.host, target.port)
+
+    async def resolve(self) -> None:
+        infos = await self.loop.getaddrinfo(
+            self.target.host, self.target.port, type=socket.SOCK_STREAM
+        )
+        sockaddr = infos[0][4]
+        self.address = (str(sockaddr[0]), int(sockaddr[1]))
 
     def dial(self, conn: HttpConnection) -> None:
         """Open `conn` in the background; its owner hears on_connected or on_failure.
@@ -74,8 +84,8 @@ class Session:
             await asyncio.wait_for(
                 self.loop.create_connection(
                     lambda: conn,
-                    t.host,
-                    t.port,
+                    self.address[0],
+                    self.address[1],
                     ssl=self.ssl_context,
                     server_hostname=t.host if self.ssl_context is not None else None,
                 ),

@@ -107,6 +107,7 @@ async def _run(
     open_model = cfg.model == "open"
     recorder = Recorder([r.name for r in requests], open_model)
     session = Session(loop, target, ssl_ctx, requests, recorder, cfg.timeout_s, rng)
+    await session.resolve()
     stages = list(cfg.stages)
     duration_ns = int(total_duration(stages) * 1e9)
     end_ns = start_ns + duration_ns
