@@ -1,0 +1,113 @@
+"""What a memory result looks like in log.html and on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from memory.results import result_from
+from memory.synthetic import rss_series
+from perfgate.memory.chart import BLOCKS, render_chart, sparkline
+from perfgate.memory.leak import LeakCriteria
+from perfgate.memory.mapping import MappingGrowth, MappingSnapshot, category_of, mapping_growth
+from perfgate.memory.report import (
+    render_html,
+    result_filename,
+    save_json,
+    summary_line,
+)
+
+
+def leaky():
+    t, rss = rss_series(leak_mb_per_hour=600, duration_s=600, interval_s=2, sawtooth_mb=15)
+    return result_from(t, rss)
+
+
+def test_sparkline_scales_and_handles_flat_and_empty():
+    assert sparkline([1, 2, 3, 4, 5, 6, 7, 8], width=8) == BLOCKS
+    assert sparkline([5, 5, 5], width=8) == BLOCKS[0] * 3
+    assert sparkline([]) == ""
+    assert len(sparkline(np.arange(1000.0), width=20)) == 20
+
+
+def test_chart_is_small_svg_with_cut_floors_and_trend():
+    result = leaky()
+    svg = render_chart(result)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "warm-up" in svg and "LEAK" in svg
+    assert svg.count("<circle") == len(result.leak.floors)
+    assert 'stroke="#e07b00"' in svg  # the trend line
+    assert len(svg) < 16_000
+    assert "<script" not in svg
+
+
+def test_chart_of_an_8_hour_soak_stays_small():
+    t, rss = rss_series(duration_s=8 * 3600, interval_s=1, sawtooth_mb=20, gc_period_s=60)
+    assert len(render_chart(result_from(t, rss))) < 16_000
+
+
+def test_summary_line_has_verdict_sparkline_and_figures():
+    line = summary_line(leaky())
+    assert line.startswith("Memory 'synthetic' LEAK ")
+    assert re.search(f"[{BLOCKS}]{{10,}}", line)
+    assert "MB/h" in line and "samples" in line
+
+
+def test_html_shows_mapping_growth_only_for_a_leak():
+    growth = [MappingGrowth("heap", 10 << 20, 50 << 20), MappingGrowth("files", 1 << 20, 1 << 20)]
+    result = leaky()
+    result.mapping_growth = growth
+    assert "Where the memory grew" in render_html(result)
+    t, rss = rss_series(duration_s=60, interval_s=1)
+    calm = result_from(t, rss)
+    calm.mapping_growth = growth
+    assert "Where the memory grew" not in render_html(calm)
+
+
+def test_mapping_categories_and_growth_order():
+    assert category_of("[heap]") == "heap"
+    assert category_of("") == "anonymous"
+    assert category_of("[anon:scudo]") == "anonymous"
+    assert category_of("[stack]") == "stack"
+    assert category_of("/usr/lib/libc.so.6") == "libraries"
+    assert category_of("/var/cache/data.bin") == "files"
+    assert category_of("[vdso]") == "other"
+    before = MappingSnapshot({"heap": 10, "anonymous": 5}, {"/a": 1})
+    after = MappingSnapshot({"heap": 30, "anonymous": 6}, {"/a": 9, "/b": 2})
+    rows = mapping_growth(before, after)
+    assert [r.name for r in rows[:2]] == ["heap", "anonymous"]
+    assert [r.name for r in rows if r.name.startswith("/")] == ["/a", "/b"]
+
+
+def test_json_is_saved_atomically_with_unique_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("PABOTQUEUEINDEX", "3")
+    result = leaky()
+    first = save_json(result, tmp_path)
+    second = save_json(result, tmp_path)
+    assert first.json_path != second.json_path
+    assert "-q3-p" in first.json_path  # type: ignore[operator]
+    data = json.loads(open(first.json_path).read())  # type: ignore[arg-type]
+    assert data["kind"] == "memory" and data["verdict"] == "LEAK"
+    assert data["json_path"] == first.json_path
+    assert len(data["series"]["t_s"]) == result.samples
+    assert not list(tmp_path.glob(".memory-*.tmp"))
+    json.dumps(data, allow_nan=False)
+
+
+def test_result_filename_is_safe():
+    name = result_filename("my gateway/1")
+    assert re.fullmatch(r"memory-my_gateway_1-q\w+-p\d+-\d{3}\.json", name)
+
+
+def test_repr_is_short_for_the_robot_log():
+    result = leaky()
+    assert len(repr(result)) < 200 and "LEAK" in repr(result)
+
+
+def test_inconclusive_result_is_json_safe_and_charts():
+    t, rss = rss_series(duration_s=10, interval_s=1)
+    result = result_from(t, rss, LeakCriteria())
+    json.dumps(result.to_dict(), allow_nan=False)
+    assert render_chart(result).startswith("<svg")
