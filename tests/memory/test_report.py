@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def test_json_is_saved_atomically_with_unique_names(tmp_path, monkeypatch):
     second = save_json(result, tmp_path)
     assert first.json_path != second.json_path
     assert "-q3-p" in first.json_path  # type: ignore[operator]
-    data = json.loads(open(first.json_path).read())  # type: ignore[arg-type]
+    data = json.loads(Path(first.json_path).read_text())  # type: ignore[arg-type]
     assert data["kind"] == "memory" and data["verdict"] == "LEAK"
     assert data["json_path"] == first.json_path
     assert len(data["series"]["t_s"]) == result.samples
