@@ -81,3 +81,10 @@ def test_warm_up_is_in_the_timeline_but_not_the_totals(server: HttpTestServer) -
     assert result.requests == result.timeline[1].requests
     assert result.duration_s == 1.0
     assert result.requests < server.requests
+
+
+def test_fractional_warm_up_ends_on_a_row_edge(server: HttpTestServer) -> None:
+    result = run(server.url + "/ok", target=1, seconds=1.5, warmup_s=0.5)
+    assert [(r.t, r.warmup) for r in result.timeline] == [(0.0, True), (0.5, False)]
+    assert result.duration_s == 1.0
+    assert result.requests == result.timeline[1].requests

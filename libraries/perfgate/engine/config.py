@@ -36,7 +36,7 @@ class LoadConfig:
     expect_status: object = None  # e.g. "200,201" or [200, "2xx"]; default 200-399
     expect_json: Sequence[str] = ()  # e.g. ["$.id exists", 'status == "ok"']
     name: str = "default"  # request name in per-name stats when no scenario is given
-    warmup_s: float = 0.0  # rounded up to whole seconds; excluded from statistics
+    warmup_s: float = 0.0  # the first part of the stages; excluded from statistics
     workers: int | None = None  # default: one per usable core
     timeout_s: float = 10.0
     think_time_s: float = 0.0  # closed model: pause between a response and the next request
@@ -74,10 +74,10 @@ def validate(cfg: LoadConfig) -> tuple[RequestSpec, ...]:
     _positive("max_lag_s", cfg.max_lag_s)
     _non_negative("think_time_s", cfg.think_time_s)
     _non_negative("warmup_s", cfg.warmup_s)
-    if math.ceil(cfg.warmup_s) >= duration:
+    if cfg.warmup_s >= duration:
         raise ValueError(
-            f"warm-up ({cfg.warmup_s:g} s, rounded up to whole seconds) leaves nothing of the "
-            f"{duration:g} s run to measure: shorten it or lengthen the stages."
+            f"warm-up ({cfg.warmup_s:g} s) leaves nothing of the {duration:g} s run to "
+            "measure: shorten it or lengthen the stages."
         )
     if cfg.workers is not None and (isinstance(cfg.workers, bool) or cfg.workers < 1):
         raise ValueError(f"workers must be a whole number >= 1, not {cfg.workers!r}.")

@@ -103,6 +103,7 @@ class Aggregator:
         requests = errors = missed = intended = active = 0
         target = 0.0
         interval = max(float(s["interval_s"]) for s in snaps)
+        start = min(float(s.get("t", second)) for s in snaps)
         for snap in snaps:
             missed += int(snap["missed"])
             intended += int(snap["intended"])
@@ -141,7 +142,7 @@ class Aggregator:
         p50, p95, p99 = (v / 1e6 for v in hist.percentiles([50, 95, 99])) if hist.count else (
             NAN, NAN, NAN)  # fmt: skip
         row = TimelineRow(
-            t=float(second),
+            t=start,
             rps=requests / interval if interval > 0 else 0.0,
             p50=p50,
             p95=p95,
@@ -154,16 +155,16 @@ class Aggregator:
             warmup=warmup,
         )
         self.rows.append(row)
-        return self._progress(row)
+        return self._progress(row, start + interval)
 
-    def _progress(self, row: TimelineRow) -> Progress:
+    def _progress(self, row: TimelineRow, elapsed_s: float) -> Progress:
         if self.latency.count:
             c50, c95, c99 = (v / 1e6 for v in self.latency.percentiles([50, 95, 99]))
         else:
             c50 = c95 = c99 = NAN
         return Progress(
             row=row,
-            elapsed_s=row.t + 1.0,
+            elapsed_s=elapsed_s,
             duration_s=self.duration_s,
             warmup=row.warmup,
             requests=self.requests,

@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     bind_to_parent(parent_pid)
     # Ctrl-C reaches the whole process group; the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _raise_fd_limit()
     conn = Connection(fd)
     try:
         plan: WorkerPlan = conn.recv()
@@ -94,6 +95,18 @@ def main(argv: list[str] | None = None) -> None:
         with contextlib.suppress(OSError):
             conn.send(("error", traceback.format_exc()))
         raise SystemExit(1) from None
+
+
+def _raise_fd_limit() -> None:
+    """Thousands of connections need thousands of descriptors: take the hard limit."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform, or not allowed: the default limit stands
 
 
 async def _run(
@@ -148,35 +161,45 @@ async def _run(
         value = target_at(stages, t)
         return value / plan.count if open_model else float(share(value, plan.index, plan.count))
 
-    def target_in(second: int) -> float:
-        # Sampled just before the second ends, like `active`, so a step at a
-        # whole second shows in the row of the second it starts.
-        return target_now(min(second + 1.0, duration_ns / 1e9) - 1e-6)
+    # Interval k ends at edge(k) seconds. Whole seconds, except that a
+    # fractional warm-up (e.g. 0.05 s under a CI time scale) gets a short
+    # first interval so that the warm-up ends exactly on an edge.
+    offset = cfg.warmup_s % 1.0
+
+    def edge(k: int) -> float:
+        return offset + k if offset > 0 else k + 1.0
+
+    def begin(k: int) -> float:
+        return 0.0 if k == 0 else edge(k - 1)
+
+    def target_in(k: int) -> float:
+        # Sampled just before the interval ends, like `active`, so a step at
+        # an edge shows in the row of the interval it starts.
+        return target_now(min(edge(k), duration_ns / 1e9) - 1e-6)
 
     second = 0
     cpu_mark = time.process_time()
     while True:
         now = _now()
-        done = stop_requested or now >= end_ns
-        if done:
+        if stop_requested or now >= end_ns:
             break
-        if now >= start_ns + (second + 1) * 1_000_000_000:
+        boundary = start_ns + int(edge(second) * 1e9)
+        if now >= boundary:
             cpu = time.process_time()
-            _send(
-                conn, plan, recorder, second, 1.0, driver.active, target_in(second), cpu - cpu_mark
-            )
+            snap = Tick(second, begin(second), edge(second) - begin(second))
+            _send(conn, plan, recorder, snap, driver.active, target_in(second), cpu - cpu_mark)
             cpu_mark = cpu
             second += 1
             continue
         if isinstance(driver, ClosedDriver):
             driver.set_target(int(target_now((now - start_ns) / 1e9)))
         driver.sweep(now)
-        boundary = start_ns + (second + 1) * 1_000_000_000
         wake = min(boundary, end_ns, now + int(CONTROL_INTERVAL_S * 1e9))
         await asyncio.sleep(max(wake - _now(), 0) / 1e9)
 
     # Finish: send nothing new, give requests in flight a short grace.
-    interval = max(min(_now(), end_ns) - (start_ns + second * 1_000_000_000), 0) / 1e9
+    t_end = (min(_now(), end_ns) - start_ns) / 1e9
+    last = Tick(second, begin(second), max(t_end - begin(second), 0.0), final=True)
     active = driver.active
     tgt = target_in(second)
     driver.stop()
@@ -188,30 +211,39 @@ async def _run(
     session.cancel_dials()
     loop.remove_reader(conn.fileno())
     cpu = time.process_time()
-    _send(conn, plan, recorder, second, interval, active, tgt, cpu - cpu_mark, final=True)
+    _send(conn, plan, recorder, last, active, tgt, cpu - cpu_mark)
     await asyncio.sleep(0)  # let aborted transports run their callbacks
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One reporting interval of a worker."""
+
+    index: int
+    t: float  # start, seconds from the run's start
+    interval_s: float
+    final: bool = False
 
 
 def _send(
     conn: Connection,
     plan: WorkerPlan,
     recorder: Recorder,
-    second: int,
-    interval_s: float,
+    tick: Tick,
     active: int,
     target: float,
     cpu_s: float,
-    final: bool = False,
 ) -> None:
     snap: dict[str, Any] = recorder.drain()
     snap.update(
         worker=plan.index,
-        second=second,
-        interval_s=interval_s,
+        second=tick.index,
+        t=tick.t,
+        interval_s=tick.interval_s,
         active=active,
         target=target,
         cpu_s=cpu_s,
-        final=final,
+        final=tick.final,
     )
     conn.send(("second", snap))
 
