@@ -1,0 +1,54 @@
+# PerfGate's two commands:  `make suites` runs every suite, `make test` runs the tests.
+# Both create .venv with everything needed on first use; only Python 3.10+ and make are required.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RESULTS ?= results
+PROCESSES ?= 2
+# Durations in the suites are multiplied by this; 1 runs them at full length.
+PERF_TIME_SCALE ?= 0.05
+ROBOT_ARGS ?=
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: suites nightly test lint pytest atest smoke docs install clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	touch $@
+
+suites: install
+	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
+	  --variable PERF_TIME_SCALE:$(PERF_TIME_SCALE) --exclude soak $(ROBOT_ARGS) suites
+
+nightly: install
+	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
+	  --variable PERF_TIME_SCALE:1 --include nightly $(ROBOT_ARGS) suites
+
+test: install lint pytest atest smoke
+
+lint: install
+	$(BIN)/ruff check libraries tests atest benchmarks
+	$(BIN)/ruff format --check libraries tests atest benchmarks
+	$(BIN)/mypy
+	$(BIN)/robocop check atest suites resources
+
+pytest: install
+	$(BIN)/pytest -q
+
+atest: install
+	$(BIN)/robot --outputdir $(RESULTS)/atest --xunit xunit.xml $(ROBOT_ARGS) atest
+
+smoke: install
+	$(MAKE) --no-print-directory suites RESULTS=$(RESULTS)/smoke ROBOT_ARGS="--include smoke"
+
+docs: install
+	for lib in GatewayLibrary; do $(BIN)/libdoc $$lib docs/$$lib.html; done
+
+clean:
+	rm -rf $(VENV) $(RESULTS)/*

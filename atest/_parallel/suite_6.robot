@@ -1,0 +1,12 @@
+*** Settings ***
+Documentation       Parallel suite 6 of 8.
+
+Resource            parallel.resource
+
+Suite Setup         Start Gateway    alias=own
+Suite Teardown      Stop All Gateways
+
+
+*** Test Cases ***
+Talks Only To Its Own Gateway
+    Only The Own Gateway Answers    suite-6
