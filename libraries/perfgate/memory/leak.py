@@ -342,10 +342,7 @@ def _why_not(checks: dict[str, bool], crit: LeakCriteria) -> str:
     if not checks["growth_above_threshold"]:
         why.append("the growth is under the threshold")
     if not checks["last_floors_rose"]:
-        why.append(
-            "the last three window floors did not each rise, together faster than the limit "
-            "(growth levelled off)"
-        )
+        why.append("the last three window floors did not each rise faster than the limit")
     return "; ".join(why)
 
 

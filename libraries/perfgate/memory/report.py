@@ -153,6 +153,7 @@ def write_json(result: MemoryResult, path: str | os.PathLike[str]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be read
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
