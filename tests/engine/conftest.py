@@ -18,11 +18,14 @@ def server() -> Iterator[HttpTestServer]:
 
 
 def _children() -> set[psutil.Process]:
-    return {
-        c
-        for c in psutil.Process().children(recursive=True)
-        if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
-    }
+    alive = set()
+    for c in psutil.Process().children(recursive=True):
+        try:
+            if c.status() != psutil.STATUS_ZOMBIE:
+                alive.add(c)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
 
 
 @pytest.fixture(autouse=True)

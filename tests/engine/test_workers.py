@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
+import time
 
 import psutil
 import pytest
@@ -115,3 +119,42 @@ def test_result_is_json_safe_and_round_trips(server: HttpTestServer, tmp_path: o
     # Few samples: the result says so.
     assert result.requests < 100 and result.suspect
     assert any("percentiles are rough" in w for w in result.warnings)
+
+
+_PARENT = """
+import sys
+from perfgate.engine import LoadConfig, run_load
+from perfgate.stages import Stage
+
+def started(pid):
+    print(pid, flush=True)
+
+run_load(LoadConfig(url=sys.argv[1], stages=[Stage(0, 2), Stage(60, 2)], workers=2),
+         on_worker_started=started, on_progress=lambda p: print("tick", flush=True))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_workers_die_with_a_parent_interrupted_or_killed(
+    server: HttpTestServer, sig: signal.Signals
+) -> None:
+    """Ctrl-C: run_load reaps the workers; SIGKILL: the lifeline takes them down."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, server.url + "/ok"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(parent.stdout.readline()) for _ in range(2)]
+        assert parent.stdout.readline().strip() == "tick"  # the run is under way
+        parent.send_signal(sig)
+        parent.wait(30)
+        deadline = time.monotonic() + 10
+        while not _gone(pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pids)
+    finally:
+        parent.kill()
+        parent.wait()
