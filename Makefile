@@ -48,7 +48,7 @@ smoke: install
 	$(MAKE) --no-print-directory suites RESULTS=$(RESULTS)/smoke ROBOT_ARGS="--include smoke"
 
 docs: install
-	for lib in GatewayLibrary; do $(BIN)/libdoc $$lib docs/$$lib.html; done
+	for lib in GatewayLibrary MemoryLibrary BaselineLibrary; do $(BIN)/libdoc --pythonpath libraries $$lib docs/$$lib.html; done
 
 clean:
 	rm -rf $(VENV) $(RESULTS)/*
