@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from .options import BACKEND_PROFILES, DEFAULT_ROUTE_BACKENDS, GatewayOptions
+
+T = TypeVar("T")
 
 
 class _RaisingParser(argparse.ArgumentParser):
@@ -99,8 +102,8 @@ def parse_options(argv: list[str]) -> GatewayOptions:
     return opts
 
 
-def _pairs(items: list[str], flag: str, convert: type) -> dict:
-    out = {}
+def _pairs(items: list[str], flag: str, convert: Callable[[str], T]) -> dict[str, T]:
+    out: dict[str, T] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
