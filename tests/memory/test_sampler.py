@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
+from perfgate.memory.sample import MemorySample
 from perfgate.memory.sources import ProcessTreeSource
 from perfgate.memory.targets import resolve_source
 
@@ -176,3 +177,31 @@ def test_a_monitor_cannot_be_stopped_twice(allocator):
     monitor.stop()
     with pytest.raises(RuntimeError, match="already stopped"):
         monitor.stop()
+
+
+class SlowSource:
+    """Readings that take 30 ms, with RSS rising 1 MB each."""
+
+    kind = "fake"
+    description = "a slow fake"
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.rss = 100 << 20
+
+    def sample(self) -> MemorySample:
+        time.sleep(0.03)
+        self.rss += 1 << 20
+        return MemorySample(time.monotonic_ns(), time.time(), self.rss, self.rss)
+
+    def mappings(self) -> None:
+        return None
+
+
+def test_slow_readings_skip_slots_and_leave_a_note():
+    monitor = MemoryMonitor(SlowSource(), interval_s=0.02)
+    result = monitor_for(monitor, 0.5)
+    assert result.samples >= 3
+    assert any("skipped" in note for note in result.notes)
+    assert any("use a longer interval" in note for note in result.notes)
+    assert result.sampling_ms_mean >= 30

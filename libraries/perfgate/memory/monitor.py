@@ -15,6 +15,8 @@ from perfgate.memory.series import SampleSeries
 from perfgate.memory.sources import MemorySource, SampleFailed, SourceGone
 
 MIN_INTERVAL_S = 0.01
+# A sampler busier than this share of its interval is worth a note.
+HEAVY_SAMPLING_SHARE = 0.1
 # Cap the notes about failed readings so a long outage cannot grow them unbounded.
 MAX_FAILURE_NOTES = 5
 
@@ -165,6 +167,12 @@ class MemoryMonitor:
         if close is not None:
             close()
         mean_ms = self.sampling_ns / 1e6 / max(1, self.series.count + self.failures)
+        if mean_ms > self.interval_s * 1000 * HEAVY_SAMPLING_SHARE:
+            # Reading USS walks the target's page tables (~20 ms per GiB).
+            result.notes.append(
+                f"Each reading took {mean_ms:.0f} ms, over {HEAVY_SAMPLING_SHARE:.0%} of the "
+                f"{self.interval_s:g} s interval; use a longer interval for a target this large."
+            )
         return replace(result, sampling_ms_mean=mean_ms).with_requests(requests)
 
 
