@@ -35,4 +35,9 @@ class ServerTiming:
         return ", ".join(parts)
 
 
-TIMING = web.RequestKey("perfgate_timing", ServerTiming)
+# web.RequestKey arrived in aiohttp 3.14, which also warns about plain string
+# keys; older releases (the project allows 3.9+) take the string silently.
+if hasattr(web, "RequestKey"):
+    TIMING = web.RequestKey("perfgate_timing", ServerTiming)
+else:  # pragma: no cover - aiohttp < 3.14
+    TIMING = "perfgate_timing"  # type: ignore[assignment]

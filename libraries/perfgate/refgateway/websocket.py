@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from typing import Any
 
@@ -17,7 +16,6 @@ from aiohttp import WSMsgType, web
 from .pubsub import Subscriber
 from .state import STATE, GatewayState
 
-log = logging.getLogger("perfgate.refgateway")
 _CLOSE_TIMEOUT_S = 2.0
 _MAX_RPC_IN_FLIGHT = 64
 
