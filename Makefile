@@ -19,7 +19,7 @@ install: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 suites: install
@@ -36,7 +36,9 @@ lint: install
 	$(BIN)/ruff check libraries tests atest benchmarks
 	$(BIN)/ruff format --check libraries tests atest benchmarks
 	$(BIN)/mypy
-	$(BIN)/robocop check atest suites resources
+	$(BIN)/robocop check suites resources
+	# Acceptance tests quote whole error messages and walk through flows step by step.
+	$(BIN)/robocop check --ignore DOC02 --ignore LEN06 --ignore LEN08 atest
 
 pytest: install
 	$(BIN)/pytest -q

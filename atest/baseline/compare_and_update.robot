@@ -84,8 +84,8 @@ Update Variable Turns Comparisons Into Updates
     ${fast}=    Synthetic Load Result    p95=40
     Compare To Baseline    ${fast}    update-var
     ${slow}=    Synthetic Load Result    p95=90
-    VAR    ${PERFGATE_UPDATE_BASELINES}    True    scope=TEST
-    VAR    ${PERFGATE_UPDATE_REASON}    planned change    scope=TEST
+    VAR    ${PERFGATE_UPDATE_BASELINES}=    True    scope=TEST    # robocop: off=VAR06
+    VAR    ${PERFGATE_UPDATE_REASON}=    planned change    scope=TEST    # robocop: off=VAR06
     ${outcome}=    Compare To Baseline    ${slow}    update-var
     Should Be Equal    ${outcome}[action]    updated
     Should Be True    ${outcome}[regressed]

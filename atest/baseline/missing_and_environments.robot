@@ -54,14 +54,14 @@ Baseline From Another Machine Is Not Compared Silently
 
 Environment From Variable
     [Documentation]    ${PERFGATE_ENVIRONMENT} sets the label.
-    VAR    ${PERFGATE_ENVIRONMENT}    from-variable    scope=TEST
+    VAR    ${PERFGATE_ENVIRONMENT}=    from-variable    scope=TEST    # robocop: off=VAR06
     ${result}=    Synthetic Load Result
     Compare To Baseline    ${result}    labelled
     File Should Exist    ${PERFGATE_BASELINES_DIR}/from-variable/labelled.json
 
 Broken Baseline File Is Reported And Left Alone
     [Documentation]    A damaged file is named in the error and never overwritten.
-    VAR    ${path}    ${PERFGATE_BASELINES_DIR}/atest/broken.json
+    VAR    ${path}=    ${PERFGATE_BASELINES_DIR}/atest/broken.json
     Create File    ${path}    {"schema": 1, "name": "broken",
     ${result}=    Synthetic Load Result
     Run Keyword And Expect Error
