@@ -161,4 +161,13 @@ def test_admin_config_reads_and_rejects_bad_changes() -> None:
         )
         assert r.json()["max_store_items"] == 4
         s = requests.get(gw.url + "/admin/stats", headers=auth, timeout=5).json()
-        assert s["missions"] == {"items": 4, "evictions": 6}
+        assert s["missions"]["items"] == 4 and s["missions"]["evictions"] == 6
+        # And a byte bound: 4 missions of ~2 KB do not fit in 3000 bytes.
+        big = {"pad": "p" * 2000}
+        for _ in range(4):
+            requests.post(gw.url + "/api/missions", json=big, headers=auth, timeout=5)
+        requests.post(
+            gw.url + "/admin/config", json={"max_store_bytes": 3000}, headers=auth, timeout=5
+        )
+        s = requests.get(gw.url + "/admin/stats", headers=auth, timeout=5).json()
+        assert s["missions"]["items"] == 1 and s["missions"]["bytes"] <= 3000

@@ -103,18 +103,33 @@ def test_admin_updates_are_validated_copies() -> None:
 
 
 def test_mission_store_evicts_oldest_and_counts() -> None:
-    store = MissionStore(limit=3)
-    ids = [store.add({"name": f"m{i}"})["id"] for i in range(5)]
+    store = MissionStore(limit=3, max_bytes=10_000)
+    ids = [store.add({"name": f"m{i}"}, 10)["id"] for i in range(5)]
     assert ids == [1, 2, 3, 4, 5]
-    assert len(store) == 3 and store.evictions == 2
+    assert len(store) == 3 and store.evictions == 2 and store.bytes == 30
     assert store.get(1) is None and store.get(2) is None
     assert [m["id"] for m in store.newest(10)] == [5, 4, 3]
     assert [m["id"] for m in store.newest(2)] == [5, 4]
-    store.resize(1)
+    store.resize(1, 10_000)
     assert [m["id"] for m in store.newest(10)] == [5]
     assert store.evictions == 4
     with pytest.raises(ValueError):
-        store.resize(0)
+        store.resize(0, 1)
+
+
+def test_mission_store_is_bounded_in_bytes_too() -> None:
+    store = MissionStore(limit=1000, max_bytes=1000)
+    for i in range(10):
+        store.add({"n": i}, 300)
+    # 3 x 300 fits in 1000 bytes; the rest were evicted oldest first.
+    assert [m["n"] for m in store.newest(100)] == [9, 8, 7]
+    assert store.bytes == 900 and store.evictions == 7
+    # A mission bigger than the whole bound is still kept while it is the newest.
+    store.add({"n": "big"}, 5000)
+    assert [m["n"] for m in store.newest(100)] == ["big"]
+    store.add({"n": "next"}, 10)
+    assert [m["n"] for m in store.newest(100)] == ["next"]
+    assert store.bytes == 10
 
 
 def test_spec_catalogue_lookup_and_search() -> None:

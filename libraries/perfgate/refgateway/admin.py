@@ -32,6 +32,7 @@ RUNTIME_KNOBS = (
     "route_backends",
     "max_connections",
     "max_store_items",
+    "max_store_bytes",
     "max_channels",
 )
 _MERGED = ("channel_rates", "route_backends")
@@ -103,7 +104,7 @@ async def post_config(request: web.Request) -> web.Response:
     # Mutate the live object in place: faults, hub and routes all hold it.
     for name in RUNTIME_KNOBS:
         setattr(state.options, name, getattr(new, name))
-    state.missions.resize(state.options.max_store_items)
+    state.missions.resize(state.options.max_store_items, state.options.max_store_bytes)
     state.hub.refresh_generators()
     return web.json_response(public_config(state.options))
 

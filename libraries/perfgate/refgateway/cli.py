@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body-bytes", type=int, default=d.max_body_bytes)
     p.add_argument("--max-response-bytes", type=int, default=d.max_response_bytes)
     p.add_argument("--max-store-items", type=int, default=d.max_store_items)
+    p.add_argument("--max-store-bytes", type=int, default=d.max_store_bytes)
     p.add_argument("--max-connections", type=int, default=d.max_connections, help="0 = no limit")
     p.add_argument("--max-channels", type=int, default=d.max_channels)
     p.add_argument("--ws-queue", type=int, default=d.ws_queue, help="events queued per socket")
@@ -80,6 +81,7 @@ def parse_options(argv: list[str]) -> GatewayOptions:
         max_body_bytes=ns.max_body_bytes,
         max_response_bytes=ns.max_response_bytes,
         max_store_items=ns.max_store_items,
+        max_store_bytes=ns.max_store_bytes,
         max_connections=ns.max_connections,
         max_channels=ns.max_channels,
         ws_queue=ns.ws_queue,

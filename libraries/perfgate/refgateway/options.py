@@ -28,6 +28,7 @@ class GatewayOptions:
     max_body_bytes: int = 1024 * 1024
     max_response_bytes: int = 16 * 1024 * 1024
     max_store_items: int = 10_000
+    max_store_bytes: int = 64 * 1024 * 1024
     max_connections: int = 0
     max_channels: int = 1_000
     ws_queue: int = 1_000
@@ -52,7 +53,12 @@ class GatewayOptions:
         _check(1 <= self.workers <= 64, f"--workers {self.workers} must be between 1 and 64")
         _check(1 <= self.backends <= 64, f"--backends {self.backends} must be between 1 and 64")
         _check(self.token != "", "--token must not be empty; omit it to turn auth off")
-        for name in ("max_body_bytes", "max_response_bytes", "max_store_items"):
+        for name in (
+            "max_body_bytes",
+            "max_response_bytes",
+            "max_store_items",
+            "max_store_bytes",
+        ):
             _check(getattr(self, name) >= 1, f"--{_flag(name)} must be at least 1")
         _check(self.max_channels >= 1, "--max-channels must be at least 1")
         _check(self.ws_queue >= 1, "--ws-queue must be at least 1")

@@ -21,7 +21,10 @@ _LIST_MAX = 1000
 
 
 async def _json_body(request: web.Request) -> Any:
-    raw = await request.read()
+    return _decode(await request.read())
+
+
+def _decode(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -42,12 +45,13 @@ async def create_mission(request: web.Request) -> web.Response:
     """
     state = request.app[STATE]
     t = time.perf_counter_ns()
-    fields = await _json_body(request)
+    raw = await request.read()
+    fields = _decode(raw)
     if not isinstance(fields, dict):
         raise web.HTTPBadRequest(text='A mission must be a JSON object, e.g. {"name": "m1"}.')
     t = request[TIMING].add("parse", t)
     t = await call_backend(request, "/api/missions", t)
-    mission = state.missions.add(fields)
+    mission = state.missions.add(fields, len(raw))
     state.hub.publish(MISSIONS_CHANNEL, {"event": "created", "mission": mission})
     response = _json(mission, request, t, status=201)
     response.headers["Location"] = f"/api/missions/{mission['id']}"

@@ -49,7 +49,7 @@ class GatewayState:
             # Each worker gets its own stream so workers do not fail in lock-step.
             self.rng.seed(opts.seed * 1000 + self.worker)
         self.faults = Faults(opts, self.rng)
-        self.missions = MissionStore(opts.max_store_items)
+        self.missions = MissionStore(opts.max_store_items, opts.max_store_bytes)
         self.specs = make_specs()
         self.hub = PubSubHub(
             self.rng,
@@ -91,7 +91,11 @@ class GatewayState:
             "leaked_bytes": self.faults.leaked_bytes,
             "stalls": self.faults.stalls,
             "stalled_s": round(self.faults.stalled_s, 6),
-            "missions": {"items": len(self.missions), "evictions": self.missions.evictions},
+            "missions": {
+                "items": len(self.missions),
+                "bytes": self.missions.bytes,
+                "evictions": self.missions.evictions,
+            },
         }
 
     def _snapshot(self) -> Iterator[Any]:

@@ -28,22 +28,31 @@ _SPEC_WORDS = (
 
 @dataclass
 class MissionStore:
-    """Missions by id, oldest evicted first once `limit` is reached."""
+    """Missions by id, oldest evicted first past `limit` items or `max_bytes`.
+
+    Sizes are the request bodies' byte counts, a fair proxy for what a
+    mission holds, so big bodies cannot grow the store past its bound.
+    The newest mission is always kept.
+    """
 
     limit: int
-    _items: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
+    max_bytes: int
+    _items: OrderedDict[int, tuple[dict[str, Any], int]] = field(default_factory=OrderedDict)
     next_id: int = 1
     evictions: int = 0
+    bytes: int = 0
 
-    def add(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def add(self, fields: dict[str, Any], size: int) -> dict[str, Any]:
         mission = {**fields, "id": self.next_id, "created_ns": time.time_ns()}
-        self._items[self.next_id] = mission
+        self._items[self.next_id] = (mission, size)
+        self.bytes += size
         self.next_id += 1
         self._evict()
         return mission
 
     def get(self, mission_id: int) -> dict[str, Any] | None:
-        return self._items.get(mission_id)
+        found = self._items.get(mission_id)
+        return found[0] if found else None
 
     def newest(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` missions, newest first."""
@@ -51,21 +60,25 @@ class MissionStore:
         for mission_id in reversed(self._items):
             if len(out) >= limit:
                 break
-            out.append(self._items[mission_id])
+            out.append(self._items[mission_id][0])
         return out
 
-    def resize(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError(f"store limit {limit} must be at least 1.")
+    def resize(self, limit: int, max_bytes: int) -> None:
+        if limit < 1 or max_bytes < 1:
+            raise ValueError(f"store limits ({limit} items, {max_bytes} bytes) must be at least 1.")
         self.limit = limit
+        self.max_bytes = max_bytes
         self._evict()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def _evict(self) -> None:
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+        while len(self._items) > 1 and (
+            len(self._items) > self.limit or self.bytes > self.max_bytes
+        ):
+            _, (_, size) = self._items.popitem(last=False)
+            self.bytes -= size
             self.evictions += 1
 
 
