@@ -35,7 +35,7 @@ class MemoryLibrary:
     """Watch the memory of the gateway under test and judge whether it leaks.
 
     A monitor samples a target in a background thread while the test drives
-    load; the target is a `Gateway` from GatewayLibrary, a gateway alias, a
+    load; the target is a Gateway object from GatewayLibrary, a gateway alias, a
     PID, or a Prometheus metrics URL (``process_resident_memory_bytes``, so a
     gateway on another host can be watched):
 
@@ -68,22 +68,22 @@ class MemoryLibrary:
     samples so much that a real leak fits badly and passes. PerfGate judges
     the *floor* instead:
 
-    1. The warm-up is cut off: the first 20 % of the run, or ``warmup=``.
-    2. The rest is split into ``windows`` equal windows (default 5) and each
+    - The warm-up is cut off: the first 20 % of the run, or ``warmup=``.
+    - The rest is split into ``windows`` equal windows (default 5) and each
        window's lowest RSS is kept: the floor the collector returns to. A
        sawtooth has a flat floor; a leak lifts it. Windows should be longer
        than one collection cycle.
-    3. A Theil-Sen slope (median of pairwise slopes, robust to one odd
+    - A Theil-Sen slope (median of pairwise slopes, robust to one odd
        window) is fitted through the floors, and a one-sided Mann-Kendall
        test asks whether they trend upward (scipy's ``theilslopes`` and
        ``kendalltau``).
-    4. *LEAK* only when all hold: the trend is significant (p < 0.05), the
-       slope is above ``max_rate``, the growth after warm-up is above
-       max(``min_growth``, the peak-to-peak jitter of the floors about the
-       trend), and the last three floors each rose, together faster than
+    - *LEAK* only when all hold: the trend is significant (p < 0.05), the
+       slope is above ``max_rate``, the growth after warm-up is above both
+       ``min_growth`` and the peak-to-peak jitter of the floors about the
+       trend, and the last three floors each rose, together faster than
        ``max_rate`` (a warm-up tail or a cache filling up levels off; a leak
        keeps going).
-    5. Otherwise PerfGate asks whether the run *could* have seen a leak: it
+    - Otherwise PerfGate asks whether the run *could* have seen a leak: it
        adds a synthetic leak of 1.5 x ``max_rate`` to the very samples it
        took and judges again. If even that would not be a LEAK, the verdict
        is *INCONCLUSIVE*, and the reason says which leak rate the run could
@@ -91,7 +91,7 @@ class MemoryLibrary:
 
     So a short run can convict a fast leak but cannot clear a server against
     a tight limit: with the defaults (5 MB/h, 10 MB) that takes a soak of
-    about 2.5 hours. For short runs raise ``max_rate`` or lower
+    about 1 h 45 min. For short runs raise ``max_rate`` or lower
     ``min_growth``; the reason of an INCONCLUSIVE verdict says what would do.
 
     = Results =
@@ -140,15 +140,15 @@ class MemoryLibrary:
     ) -> MemoryMonitor:
         """Starts sampling the memory of ``target`` every ``interval`` in the background.
 
-        ``target`` is a `Gateway` object, a gateway alias, a PID or a
+        ``target`` is a Gateway object from GatewayLibrary, a gateway alias, a PID or a
         Prometheus metrics URL (``/metrics`` is added when the URL has no
         path). The first sample is taken at once, so a wrong target fails
         here. ``alias`` names the monitor for `Stop Memory Monitor` (default
         ``memory1``, ``memory2``, ...).
 
         ``warmup``, ``max_rate``, ``min_growth`` and ``windows`` set how the
-        result is judged (see the library introduction); `Memory Should Not
-        Leak` can judge again with others. ``warmup`` is a duration (``2 min``)
+        result is judged (see the library introduction); `Memory Should Not Leak`
+        can judge again with others. ``warmup`` is a duration (``2 min``)
         or a share of the run (``25%``); empty means 20 %.
 
         Returns the monitor.

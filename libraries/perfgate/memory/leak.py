@@ -47,6 +47,7 @@ MIN_WINDOWS = 4
 # caught. At exactly 1x a flat server plus a leak at the limit has its
 # slope above the limit only half the time, so no run could vouch for it.
 DETECT_FACTOR = 1.5
+REQUIRED_MARGIN = 1.15
 
 
 @dataclass(frozen=True)
@@ -226,8 +227,11 @@ def analyse_leak(
     common["resolvable_mb_per_hour"] = resolvable
     if resolvable > DETECT_FACTOR * limit:
         if math.isfinite(resolvable):
-            # What one run can resolve shrinks in proportion to its length.
-            required = crit.run_needed_for(analysed * resolvable / (DETECT_FACTOR * limit))
+            # What one run can resolve shrinks in proportion to its length;
+            # the margin covers the floors' jitter, which a longer run may not
+            # shrink in proportion.
+            scale = REQUIRED_MARGIN * resolvable / (DETECT_FACTOR * limit)
+            required = crit.run_needed_for(analysed * scale)
             advice = (
                 f"to vouch for the {limit:g} MB/h limit, run at least "
                 f"{format_duration(required)} (warm-up included), or raise max_rate or lower "
