@@ -34,6 +34,10 @@ ALL_KINDS = (
     CHECK,
 )
 
+# Kinds that end a request without a response: they count as a request but
+# add no latency sample. The others (4xx, 5xx, status, check) have a response.
+NO_RESPONSE = frozenset({REFUSED, RESET, CLOSED, TIMEOUT, CONNECT, TLS, PROTOCOL})
+
 
 def kind_of_exception(exc: BaseException | None) -> str:
     """Map a connection-level exception (None means a clean EOF) to an error kind."""

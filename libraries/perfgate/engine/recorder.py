@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from perfgate.engine.errors import NO_RESPONSE
 from perfgate.engine.servertiming import MAX_COMPONENTS, parse_server_timing
 from perfgate.histogram import Histogram
 
@@ -41,7 +42,7 @@ class NameRecorder:
         out: dict[str, Any] = {
             "latency": _fold(self.latency),
             "service": _fold(self.service) if with_service else None,
-            "requests": responses + sum(n for k, n in self.errors.items() if k in _NO_RESPONSE),
+            "requests": responses + sum(n for k, n in self.errors.items() if k in NO_RESPONSE),
             "errors": dict(self.errors),
             "status": dict(self.status),
         }
@@ -50,11 +51,6 @@ class NameRecorder:
         self.status = {}
         self.errors = {}
         return out
-
-
-# Error kinds that end a request without a response: they add a request
-# but no latency sample. The others (4xx, 5xx, check) come with a response.
-_NO_RESPONSE = frozenset({"refused", "reset", "closed", "timeout", "connect", "tls", "protocol"})
 
 
 def _fold(values: array) -> dict[str, Any]:
