@@ -196,3 +196,20 @@ def test_aggregator_waits_for_every_worker_and_skips_warm_up() -> None:
     assert result.p50 == pytest.approx(50.0, rel=0.001)
     assert result.health.cpu_percent == [50.0, 50.0]
     assert [r.requests for r in result.timeline] == [20, 200, 0]
+
+
+def test_threshold_metrics_from_result_and_progress() -> None:
+    agg = Aggregator(workers=1, warmup_s=0, duration_s=1, open_model=True)
+    (progress,) = agg.add(_snap(0, 0, 100, final=True))
+    result = agg.result(
+        {"url": "u", "model": "open", "profile": "", "stages": [], "warmup_s": 0, "workers": 1},
+        stopped_early=False,
+    )
+    assert result.metric("p99.9") == result.p99_9 == 100.0
+    assert result.metric("error_rate") == 0.01
+    assert result.metric("p95", "a") == result.by_name["a"].p95
+    assert result.metric("p95", "nope") is None  # never measured: a gate must fail
+    assert result.metric("service_p99") is None  # no service samples in this snapshot
+    assert result.metric("bogus") is None
+    assert progress.metric("p99") == result.p99 and progress.metric("requests") == 100
+    assert progress.metric("p99", "a") is None

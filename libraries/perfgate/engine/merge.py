@@ -158,10 +158,7 @@ class Aggregator:
         return self._progress(row, start + interval)
 
     def _progress(self, row: TimelineRow, elapsed_s: float) -> Progress:
-        if self.latency.count:
-            c50, c95, c99 = (v / 1e6 for v in self.latency.percentiles([50, 95, 99]))
-        else:
-            c50 = c95 = c99 = NAN
+        lat = latency_fields(self.latency)
         return Progress(
             row=row,
             elapsed_s=elapsed_s,
@@ -171,10 +168,8 @@ class Aggregator:
             errors=self.errors,
             error_rate=self.errors / self.requests if self.requests else 0.0,
             rps=self.requests / self.measured_s if self.measured_s else 0.0,
-            p50=c50,
-            p95=c95,
-            p99=c99,
             missed=self.missed,
+            **lat,
         )
 
     # -- the result ---------------------------------------------------------------

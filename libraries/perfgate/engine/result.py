@@ -149,6 +149,20 @@ class LoadResult:
     def warnings(self) -> list[str]:
         return self.health.warnings
 
+    def metric(self, name: str, scope: str | None = None) -> float | None:
+        """A threshold metric (`p95`, `p99.9`, `error_rate`, `rps`, ...), overall or for the
+        request named `scope`; `service_p99` etc. read the open model's service time.
+        None when it was not measured, so that a gate on it fails instead of passing."""
+        attr = name.strip().replace(".", "_")
+        source: Any = self if scope is None else self.by_name.get(scope)
+        if attr.startswith("service_") and scope is None:
+            source, attr = self.service, attr[len("service_") :]
+            if attr not in _LATENCY_ATTRS:
+                return None
+        if source is None or attr not in _METRIC_ATTRS:
+            return None
+        return _number(getattr(source, attr))
+
     def latency_histogram(self) -> Histogram | None:
         data = self.histograms.get("latency")
         return None if data is None else Histogram.from_dict(data)
@@ -189,6 +203,18 @@ class LoadResult:
         return cls(**d)
 
 
+_LATENCY_ATTRS = frozenset(
+    {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
+)
+_METRIC_ATTRS = _LATENCY_ATTRS | {"rps", "error_rate", "requests", "errors", "successes"}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return float(value)
+
+
 _NULLABLE_FLOATS = frozenset(
     {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
 )
@@ -226,3 +252,17 @@ class Progress:
     p95: float
     p99: float
     missed: int
+    p75: float = NAN
+    p90: float = NAN
+    p99_9: float = NAN
+    min: float = NAN
+    mean: float = NAN
+    max: float = NAN
+    stdev: float = NAN
+
+    def metric(self, name: str, scope: str | None = None) -> float | None:
+        """Running overall value of a threshold metric (None for per-name scopes)."""
+        attr = name.strip().replace(".", "_")
+        if scope is not None or attr not in _METRIC_ATTRS - {"successes"}:
+            return None
+        return _number(getattr(self, attr))
