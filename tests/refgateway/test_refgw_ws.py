@@ -4,6 +4,7 @@ and the close frame on SIGTERM."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -143,20 +144,25 @@ def test_dropped_events_are_counted_exactly() -> None:
 
 def test_slow_subscriber_overflow_is_counted_exactly() -> None:
     with running("--admin", "--ws-queue", "2") as gw:
-        sub, publisher = connect(gw), connect(gw)
+        sub = websocket.create_connection(
+            gw.ws_url, timeout=10, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 32768),)
+        )
+        publisher = connect(gw)
         try:
             send(sub, type="subscribe", channel="big")
             recv(sub)
-            # 200 x 64 KiB is far more than the socket buffers hold while the
-            # subscriber reads nothing, so its two-slot queue overflows.
-            payload = "z" * 65536
-            for _ in range(200):
+            # 128 x 128 KiB (16 MiB) is far more than the socket buffers hold
+            # (the subscriber's receive buffer is pinned small, so kernel
+            # autotuning cannot absorb it) while the subscriber reads nothing,
+            # so its two-slot queue overflows.
+            payload = "z" * 131072
+            for _ in range(128):
                 send(publisher, type="publish", channel="big", data=payload)
-            for _ in range(200):
+            for _ in range(128):
                 recv(publisher)
             received = events_until_pong(sub)
             channel = stats(gw)["channels"]["big"]
-            assert channel["overflowed"] == 200 - len(received) > 0
+            assert channel["overflowed"] == 128 - len(received) > 0
             assert channel["dropped"] == 0
             assert all(e["data"] == payload for e in received)
         finally:
