@@ -1,1 +1,35 @@
-"""Memory monitoring and leak verdicts for the processes under test."""
+"""Memory monitoring and leak verdicts for the processes under test.
+
+`MemoryLibrary` is the Robot face of this package; Python callers use:
+
+- `resolve_source(target)` -> a source for a PID, metrics URL or Gateway;
+- `MemoryMonitor(source, interval_s, alias, criteria)` with `start()` /
+  `stop(requests=None)`, or `monitor_for(monitor, duration_s)`;
+- `MemoryResult` (`kind = "memory"`, `to_dict()`, `with_criteria()`);
+- `analyse_leak(times_s, low_mb, high_mb, criteria)` for a bare series.
+"""
+
+from perfgate.memory.leak import (
+    INCONCLUSIVE,
+    LEAK,
+    NO_LEAK,
+    LeakAnalysis,
+    LeakCriteria,
+    analyse_leak,
+)
+from perfgate.memory.monitor import MemoryMonitor, monitor_for
+from perfgate.memory.result import MemoryResult
+from perfgate.memory.targets import resolve_source
+
+__all__ = [
+    "INCONCLUSIVE",
+    "LEAK",
+    "NO_LEAK",
+    "LeakAnalysis",
+    "LeakCriteria",
+    "MemoryMonitor",
+    "MemoryResult",
+    "analyse_leak",
+    "monitor_for",
+    "resolve_source",
+]

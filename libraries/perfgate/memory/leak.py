@@ -30,7 +30,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from perfgate.memory.display import SECONDS_PER_HOUR, format_duration
 from perfgate.memory.jsonsafe import json_safe
@@ -260,6 +259,9 @@ def _fit(
     crit: LeakCriteria,
     span: tuple[float, float],
 ) -> _Fit | None:
+    # scipy.stats takes most of a second to import; only a verdict needs it.
+    from scipy import stats
+
     post = t >= span[0]
     n_windows = min(crit.windows, int(post.sum()) // MIN_POINTS_PER_WINDOW)
     floors = _window_floors(t[post], low[post], high[post], n_windows, span)
