@@ -59,6 +59,13 @@ class MemoryMonitor:
         self._maps_before: MappingSnapshot | None = None
         self._started_mono = 0.0
 
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped" if self._stopped else "not started"
+        return (
+            f"MemoryMonitor({self.alias!r}, {self.source.description}, every "
+            f"{self.interval_s:g} s, {state}, {self.series.count} samples)"
+        )
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
