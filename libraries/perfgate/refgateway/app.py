@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler
 
 from . import admin, routes_api, routes_core
 from .errors import from_http_exception, json_error
-from .metrics import route_label
+from .metrics import UNMATCHED_ROUTE, route_label
 from .options import GatewayOptions
 from .state import STATE, GatewayState
 from .timing import TIMING, ServerTiming
@@ -30,7 +30,7 @@ _POLICY = {
     "/api/health": (False, False, True),
     "/metrics": (False, False, False),
     "/ws": (True, False, True),
-    "unmatched": (False, False, True),
+    UNMATCHED_ROUTE: (False, False, True),
 }
 _ADMIN_POLICY = (True, False, False)
 _API_POLICY = (True, True, True)
