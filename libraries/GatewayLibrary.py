@@ -11,8 +11,15 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from perfgate import __version__, proctree
-from perfgate.gateway import Gateway, GatewayError, GatewayManager, StopReport, tail
+from perfgate import __version__
+from perfgate.gateway import (
+    Gateway,
+    GatewayError,
+    GatewayManager,
+    StopReport,
+    how_it_ended,
+    tail,
+)
 from perfgate.units import parse_bytes
 
 
@@ -252,10 +259,9 @@ class GatewayLibrary:
     def _report_crashes(self, where: str) -> list[str]:
         messages = []
         for gateway, returncode, reason in self.manager.crashed():
-            why = f" PerfGate killed it because it {reason}." if reason else ""
             message = (
                 f"Gateway '{gateway.alias}' crashed during {where}: it exited with "
-                f"{proctree.describe_exit(returncode)}.{why}"
+                f"{how_it_ended(returncode, reason)}"
             )
             output = tail(gateway.log_path, 10)
             logger.warn(message + (f" Last lines of its output:\n{output}" if output else ""))

@@ -89,7 +89,7 @@ Health Path That Never Answers 2xx
     ...    Start Fake Gateway    --never-healthy    timeout=1 s
 
 Gateway That Exits At Once
-    Run Keyword And Expect Error    *exited with exit code 3 before it became healthy.*configuration error*
+    Run Keyword And Expect Error    *did not become healthy: it exited with exit code 3.*configuration error*
     ...    Start Fake Gateway    --exit-at-once    3
 
 Unknown Alias

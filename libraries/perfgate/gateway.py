@@ -140,6 +140,12 @@ def tail(path: str | None, lines: int) -> str:
     return "\n".join(collections.deque(text.splitlines(), maxlen=lines))
 
 
+def how_it_ended(returncode: int | None, reason: str | None) -> str:
+    """'exit code 3.' or 'signal SIGKILL (9). PerfGate killed it because it …' for messages."""
+    why = f" PerfGate killed it because it {reason}." if reason else ""
+    return f"{proctree.describe_exit(returncode)}.{why}"
+
+
 def _with_output(message: str, log_path: str | None, lines: int = 20) -> str:
     output = tail(log_path, lines)
     if output:
@@ -256,11 +262,10 @@ class GatewayManager:
             returncode, reason = self.reaper.poll(gateway.pid)
             if returncode is not None:
                 gateway.returncode = returncode
-                why = f" PerfGate killed it because it {reason}." if reason else ""
                 raise GatewayError(
                     _with_output(
-                        f"Gateway '{gateway.alias}' exited with "
-                        f"{proctree.describe_exit(returncode)} before it became healthy.{why}",
+                        f"Gateway '{gateway.alias}' did not become healthy: it exited with "
+                        f"{how_it_ended(returncode, reason)}",
                         gateway.log_path,
                     )
                 )
@@ -350,11 +355,10 @@ class GatewayManager:
             raise GatewayError(f"Gateway '{gateway.alias}' was stopped; start it again first.")
         if returncode is not None:
             gateway.crash_reported = True
-            why = f" PerfGate killed it because it {reason}." if reason else ""
             raise GatewayError(
                 _with_output(
                     f"Gateway '{gateway.alias}' is not running: it exited with "
-                    f"{proctree.describe_exit(returncode)}.{why}",
+                    f"{how_it_ended(returncode, reason)}",
                     gateway.log_path,
                 )
             )

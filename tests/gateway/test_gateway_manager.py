@@ -129,7 +129,7 @@ def test_gateway_that_exits_at_once(manager: GatewayManager, tmp_path: Path) -> 
     with pytest.raises(GatewayError) as error:
         start(manager, tmp_path, "--exit-at-once", "3")
     message = str(error.value)
-    assert "exited with exit code 3 before it became healthy" in message
+    assert "did not become healthy: it exited with exit code 3." in message
     assert "configuration error" in message  # its last output lines are quoted
 
 
