@@ -30,20 +30,27 @@ def tag_of(proc: psutil.Process) -> str | None:
         return None
 
 
-def members(root_pid: int, tag: str | None, candidates: Iterable[psutil.Process] = ()) -> set[int]:
+def members(
+    root_pid: int,
+    tag: str | None,
+    candidates: Iterable[psutil.Process] = (),
+    root_alive: bool = True,
+) -> set[int]:
     """PIDs of every live process that belongs to the tree rooted at `root_pid`.
 
     `candidates` are extra processes to check for the tag, typically the
-    orphans a subreaper adopted.
+    orphans a subreaper adopted. Pass `root_alive=False` once the root has
+    been reaped: its PID may then belong to an unrelated process. (Its
+    process group id cannot be reused while any member lives, so the group
+    view stays safe.)
     """
     found: set[int] = set()
-    try:
-        root = psutil.Process(root_pid)
-        if _alive(root):
-            found.add(root_pid)
-        found.update(p.pid for p in root.children(recursive=True) if _alive(p))
-    except psutil.Error:
-        pass
+    if root_alive:
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(root_pid)
+            if _alive(root):
+                found.add(root_pid)
+            found.update(p.pid for p in root.children(recursive=True) if _alive(p))
     with contextlib.suppress(psutil.Error):
         found.update(p.pid for p in psutil.process_iter() if _in_group(p, root_pid))
     if tag is not None:

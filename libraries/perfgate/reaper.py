@@ -171,7 +171,7 @@ class Reaper:
             adopted = self.me.children(recursive=True)
         except psutil.Error:
             adopted = []
-        return proctree.members(entry.pid, entry.tag, adopted)
+        return proctree.members(entry.pid, entry.tag, adopted, root_alive=entry.returncode is None)
 
     def reap(self) -> None:
         """Collect the exit status of every child, ours or adopted.
@@ -217,15 +217,28 @@ class Reaper:
         if _create_time(self.runner_pid) == self.anchors[self.runner_pid]:
             proctree.signal_pids([self.runner_pid], signal.SIGTERM)
 
-    def kill_everything(self) -> None:
-        """End every process we started or were told about, then the orphans."""
+    def kill_everything(self, grace_s: float = 2.0) -> None:
+        """End every process we started or were told about, then the orphans.
+
+        All trees get SIGTERM at once and share one grace period, so ten
+        stubborn gateways take `grace_s`, not ten times that.
+        """
         self.stopping = True
         for pid, created in self.watched.items():
             if _create_time(pid) == created:
                 proctree.signal_pids([pid], signal.SIGKILL)
-        for entry in self.spawned.values():
-            if entry.returncode is None or self.members(entry):
-                self.stop(entry.pid, timeout=2.0)
+        self.reap()
+        live = [e for e in self.spawned.values() if e.returncode is None or self.members(e)]
+        for entry in live:
+            proctree.signal_group(entry.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        while any(e.returncode is None for e in live) and time.monotonic() < deadline:
+            time.sleep(0.01)
+            self.reap()
+        for entry in live:
+            pids = self.members(entry)
+            proctree.signal_group(entry.pid, signal.SIGKILL)
+            proctree.signal_pids(pids, signal.SIGKILL)
         # Anything else re-parented to us belongs to something we started.
         try:
             rest = [p.pid for p in self.me.children(recursive=True)]
