@@ -18,7 +18,7 @@ or dip is lost to the reduction. Coordinates are whole pixels.
     svg = bar_chart([Bar("1 ms", 120), Bar("2 ms", 30)], title="Latency histogram")
 
 A NaN value leaves a gap in its line. Rules (horizontal reference lines:
-thresholds, targets) far above the data are listed in the legend as "off the
+thresholds, targets) far above the data are listed in the legend as "above the
 chart" instead of squashing the data to the bottom.
 """
 
@@ -86,7 +86,7 @@ class Bar:
 
 
 def format_number(value: float) -> str:
-    """Short axis text: ``0``, ``2.5``, ``120``, ``1.5k``, ``2M``."""
+    """Short axis text: ``0``, ``2.5``, ``120``, ``5,000``, ``15k``, ``2M``."""
     if not math.isfinite(value):
         return "n/a"
     magnitude = abs(value)
@@ -94,6 +94,8 @@ def format_number(value: float) -> str:
         return f"{value / 1e6:.3g}M"
     if magnitude >= 1e4:
         return f"{value / 1e3:.3g}k"
+    if magnitude >= 1e3:
+        return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
@@ -293,7 +295,7 @@ def line_chart(
     legend = [(s.colour, s.label, s.dashed) for s in series if s.label]
     legend += [(r.colour, r.label, r.dashed) for r in drawn_rules if r.label]
     legend += [
-        (r.colour, f"{r.label} {y_format(r.value)} (off the chart)", r.dashed)
+        (r.colour, f"{r.label} (above the chart)", r.dashed)
         for r in shown_rules
         if r not in drawn_rules
     ]

@@ -11,6 +11,7 @@ from perfgate.svgchart import (
     Rule,
     Series,
     bar_chart,
+    format_number,
     format_seconds,
     line_chart,
     nice_ticks,
@@ -77,10 +78,10 @@ def test_reduction_keeps_the_spike_and_the_dip():
 
 def test_a_rule_far_above_the_data_is_listed_not_drawn():
     svg = line_chart([Series("p95", [(0.0, 1.0), (1.0, 2.0)])], rules=[Rule(2000.0, "limit")])
-    assert "limit 2e+03 (off the chart)" in svg
+    assert "limit (above the chart)" in svg
     assert 'stroke="#c0392b" stroke-width="1.2"' not in svg  # no rule line across the plot
     near = line_chart([Series("p95", [(0.0, 1.0), (1.0, 2.0)])], rules=[Rule(3.0, "limit")])
-    assert 'stroke="#c0392b" stroke-width="1.2"' in near and "off the chart" not in near
+    assert 'stroke="#c0392b" stroke-width="1.2"' in near and "above the chart" not in near
 
 
 def test_bar_chart_labels_a_few_bars_and_marks_a_limit():
@@ -99,6 +100,17 @@ def test_ticks_are_round_and_span_the_range():
     ticks = nice_ticks(0, 0.37)
     assert ticks[0] == 0 and ticks[-1] <= 0.37 and len(ticks) >= 3
     assert nice_ticks(5, 5) == [5]
+
+
+def test_axis_numbers_are_short():
+    assert [format_number(v) for v in (0, 2.5, 120, 5000, 15000, 2e6)] == [
+        "0",
+        "2.5",
+        "120",
+        "5,000",
+        "15k",
+        "2M",
+    ]
 
 
 def test_seconds_read_naturally():

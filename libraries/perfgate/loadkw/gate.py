@@ -1,0 +1,275 @@
+"""Thresholds judged while a load run goes, and the verdict at its end.
+
+Two ways to stop a run early, both through the engine's ``on_progress``
+callback (called once a second; returning ``"stop"`` ends the run):
+
+- ``abort_on_fail=True`` (like k6's ``abortOnFail``): the overall thresholds
+  are judged on the *running totals* of the measured period, once the warm-up
+  is over and at least `MIN_SAMPLES` requests are in; the first breach stops
+  the run and fails the test.
+- a ``stop_on_threshold`` profile (``breakpoint``): the load rises until the
+  system breaks. Running totals lag behind a ramp (a p95 over the whole run
+  crosses its limit long after the rate that caused it), so each *second* is
+  judged on its own figures (p50, p95, p99 and error rate of that second; the
+  other metrics on the running totals), counting only seconds with at least
+  `MIN_ROW_SAMPLES` responses. `CONFIRM_ROWS` breaching seconds in a row
+  stop the run, so one stray slow second (a GC pause) does not; in the open
+  model a second where more requests were missed than answered breaches too
+  (a stalled server answers nothing at all). The *breaking point* is the
+  target (req/s, or clients in a closed profile) of the first of those
+  seconds. A run that never breaks reports the highest target it reached as
+  a lower bound.
+
+What cannot be judged before the end is left to the end: per-name
+thresholds (progress has no per-name figures), ``rps`` (a running rate
+during a ramp says nothing of the final one) and lower bounds on the counts
+``requests``/``errors`` (counts only grow, so only an upper bound that is
+already exceeded is lost for good).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfgate.assertions import suspect_note
+from perfgate.engine.result import LoadResult, Progress, TimelineRow
+from perfgate.thresholds import Breach, Threshold, evaluate, failure_message
+
+MIN_SAMPLES = 100  # as the engine's health check: below this p99 rests on one value
+MIN_ROW_SAMPLES = 50
+CONFIRM_ROWS = 2
+
+_LIVE_METRICS = frozenset(
+    {"p50", "p75", "p90", "p95", "p99", "p99.9", "min", "max", "mean", "stdev", "error_rate"}
+    | {"requests", "errors"}
+)
+_GROWING = frozenset({"requests", "errors"})
+_ROW_LATENCY = frozenset({"p50", "p95", "p99"})
+
+
+def live_thresholds(thresholds: Sequence[Threshold]) -> list[Threshold]:
+    """The thresholds that can be judged while the run goes (see the module doc)."""
+    live = []
+    for threshold in thresholds:
+        if threshold.scope is not None or threshold.metric not in _LIVE_METRICS:
+            continue
+        if threshold.metric in _GROWING and threshold.op not in ("<", "<="):
+            continue
+        live.append(threshold)
+    return live
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Why and when a run was stopped before its end."""
+
+    at_s: float  # seconds into the run (warm-up included)
+    of_s: float  # the run's planned length
+    reasons: tuple[str, ...]  # breach messages
+    row: TimelineRow | None = None  # per-second mode: the first breaching second
+
+    def describe(self) -> str:
+        return f"{'; '.join(self.reasons)} (at {self.at_s:.1f} s of {self.of_s:g} s)"
+
+
+@dataclass(frozen=True)
+class BreakingPoint:
+    """Where a stop_on_threshold run broke, or how far it got without breaking."""
+
+    broke: bool
+    target: float  # req/s (open model) or clients (closed) when it broke; else the peak reached
+    unit: str  # "req/s" or "clients"
+    at_s: float | None  # seconds into the run of the first breaching second
+    rps: float  # achieved req/s in that second (or at the peak)
+    reasons: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.broke:
+            return (
+                f"Breaking point: {self.target:,.1f} {self.unit} (at {self.at_s:.1f} s, "
+                f"{self.rps:,.1f} req/s achieved): {'; '.join(self.reasons)}."
+            )
+        return (
+            f"No breaking point: the thresholds held up to {self.target:,.1f} {self.unit}, the "
+            f"highest load of the run; the breaking point is above that."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "broke": self.broke,
+            "target": self.target,
+            "unit": self.unit,
+            "at_s": self.at_s,
+            "rps": self.rps,
+            "reasons": list(self.reasons),
+        }
+
+
+class LiveGate:
+    """Judges every `Progress`; `check` returns True when the run should stop."""
+
+    def __init__(
+        self,
+        thresholds: Sequence[Threshold],
+        *,
+        per_second: bool,
+        open_model: bool,
+        min_samples: int = MIN_SAMPLES,
+        min_row_samples: int = MIN_ROW_SAMPLES,
+        confirm: int = CONFIRM_ROWS,
+    ) -> None:
+        self.thresholds = live_thresholds(thresholds)
+        self.per_second = per_second
+        self.open_model = open_model
+        self.min_samples = min_samples
+        self.min_row_samples = min_row_samples
+        self.confirm = max(1, confirm)
+        self.stop: EarlyStop | None = None
+        self._streak: list[tuple[TimelineRow, list[str]]] = []
+        self._peak: TimelineRow | None = None
+
+    def check(self, progress: Progress) -> bool:
+        if self.stop is not None or not self.thresholds or progress.warmup:
+            return False
+        row = progress.row
+        if self._peak is None or row.target > self._peak.target:
+            self._peak = row
+        reasons = self._row_reasons(progress) if self.per_second else self._total_reasons(progress)
+        if reasons is None:  # too few samples to judge
+            return False
+        if not reasons:
+            self._streak = []
+            return False
+        self._streak.append((row, reasons))
+        if len(self._streak) < (self.confirm if self.per_second else 1):
+            return False
+        first_row, first_reasons = self._streak[0]
+        self.stop = EarlyStop(
+            at_s=progress.elapsed_s,
+            of_s=progress.duration_s,
+            reasons=tuple(first_reasons),
+            row=first_row if self.per_second else None,
+        )
+        return True
+
+    def _total_reasons(self, progress: Progress) -> list[str] | None:
+        if progress.requests < self.min_samples:
+            return None
+        return [b.message() for b in evaluate(self.thresholds, progress.metric)]
+
+    def _row_reasons(self, progress: Progress) -> list[str] | None:
+        row = progress.row
+        stalled = (
+            self.open_model and row.missed >= self.min_row_samples and row.missed > row.requests
+        )
+        if row.requests < self.min_row_samples and not stalled:
+            return None
+        reasons = []
+        if stalled:
+            reasons.append(
+                f"{row.missed:,} of {row.missed + row.requests:,} intended requests in one second "
+                f"were never sent (the system stopped keeping up)"
+            )
+        if row.requests >= self.min_row_samples:
+
+            def lookup(metric: str, scope: str | None) -> float | None:
+                if metric in _ROW_LATENCY:
+                    return float(getattr(row, metric))
+                if metric == "error_rate":
+                    return row.errors / row.requests
+                return progress.metric(metric, scope)
+
+            reasons += [b.message() for b in evaluate(self.thresholds, lookup)]
+        return reasons
+
+    def breaking_point(self, result: LoadResult) -> BreakingPoint:
+        """Where the run broke (per-second mode), or the highest target it held."""
+        unit = "req/s" if self.open_model else "clients"
+        if self.stop is not None and self.stop.row is not None:
+            row = self.stop.row
+            return BreakingPoint(True, row.target, unit, row.t, row.rps, self.stop.reasons)
+        measured = [r for r in result.timeline if not r.warmup] or result.timeline
+        peak = max(measured, key=lambda r: r.target, default=self._peak)
+        if peak is None:
+            return BreakingPoint(False, 0.0, unit, None, 0.0)
+        return BreakingPoint(False, peak.target, unit, None, peak.rps)
+
+
+@dataclass
+class Verdict:
+    """The thresholds judged on the finished result, and what happened during the run."""
+
+    thresholds: tuple[Threshold, ...]
+    breaches: list[Breach]
+    stop: EarlyStop | None = None
+    breaking_point: BreakingPoint | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """A stop_on_threshold run is expected to break: its breaking point is the finding."""
+        if self.breaking_point is not None:
+            return False
+        return bool(self.breaches) or self.stop is not None
+
+    def message(self) -> str:
+        """The failure message: the early stop, every breach, and the suspect note."""
+        parts = []
+        if self.stop is not None:
+            parts.append(f"Load run stopped early (abort_on_fail): {self.stop.describe()}.")
+            if self.breaches:
+                parts.append(f"At the end, {failure_message(self.breaches)}.")
+        elif self.breaches:
+            text = failure_message(self.breaches)
+            parts.append(text[0].upper() + text[1:] + ".")
+        return " ".join(parts) + suspect_note(self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "thresholds": [t.text for t in self.thresholds],
+            "passed": not self.failed,
+            "breaches": [
+                {
+                    "threshold": b.threshold.text,
+                    "metric": b.threshold.metric,
+                    "name": b.threshold.scope,
+                    "value": None if math.isnan(b.value) else b.value,
+                    "op": b.threshold.op,
+                    "limit": b.threshold.limit,
+                    "message": b.message(),
+                }
+                for b in self.breaches
+            ],
+            "stopped_early": None
+            if self.stop is None
+            else {
+                "at_s": self.stop.at_s,
+                "of_s": self.stop.of_s,
+                "reasons": list(self.stop.reasons),
+            },
+            "breaking_point": None
+            if self.breaking_point is None
+            else self.breaking_point.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+
+def judge(
+    thresholds: Sequence[Threshold],
+    lookup: Callable[[str, str | None], float | None],
+    *,
+    stop: EarlyStop | None = None,
+    breaking_point: BreakingPoint | None = None,
+    warnings: Sequence[str] = (),
+) -> Verdict:
+    """The verdict on a finished run; `lookup(metric, scope)` reads the result's figures."""
+    return Verdict(
+        thresholds=tuple(thresholds),
+        breaches=evaluate(thresholds, lookup),
+        stop=None if breaking_point is not None else stop,
+        breaking_point=breaking_point,
+        warnings=list(warnings),
+    )

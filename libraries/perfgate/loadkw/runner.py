@@ -1,0 +1,109 @@
+"""One `Run Load Profile` from plan to saved result: run, judge, save - in that order.
+
+The result is saved as JSON before the keyword layer asserts anything, so a
+failing test keeps its data. The saved file is the engine's result
+(``LoadResult.to_dict``, readable with ``LoadResult.from_dict``) plus two
+keys of this layer: ``verdict`` (thresholds, breaches, early stop, breaking
+point) and ``plan`` (the resolved profile and arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfgate.artifacts import artifact_path, write_json_atomic
+from perfgate.engine import LoadResult, Progress, run_load
+from perfgate.loadkw.console import ProgressPrinter
+from perfgate.loadkw.gate import LiveGate, Verdict, judge
+from perfgate.loadkw.metrics import LoadMetrics
+from perfgate.loadkw.plan import RunPlan
+from perfgate.stages import format_stages
+
+
+@dataclass
+class Outcome:
+    result: LoadResult
+    verdict: Verdict
+    json_path: Path
+
+
+def plan_dict(plan: RunPlan) -> dict[str, Any]:
+    profile = plan.profile
+    return {
+        "profile": profile.name,
+        "model": profile.model,
+        "stages": format_stages(profile.stages),
+        "warmup_s": profile.warmup_s,
+        "duration_s": profile.duration_s,
+        "time_scale": plan.time_scale,
+        "thresholds": [t.text for t in plan.thresholds],
+        "abort_on_fail": plan.abort_on_fail,
+        "stop_on_threshold": plan.stop_on_threshold,
+        "requests": list(plan.request_names),
+        "method": plan.config.method,
+        "timeout_s": plan.config.timeout_s,
+        "workers": plan.config.workers,
+    }
+
+
+def make_gate(plan: RunPlan) -> LiveGate | None:
+    if not (plan.abort_on_fail or plan.stop_on_threshold):
+        return None
+    return LiveGate(
+        plan.thresholds,
+        per_second=plan.stop_on_threshold,
+        open_model=plan.profile.model == "open",
+    )
+
+
+def execute(
+    plan: RunPlan,
+    *,
+    console: Callable[[str], None] | None = None,
+    on_worker_started: Callable[[int], Any] | None = None,
+    label: str = "",
+    directory: str | Path | None = None,
+) -> Outcome:
+    """Run `plan`, judge it, save it; the engine's errors (ValueError, ConnectionError,
+    WorkerError) and interruptions propagate, with every worker already reaped."""
+    gate = make_gate(plan)
+    open_model = plan.profile.model == "open"
+    name = label or plan.profile.name
+    printer = (
+        ProgressPrinter(console, name, "connections" if open_model else "clients", open_model)
+        if console is not None
+        else None
+    )
+
+    def on_progress(progress: Progress) -> str | None:
+        if printer is not None:
+            printer(progress)
+        if gate is not None and gate.check(progress):
+            if console is not None and gate.stop is not None:
+                console(f"[{name}] stopping: {gate.stop.describe()}")
+            return "stop"
+        return None
+
+    result = run_load(plan.config, on_progress=on_progress, on_worker_started=on_worker_started)
+    point = gate.breaking_point(result) if gate is not None and plan.stop_on_threshold else None
+    # The engine's LoadResult has no field for these; as attributes they are
+    # reachable from Robot (${result.breaking_point.target}, ${result.json_path}).
+    setattr(result, "breaking_point", point)  # noqa: B010
+    verdict = judge(
+        plan.thresholds,
+        LoadMetrics(result).metric,
+        stop=gate.stop if gate is not None else None,
+        breaking_point=point,
+        warnings=result.health.warnings,
+    )
+    data = result.to_dict()
+    data["verdict"] = verdict.to_dict()
+    data["plan"] = plan_dict(plan)
+    path = artifact_path("load", name, ".json", directory)
+    data["json_path"] = str(path)
+    write_json_atomic(path, data)
+    setattr(result, "json_path", str(path))  # noqa: B010
+    return Outcome(result, verdict, path)
