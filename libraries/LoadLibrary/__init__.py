@@ -13,9 +13,47 @@ from .websocket_keywords import WebSocketLoadKeywords
 class LoadLibrary(DynamicCore):  # type: ignore[misc]
     """Load keywords for HTTP and WebSocket gateways, with verdicts people can defend.
 
-    HTTP keywords (`Run Load Profile` and its assertion keywords) and
-    WebSocket keywords (`Run WebSocket Load` and its assertion keywords)
-    live in one library, built from one component class per area.
+    | ${gw}=        Start Gateway
+    | ${result}=    `Run Load Profile`    stress    ${gw.url}/api/echo    thresholds=p95 < 200 ms, error_rate < 1%
+    | `Latency Should Be Below`    ${result}    p99    1 s
+    | `Get Load Metric`    ${result}    rps    >=    500 rps
+
+    = HTTP load =
+
+    `Run Load Profile` runs a load profile (built in, from a file, or inline
+    stages) against one URL or a weighted mix of named requests, and returns
+    the result: ``${result.p95}``, ``${result.rps}``, ``${result.error_rate}``,
+    ``${result.requests}`` (times in milliseconds, rates as fractions), per
+    request name in ``${result.by_name}``. `Latency Should Be Below`,
+    `Error Rate Should Be Below`, `Throughput Should Be At Least` and
+    `Get Load Metric` judge it afterwards.
+
+    = How the numbers are made =
+
+    Latency is measured with a monotonic nanosecond clock in load-generator
+    worker processes (HTTP/1.1 keep-alive, one request at a time per
+    connection) and kept in mergeable histograms with three significant
+    digits; percentiles err high, never low. In the open model (a request
+    rate) latency counts from the moment a request *should* have been sent,
+    so a stalled server cannot hide behind a slowed-down client (coordinated
+    omission). The warm-up is run but left out of every statistic.
+
+    A result is *suspect* when the load generator itself may have been the
+    limit: a worker near 100 % CPU, requests it could not send on time, or
+    fewer than 100 samples. A suspect result is logged as a warning and every
+    failure message says so.
+
+    = Time scale =
+
+    Every duration of a profile is multiplied by ``time_scale=`` or the Robot
+    variable ``${PERF_TIME_SCALE}``, so CI can run the real suites at smoke
+    scale (``--variable PERF_TIME_SCALE:0.05``) and a nightly run at full
+    length.
+
+    = WebSocket load =
+
+    `Run WebSocket Load` and its assertion keywords, where present, work the
+    same way for WebSocket connections and messages.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"

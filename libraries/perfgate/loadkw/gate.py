@@ -97,6 +97,17 @@ class BreakingPoint:
             f"highest load of the run; the breaking point is above that."
         )
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BreakingPoint:
+        return cls(
+            broke=bool(data["broke"]),
+            target=float(data["target"]),
+            unit=str(data["unit"]),
+            at_s=None if data.get("at_s") is None else float(data["at_s"]),
+            rps=float(data.get("rps") or 0.0),
+            reasons=tuple(data.get("reasons") or ()),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "broke": self.broke,

@@ -9,6 +9,7 @@ point) and ``plan`` (the resolved profile and arguments).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from perfgate.artifacts import artifact_path, write_json_atomic
 from perfgate.engine import LoadResult, Progress, run_load
 from perfgate.loadkw.console import ProgressPrinter
-from perfgate.loadkw.gate import LiveGate, Verdict, judge
+from perfgate.loadkw.gate import BreakingPoint, LiveGate, Verdict, judge
 from perfgate.loadkw.metrics import LoadMetrics
 from perfgate.loadkw.plan import RunPlan
 from perfgate.stages import format_stages
@@ -107,3 +108,19 @@ def execute(
     write_json_atomic(path, data)
     setattr(result, "json_path", str(path))  # noqa: B010
     return Outcome(result, verdict, path)
+
+
+def read_saved(path: str | Path) -> LoadResult:
+    """A result saved by `execute`, read back (breaking point and path included)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        result = LoadResult.from_dict(data)
+        point = (data.get("verdict") or {}).get("breaking_point")
+        breaking_point = BreakingPoint.from_dict(point) if point else None
+    except OSError as exc:
+        raise ValueError(f"cannot read a load result from {str(path)!r}: {exc.strerror}.") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{str(path)!r} does not hold a saved load result ({exc}).") from None
+    setattr(result, "breaking_point", breaking_point)  # noqa: B010
+    setattr(result, "json_path", str(path))  # noqa: B010
+    return result

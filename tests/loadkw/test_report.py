@@ -1,0 +1,129 @@
+"""What a load run looks like in log.html and on the console."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from loadkw.results import load_result
+from perfgate.engine.result import Progress, TimelineRow
+from perfgate.loadkw.charts import all_charts, errors_chart, histogram_chart, latency_chart
+from perfgate.loadkw.console import ProgressPrinter, progress_line
+from perfgate.loadkw.gate import BreakingPoint, EarlyStop, judge
+from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.loadkw.plan import plan_run
+from perfgate.loadkw.report import render_html, render_names, summary_line, verdict_line
+from perfgate.thresholds import parse_thresholds
+
+URL = "http://127.0.0.1:9/api/echo"
+
+
+def svg_ok(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    return root
+
+
+def test_every_chart_is_valid_small_svg():
+    result = load_result(np.linspace(1, 300, 5000), errors=20, warmup_s=2)
+    checks = parse_thresholds("p95 < 200 ms, rps >= 100, error_rate < 1%", KNOWN_METRICS)
+    charts = all_charts(result, checks)
+    assert len(charts) == 5
+    for chart in charts:
+        svg_ok(chart)
+        assert len(chart) < 8_000
+        assert "<script" not in chart
+    assert "p95 &lt; 200 ms" in charts[0] and "warm-up" in charts[0]
+
+
+def test_an_hour_long_timeline_keeps_every_chart_small():
+    result = load_result(np.linspace(1, 300, 20_000), errors=3600, seconds=3600)
+    for i, row in enumerate(result.timeline):
+        row.p95 = 20.0 + (i % 97)
+        row.errors = i % 3
+    total = 0
+    for chart in all_charts(result, parse_thresholds("p95 < 100 ms", KNOWN_METRICS)):
+        svg_ok(chart)
+        assert len(chart) < 8_000
+        total += len(chart)
+    assert total < 30_000
+
+
+def test_no_errors_no_error_chart_and_no_samples_no_histogram():
+    result = load_result()
+    assert errors_chart(result) == ""
+    result.histograms = {}
+    assert histogram_chart(result) == ""
+
+
+def test_histogram_counts_every_response_and_marks_the_limit():
+    result = load_result(np.linspace(1, 1000, 2000))
+    svg = histogram_chart(result, parse_thresholds("p95 < 500 ms", KNOWN_METRICS))
+    root = svg_ok(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    tips = [r.find(f"{ns}title") for r in root.iter(f"{ns}rect")]
+    counted = sum(int(t.text.split()[0].replace(",", "")) for t in tips if t is not None and t.text)
+    assert counted == 2000
+    assert "p95 &lt; 500 ms" in svg
+
+
+def test_stop_marker_on_the_time_charts():
+    result = load_result(seconds=20)
+    svg = latency_chart(result, markers=[])
+    assert "stopped" not in svg
+    plan = plan_run("constant", URL, thresholds="p95 < 1 ms", abort_on_fail=True)
+    stop = EarlyStop(12.0, 60.0, ("p95 was 50.5 ms, limit < 1 ms",))
+    verdict = judge(plan.thresholds, LoadMetrics(result).metric, stop=stop)
+    html = render_html(result, plan, verdict)
+    assert "stopped early" in html and ">stopped<" in html
+
+
+def test_the_table_shows_each_threshold_with_its_value_and_the_warnings():
+    result = load_result(np.linspace(1, 100, 1000), warnings=["missed 5 of 100 intended requests"])
+    plan = plan_run("constant", URL, thresholds="p95 < 50 ms, p99 < 1 s", time_scale=0.5)
+    verdict = judge(plan.thresholds, LoadMetrics(result).metric, warnings=result.warnings)
+    html = render_html(result, plan, verdict, '<a href="x.json">x.json</a>')
+    assert re.search(r"p95 &lt; 50 ms</td><td>95\.\d ms</td><td><b[^>]*>FAIL", html)
+    assert re.search(r"p99 &lt; 1 s</td><td>99\.\d ms</td><td><b[^>]*>PASS", html)
+    assert "WARN</b> missed 5 of 100 intended requests" in html
+    assert "time scale 0.5" in html and 'href="x.json"' in html
+    assert "The result is suspect" in verdict_line(verdict)
+    line = summary_line(result, plan)
+    assert line.startswith(f"Load 'constant' on {result.url}: 1,000 requests in 10.0 s")
+
+
+def test_per_name_table_only_for_a_mix():
+    single = load_result()
+    assert render_names(single) == ""
+    mix = load_result(by_name={"create": [1.0, 2.0], "list": [3.0]})
+    html = render_names(mix)
+    assert "<td>create</td>" in html and "<td>list</td>" in html
+
+
+def test_breaking_point_heads_the_table():
+    result = load_result()
+    plan = plan_run("breakpoint", URL, thresholds="p95 < 1 ms", rate=100)
+    point = BreakingPoint(True, 80.0, "req/s", 3.0, 78.0, ("p95 was 5.0 ms, limit < 1 ms",))
+    verdict = judge(plan.thresholds, LoadMetrics(result).metric, breaking_point=point)
+    html = render_html(result, plan, verdict)
+    assert "Breaking point: 80.0 req/s" in html and "broke at 80 req/s" in html
+    assert verdict_line(verdict).startswith("Breaking point: 80.0 req/s")
+
+
+def make_progress(elapsed: float, warmup: bool = False) -> Progress:
+    row = TimelineRow(elapsed - 1, 412.0, 5.0, 12.34, 20.0, 412, 3, 37, 450.0, warmup=warmup)
+    return Progress(row, elapsed, 60.0, warmup, 5000, 3, 0.0006, 400.0, 5.0, 11.0, 20.0, 0)
+
+
+def test_progress_line_and_its_pace():
+    line = progress_line("stress", make_progress(12.0), "clients", open_model=False)
+    assert line == "[stress] 12/60 s  412 req/s  p95 12.3 ms  errors 3 (0.06%)  clients 37"
+    warm = progress_line("x", make_progress(1.0, True), "connections", open_model=True)
+    assert warm == "[x] 1/60 s  warm-up  412 req/s (target 450)  p95 12.3 ms  connections 37"
+    lines: list[str] = []
+    printer = ProgressPrinter(lines.append, "s", "clients", False, every_s=5)
+    for second in range(1, 13):
+        printer(make_progress(float(second)))
+    assert [re.match(r"\[s\] (\d+)/", x).group(1) for x in lines] == ["1", "6", "11"]  # type: ignore[union-attr]
