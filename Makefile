@@ -33,10 +33,11 @@ nightly: install
 test: install lint pytest atest smoke
 
 lint: install
-	$(BIN)/ruff check libraries tests atest benchmarks
-	$(BIN)/ruff format --check libraries tests atest benchmarks
+	$(BIN)/ruff check libraries tests atest benchmarks resources
+	$(BIN)/ruff format --check libraries tests atest benchmarks resources
 	$(BIN)/mypy
 	$(BIN)/robocop check suites resources
+	$(BIN)/robotidy --check suites resources
 	# Acceptance tests quote whole error messages and walk through flows step by step.
 	$(BIN)/robocop check --ignore DOC02 --ignore LEN06 --ignore LEN08 atest
 

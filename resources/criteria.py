@@ -1,0 +1,118 @@
+"""Pass criteria of the suites, chosen by the time scale the suites run at.
+
+Imported by ``suite.resource`` as
+``Variables    criteria.py    ${PERF_TIME_SCALE}    ${PERF_CRITERIA}    ${GATEWAY_COMMAND}    ${GATEWAY_URL}``.
+
+At full scale (``PERF_TIME_SCALE`` 1, ``make nightly``) the suites hold the
+seed test plan's thresholds. At smoke scale (``make suites``, ``make test``:
+runs of a few seconds on a shared CI machine) the same tests run with limits
+about three times looser and a wide baseline tolerance: a run of three
+seconds has a p99 from a few hundred requests, and a CI machine shared with
+other jobs slows it by 2-3x now and then. Smoke runs must never fail on
+noise; they still catch what breaks outright (errors, a gateway that hangs,
+a regression of several times). ``--variable PERF_CRITERIA:seed`` holds the
+seed thresholds at any scale (``smoke`` the loose ones).
+
+Baselines are kept per environment label: ``<target>-scale-<scale>``
+(``reference-scale-0.05``, ``reference-scale-1``, ``custom-scale-1``), so
+smoke-scale results are never compared with full-scale ones, nor the
+reference gateway with yours. ``--variable PERFGATE_ENVIRONMENT:my-label``
+overrides it (command-line variables win over this file).
+"""
+
+from __future__ import annotations
+
+import math
+
+# The seed plans' numbers: k6 thresholds for the API mix, the latency plan's
+# targets, the WebSocket suite's pass criteria.
+SEED = {
+    "API_THRESHOLDS": "p95 < 500 ms, p99 < 1.5 s, error_rate < 1%",
+    # The seed's per-request limits, but search: the reference gateway sends
+    # one search in ten to its 500 ms backend (its "mixed" profile), so the
+    # search p95 is that backend's 500 ms plus the gateway's own share.
+    "API_REQUEST_THRESHOLDS": (
+        "create_mission.p95 < 1 s, list_missions.p95 < 500 ms, get_spec.p95 < 300 ms, "
+        "search_specs.p95 < 600 ms"
+    ),
+    "LATENCY_TARGETS": "p50 < 50 ms, p95 < 100 ms, p99 < 200 ms",
+    "LATENCY_UNDER_LOAD": "p95 < 100 ms, p99 < 200 ms, error_rate < 1%",
+    "WS_THRESHOLDS": (
+        "connection_success_rate > 99.5%, connect_p95 < 500 ms, event_latency_p95 < 200 ms"
+    ),
+    "WS_EVENT_LOSS": "0%",
+    "ERROR_LIMIT": "1%",
+    # Backend variability: the gateway's own share on top of the backend.
+    "FAST_BACKEND_P95": "50 ms",
+    "SLOW_BACKEND_P95": "600 ms",
+    # More workers, backends or connections may add little on a small
+    # machine, but must not cut throughput.
+    "MIN_SCALING_FACTOR": 0.8,
+    "BASELINE_TOLERANCE": "10%",
+    "MEMORY_INCONCLUSIVE": "fail",
+}
+
+SMOKE = {
+    "API_THRESHOLDS": "p95 < 1.5 s, p99 < 3 s, error_rate < 1%",
+    "API_REQUEST_THRESHOLDS": (
+        "create_mission.p95 < 3 s, list_missions.p95 < 1.5 s, get_spec.p95 < 900 ms, "
+        "search_specs.p95 < 1.8 s"
+    ),
+    "LATENCY_TARGETS": "p50 < 150 ms, p95 < 300 ms, p99 < 600 ms",
+    "LATENCY_UNDER_LOAD": "p95 < 300 ms, p99 < 600 ms, error_rate < 1%",
+    "WS_THRESHOLDS": (
+        "connection_success_rate > 99.5%, connect_p95 < 1.5 s, event_latency_p95 < 600 ms"
+    ),
+    "WS_EVENT_LOSS": "0%",
+    "ERROR_LIMIT": "1%",
+    "FAST_BACKEND_P95": "150 ms",
+    "SLOW_BACKEND_P95": "900 ms",
+    "MIN_SCALING_FACTOR": 0.5,
+    # Fail only on a change of several times: a few seconds of load on a
+    # shared machine swing by 2x. Throughput can only fall by 100 %, so its
+    # band is narrower (fails below 40 % of the baseline).
+    "BASELINE_TOLERANCE": "150%, rps:60%",
+    # A run of seconds cannot clear a gateway of a leak of a few MB/h; say so
+    # in the log instead of failing (the deliberate-leak test still needs LEAK).
+    "MEMORY_INCONCLUSIVE": "warn",
+}
+
+_SETS = {"seed": SEED, "smoke": SMOKE}
+
+
+def get_variables(
+    time_scale: str | float = 1,
+    criteria: str | None = "auto",
+    gateway_command: str | None = None,
+    gateway_url: str | None = None,
+) -> dict[str, object]:
+    scale = _scale(time_scale)
+    chosen = _criteria(criteria, scale)
+    target = "custom" if gateway_command or gateway_url else "reference"
+    return {
+        **_SETS[chosen],
+        "PERF_CRITERIA_USED": chosen,
+        "FULL_SCALE": scale >= 1,
+        "PERFGATE_ENVIRONMENT": f"{target}-scale-{scale:g}",
+    }
+
+
+def _scale(value: str | float) -> float:
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(
+            f"PERF_TIME_SCALE must be a number above 0 (1 runs full durations), got {value!r}."
+        )
+    return scale
+
+
+def _criteria(value: str | None, scale: float) -> str:
+    text = str(value or "auto").strip().lower()
+    if text == "auto":
+        return "seed" if scale >= 1 else "smoke"
+    if text not in _SETS:
+        raise ValueError(f"PERF_CRITERIA must be auto, seed or smoke, got {value!r}.")
+    return text

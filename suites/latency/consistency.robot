@@ -1,0 +1,53 @@
+*** Settings ***
+Documentation       Latency stays low whatever the load: the API routes at 10 %, 50 % and 80 %
+...                 of the capacity measured when the suite starts, sent on schedule (open
+...                 model), each within the latency targets under load (p95 < 100 ms,
+...                 p99 < 200 ms).
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Gateway And Measure Its Capacity
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           latency    nightly
+
+
+*** Variables ***
+${API_CORE}     ${SCENARIOS}/api-core.yaml
+
+
+*** Test Cases ***
+Latency Is Low At 10 Percent Of Capacity
+    [Tags]    smoke
+    ${result}=    Run Load At Percent Of Capacity    10
+    Compare To Baseline    ${result}    latency-at-10-percent    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, p99, error_rate
+
+Latency Is Low At 50 Percent Of Capacity
+    ${result}=    Run Load At Percent Of Capacity    50
+    Compare To Baseline    ${result}    latency-at-50-percent    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, p99, error_rate
+
+Latency Is Low At 80 Percent Of Capacity
+    [Tags]    smoke
+    ${result}=    Run Load At Percent Of Capacity    80
+    Compare To Baseline    ${result}    latency-at-80-percent    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, p99, error_rate
+
+
+*** Keywords ***
+Start The Gateway And Measure Its Capacity
+    [Documentation]    Starts the gateway under test and sets ${CAPACITY}, in requests per second.
+    Start The Gateway Under Test
+    ${capacity}=    Measure Capacity    ${GATEWAY.url}    scenario=${API_CORE}
+    VAR    ${CAPACITY}=    ${capacity}    scope=SUITE    # robocop: off=VAR05
+
+Run Load At Percent Of Capacity
+    [Documentation]    Sends the API routes at ``percent`` of the measured capacity for a minute.
+    [Arguments]    ${percent}
+    ${rate}=    Evaluate    max(1, round($CAPACITY * $percent / 100))
+    ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}    rate=${rate}
+    ...    duration=1 min    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
+    RETURN    ${result}

@@ -1,0 +1,43 @@
+*** Settings ***
+Documentation       Memory with many requests at once: 100 concurrent clients on the seed API
+...                 mix, and sudden bursts of requests (the k6 ``spike`` profile) after which
+...                 the memory floor must come back.
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Gateway Under Test
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           memory    nightly
+
+
+*** Variables ***
+${MEMORY_CEILING}       512 MB
+
+
+*** Test Cases ***
+Memory Stays Bounded With 100 Concurrent Requests
+    [Tags]    smoke
+    ${interval}=    Scaled Duration    5 s
+    Start Memory Monitor    ${GATEWAY}    interval=${interval}    max_rate=20 MB/h    min_growth=5 MB
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=100    duration=10 min
+    ...    scenario=${SCENARIOS}/api-mix.yaml    thresholds=${API_THRESHOLDS}
+    ${memory}=    Stop Memory Monitor    load=${result}
+    Memory Should Stay Below    ${memory}    ${MEMORY_CEILING}
+    Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
+    Compare To Baseline    ${memory}    memory-100-concurrent    tolerance=${BASELINE_TOLERANCE}
+
+Memory Comes Back After Request Bursts
+    ${interval}=    Scaled Duration    1 s
+    ${idle}=    Scaled Duration    1 min
+    Start Memory Monitor    ${GATEWAY}    interval=${interval}
+    ${result}=    Run Load Profile    spike    ${GATEWAY.url}/api/echo?size=4096
+    ...    thresholds=${API_THRESHOLDS}
+    Sleep    ${idle}
+    ${memory}=    Stop Memory Monitor    load=${result}
+    Memory Should Stay Below    ${memory}    ${MEMORY_CEILING}
+    Memory Should Recover After Idle    ${memory}    tolerance=10%    idle=${idle} s
+    Compare To Baseline    ${memory}    memory-request-bursts    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=peak_mb

@@ -1,0 +1,41 @@
+*** Settings ***
+Documentation       The gateway's memory under load: no growth while it serves the seed API mix
+...                 for half an hour, and back to its level after an idle period. The gateway's
+...                 whole process tree is watched (RSS and USS); a run too short to vouch for the
+...                 limit is INCONCLUSIVE, which fails at full scale and warns at smoke scale.
+...                 Longer checks (1 h, 8 h) are the ``soak`` tests of ``load/sustained.robot``.
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Gateway Under Test
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           memory    nightly    smoke
+
+
+*** Test Cases ***
+Memory Does Not Grow Under Load
+    [Documentation]    50 clients for 30 minutes; a leak of 20 MB an hour would be caught.
+    ${interval}=    Scaled Duration    10 s
+    Start Memory Monitor    ${GATEWAY}    interval=${interval}    max_rate=20 MB/h    min_growth=5 MB
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=50    duration=30 min
+    ...    scenario=${SCENARIOS}/api-mix.yaml    thresholds=${API_THRESHOLDS}
+    ${memory}=    Stop Memory Monitor    load=${result}
+    Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
+    Compare To Baseline    ${memory}    memory-under-load    tolerance=${BASELINE_TOLERANCE}
+
+Memory Returns To Its Level After An Idle Period
+    [Documentation]    A minute of load, then a minute of idling: the memory floor while idle is
+    ...    within 10 % of the floor under load.
+    ${interval}=    Scaled Duration    1 s
+    ${idle}=    Scaled Duration    1 min
+    Start Memory Monitor    ${GATEWAY}    interval=${interval}
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo?size=4096    clients=50
+    ...    duration=1 min    thresholds=${API_THRESHOLDS}
+    Sleep    ${idle}
+    ${memory}=    Stop Memory Monitor    load=${result}
+    Memory Should Recover After Idle    ${memory}    tolerance=10%    idle=${idle} s
+    Compare To Baseline    ${memory}    memory-after-idle    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=peak_mb

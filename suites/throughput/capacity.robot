@@ -1,0 +1,32 @@
+*** Settings ***
+Documentation       How much the gateway under test can take: the saturation point (the request
+...                 rate at which latency or errors break, found by raising the rate until they
+...                 do) and the most requests per second it answers.
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Gateway Under Test
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           throughput    nightly    smoke
+
+
+*** Test Cases ***
+The Saturation Point Is Found
+    [Documentation]    The rate rises from 0 to 20,000 requests per second over two minutes;
+    ...    the run stops where p95 passes 100 ms or errors pass 1 %, and that rate is the
+    ...    saturation point. A gateway that never breaks reports the top rate as a lower bound.
+    ${result}=    Run Load Profile    breakpoint    ${GATEWAY.url}/api/echo    rate=20000
+    ...    duration=2 min    thresholds=p95 < 100 ms, error_rate < 1%
+    ${saturation}=    Get Load Metric    ${result}    breaking_point
+    Set Test Message    Saturation point: ${saturation} requests per second.
+    Compare To Baseline    ${{ {'kind': 'load', 'rps': $saturation} }}    throughput-saturation-point
+    ...    tolerance=${BASELINE_TOLERANCE}    metrics=rps
+
+The Most Requests Per Second Are Measured
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo    clients=64
+    ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
+    Set Test Message    Maximum throughput: ${result.rps} requests per second.
+    Compare To Baseline    ${result}    throughput-maximum    tolerance=${BASELINE_TOLERANCE}

@@ -1,0 +1,29 @@
+*** Settings ***
+Documentation       Throughput of the operations beyond plain requests: tool calls routed to
+...                 backends (JSON-RPC ``tools/call``), events delivered to WebSocket
+...                 subscribers, and JSON-RPC notifications. Needs the reference gateway's
+...                 tools and channels; skipped when the suites point at another gateway.
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Reference Gateway Under Test    JSON-RPC tools and channels
+...                     --backends    4
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           throughput    nightly    smoke
+
+
+*** Test Cases ***
+Throughput Of Tool Routing
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
+    ...    scenario=${SCENARIOS}/tool-calls-four-backends.yaml    thresholds=error_rate < ${ERROR_LIMIT}
+    Set Test Message    Tool routing: ${result.rps} calls per second.
+    Compare To Baseline    ${result}    throughput-tool-routing    tolerance=${BASELINE_TOLERANCE}
+
+Throughput Of Notifications
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
+    ...    scenario=${SCENARIOS}/notifications.yaml    thresholds=error_rate < ${ERROR_LIMIT}
+    Set Test Message    Notifications: ${result.rps} per second.
+    Compare To Baseline    ${result}    throughput-notifications    tolerance=${BASELINE_TOLERANCE}

@@ -1,0 +1,74 @@
+*** Settings ***
+Documentation       Throughput held near capacity: 80 % of the capacity measured when the suite
+...                 starts, sent on schedule for a minute (and for an hour, ``soak``), must be
+...                 delivered in full; and throughput with request bodies of 1 KB, 16 KB and
+...                 256 KB.
+
+Resource            ../../resources/suite.resource
+
+Suite Setup         Start The Gateway And Measure Its Capacity
+Suite Teardown      Stop All Gateways
+Test Setup          Take The Measurement Lock
+Test Teardown       Release The Measurement Lock
+
+Test Tags           throughput
+
+
+*** Test Cases ***
+Throughput Holds At 80 Percent Of Capacity
+    [Tags]    smoke    nightly
+    ${result}=    Run At 80 Percent Of Capacity    1 min
+    Compare To Baseline    ${result}    throughput-80-percent    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, p99, error_rate
+
+Throughput Holds At 80 Percent Of Capacity For An Hour
+    [Tags]    soak
+    [Timeout]    2 hours
+    ${result}=    Run At 80 Percent Of Capacity    1 h
+    Compare To Baseline    ${result}    throughput-80-percent-1h    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, p99, error_rate
+
+Throughput With 1 KB Request Bodies
+    [Tags]    smoke    nightly
+    ${result}=    Post Bodies Of    1 KB
+    Compare To Baseline    ${result}    throughput-body-1kb    tolerance=${BASELINE_TOLERANCE}
+
+Throughput With 16 KB Request Bodies
+    [Tags]    nightly
+    ${result}=    Post Bodies Of    16 KB
+    Compare To Baseline    ${result}    throughput-body-16kb    tolerance=${BASELINE_TOLERANCE}
+
+Throughput With 256 KB Request Bodies
+    [Tags]    smoke    nightly
+    ${result}=    Post Bodies Of    256 KB
+    Compare To Baseline    ${result}    throughput-body-256kb    tolerance=${BASELINE_TOLERANCE}
+
+
+*** Keywords ***
+Start The Gateway And Measure Its Capacity
+    [Documentation]    Starts the gateway under test and sets ${CAPACITY}, in requests per second.
+    Start The Gateway Under Test
+    ${capacity}=    Measure Capacity    ${GATEWAY.url}/api/echo
+    VAR    ${CAPACITY}=    ${capacity}    scope=SUITE    # robocop: off=VAR05
+
+Run At 80 Percent Of Capacity
+    [Documentation]    Sends 80 % of the measured capacity on schedule for ``duration``; all of
+    ...    it must be answered, without errors, within the latency targets under load.
+    [Arguments]    ${duration}
+    ${rate}=    Evaluate    max(1, round($CAPACITY * 0.8))
+    ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}/api/echo    rate=${rate}
+    ...    duration=${duration}    thresholds=${LATENCY_UNDER_LOAD}    abort_on_fail=True
+    Throughput Should Be At Least    ${result}    ${{ 0.95 * $rate }} rps
+    RETURN    ${result}
+
+Post Bodies Of
+    [Documentation]    32 clients post bodies of ``size`` to ``/api/echo`` for a minute; logs MB/s.
+    [Arguments]    ${size}
+    ${bytes}=    Evaluate    perfgate.units.parse_bytes($size)    modules=perfgate.units
+    ${body}=    Evaluate    'x' * $bytes
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo    clients=32
+    ...    duration=1 min    method=POST    body=${body}
+    ...    headers=Content-Type: application/octet-stream    thresholds=error_rate < ${ERROR_LIMIT}
+    ${mb_per_s}=    Evaluate    round($result.rps * $bytes / 2**20, 1)
+    Log    ${size} bodies: ${result.rps} requests per second, ${mb_per_s} MB/s each way.
+    RETURN    ${result}
