@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
 import os
-import re
-import tempfile
-import threading
 from dataclasses import replace
 from html import escape
-from pathlib import Path
 
+from perfgate.artifacts import artifact_path, write_json_atomic
 from perfgate.memory.chart import render_chart, sparkline
 from perfgate.memory.display import BYTES_PER_MB, format_duration
 from perfgate.memory.result import MemoryResult
-
-_counter = itertools.count(1)
-_counter_lock = threading.Lock()
 
 
 def summary_line(result: MemoryResult) -> str:
@@ -135,38 +127,17 @@ def render_html(result: MemoryResult) -> str:
     return "".join(p for p in parts if p)
 
 
-def result_filename(alias: str) -> str:
-    """A name no other process of this run can pick: the pabot queue index,
-    the PID and a per-process counter."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", alias).strip("_") or "memory"
-    queue = os.environ.get("PABOTQUEUEINDEX", "0")
-    with _counter_lock:
-        n = next(_counter)
-    return f"memory-{safe}-q{queue}-p{os.getpid()}-{n:03d}.json"
-
-
 def write_json(result: MemoryResult, path: str | os.PathLike[str]) -> None:
     """Write `result.to_dict()` to `path` atomically (temp file + rename)."""
-    target = Path(path)
-    payload = json.dumps(result.to_dict(), indent=1, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".memory-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be read
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, result.to_dict())
 
 
 def save_json(result: MemoryResult, directory: str | os.PathLike[str]) -> MemoryResult:
-    """Save the result under `directory` with a unique name; returns it with `json_path` set."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / result_filename(result.alias)
-    while path.exists():  # left over from an earlier run into the same directory
-        path = folder / result_filename(result.alias)
+    """Save the result under `directory` with a name no pabot process collides on.
+
+    Returns it with `json_path` set.
+    """
+    path = artifact_path("memory", result.alias or "memory", ".json", directory)
     saved = replace(result, json_path=str(path))
     write_json(saved, path)
     return saved
