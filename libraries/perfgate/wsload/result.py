@@ -1,0 +1,239 @@
+"""The result of a WebSocket load run: flat figures Robot reads, a timeline, JSON.
+
+Times are milliseconds, rates fractions. A statistic without samples is NaN
+in Python and null in JSON; `metric()` returns None for it, so a threshold
+on it fails rather than passes. Connection figures and disconnections cover
+the whole run (the ramp usually happens during the warm-up); event figures
+cover the events published (or sent) after the warm-up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+NAN = math.nan
+
+# Metric names for thresholds and the flat keys BaselineLibrary compares.
+WS_METRICS = frozenset(
+    {
+        "connection_success_rate",
+        "connect_attempts",
+        "connect_failures",
+        "connect_avg",
+        "connect_p50",
+        "connect_p95",
+        "connect_p99",
+        "connect_max",
+        "event_latency_avg",
+        "event_latency_p50",
+        "event_latency_p95",
+        "event_latency_p99",
+        "event_latency_max",
+        "events_expected",
+        "events_received",
+        "events_lost",
+        "events_duplicated",
+        "events_out_of_order",
+        "event_loss_rate",
+        "events_per_s",
+        "events_sent",
+        "publish_errors",
+        "disconnections",
+        "reconnects",
+        "gateway_memory_peak_mb",
+        "gateway_memory_growth_mb",
+    }
+)
+_NULLABLE = frozenset(
+    {
+        "connect_avg",
+        "connect_p50",
+        "connect_p95",
+        "connect_p99",
+        "connect_max",
+        "event_latency_avg",
+        "event_latency_p50",
+        "event_latency_p95",
+        "event_latency_p99",
+        "event_latency_max",
+        "event_loss_rate",
+        "connection_success_rate",
+        "p50",
+        "p95",
+        "p99",
+        "gateway_memory_peak_mb",
+        "gateway_memory_growth_mb",
+    }
+)
+
+
+@dataclass
+class WsTimelineRow:
+    """One second of the run (warm-up seconds included, flagged)."""
+
+    t: float  # start of the row, seconds from the start of the run
+    connected: int  # open connections at the end of the second
+    target: int  # clients the ramp had started by then
+    connects: int
+    connect_errors: int
+    disconnections: int
+    events: int  # events (or echo replies) received in the second
+    events_per_s: float
+    sent: int  # events published, or echo messages sent
+    p50: float  # event latency of the events received in the second, ms
+    p95: float
+    p99: float
+    lost: int  # gaps found in the second (an out-of-order arrival fills one again)
+    warmup: bool = False
+
+
+@dataclass
+class GatewayMemory:
+    """The gateway's resident memory during the run (`perfgate.memory`'s sampler)."""
+
+    source: str
+    interval_s: float
+    t: list[float]  # seconds from the first sample
+    rss_mb: list[float]  # the highest reading of each point
+    initial_mb: float
+    final_mb: float
+    peak_mb: float
+    growth_mb: float
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WebSocketResult:
+    url: str
+    mode: str
+    connections: int
+    event_rate: float
+    duration_s: float  # the measured period (warm-up excluded)
+    warmup_s: float
+    ramp_per_s: float | None  # None: all at once
+    channel: str
+    workers: int
+    name: str = ""
+    connect_attempts: int = 0
+    connect_failures: int = 0
+    connection_success_rate: float = NAN
+    connect_errors_by_kind: dict[str, int] = field(default_factory=dict)
+    connect_avg: float = NAN
+    connect_p50: float = NAN
+    connect_p95: float = NAN
+    connect_p99: float = NAN
+    connect_max: float = NAN
+    event_latency_avg: float = NAN
+    event_latency_p50: float = NAN
+    event_latency_p95: float = NAN
+    event_latency_p99: float = NAN
+    event_latency_max: float = NAN
+    latency_samples: int = 0
+    events_expected: int = 0
+    events_received: int = 0
+    events_lost: int = 0
+    events_missed_disconnected: int = 0
+    events_duplicated: int = 0
+    events_out_of_order: int = 0
+    event_loss_rate: float = NAN
+    events_per_s: float = 0.0  # received per second over the measured period
+    events_sent: int = 0  # published (broadcast, churn) or echo messages sent, measured period
+    send_missed: int = 0  # scheduled but not sent (no open connection, or too late)
+    publish_errors: int = 0
+    subscribe_errors: int = 0
+    unrecognized_messages: int = 0
+    disconnections: int = 0
+    reconnects: int = 0
+    sessions: int = 0
+    timeline: list[WsTimelineRow] = field(default_factory=list)
+    gateway_memory: GatewayMemory | None = None
+    cpu_percent: list[float] = field(default_factory=list)
+    fd_limit: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    suspect: bool = False
+    stopped_early: bool = False
+    histograms: dict[str, Any] = field(default_factory=dict)  # Histogram.to_dict forms
+    json_path: str | None = None
+    kind: str = "websocket"
+
+    @property
+    def gateway_memory_peak_mb(self) -> float:
+        return self.gateway_memory.peak_mb if self.gateway_memory else NAN
+
+    @property
+    def gateway_memory_growth_mb(self) -> float:
+        return self.gateway_memory.growth_mb if self.gateway_memory else NAN
+
+    def metric(self, name: str, scope: str | None = None) -> float | None:
+        """A threshold metric by name (see WS_METRICS); None when not measured."""
+        key = name.strip()
+        if scope is not None or key not in WS_METRICS:
+            return None
+        value = getattr(self, key)
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return None
+        return float(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["gateway_memory_peak_mb"] = self.gateway_memory_peak_mb
+        data["gateway_memory_growth_mb"] = self.gateway_memory_growth_mb
+        return _json_safe(data)
+
+    def save_json(self, path: str | Path) -> Path:
+        """Write the result as JSON atomically (temp file + rename)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
+                fh.write("\n")
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be read
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebSocketResult:
+        """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
+        if not isinstance(data, dict) or data.get("kind") != "websocket":
+            raise ValueError("not a WebSocket result: expected a dict with kind 'websocket'.")
+        names = {f.name for f in fields(cls)}
+        d = _nan_fields({k: v for k, v in data.items() if k in names})
+        d["timeline"] = [WsTimelineRow(**_nan_fields(r)) for r in d.get("timeline", [])]
+        if d.get("gateway_memory") is not None:
+            d["gateway_memory"] = GatewayMemory(**_nan_fields(d["gateway_memory"]))
+        return cls(**d)
+
+    def __str__(self) -> str:
+        return (
+            f"WebSocketResult({self.mode}, {self.connections} connections, "
+            f"event p95 {self.event_latency_p95:.2f} ms, lost {self.events_lost}/"
+            f"{self.events_expected}, disconnections {self.disconnections})"
+        )
+
+
+def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (NAN if v is None and (k in _NULLABLE or k.endswith("_mb")) else v) for k, v in d.items()
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
