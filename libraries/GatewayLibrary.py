@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import os
 from datetime import timedelta
 from enum import Enum
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from perfgate import __version__
+from perfgate.artifacts import link_html, output_dir
 from perfgate.gateway import (
     Gateway,
     GatewayError,
@@ -127,7 +125,7 @@ class GatewayLibrary:
                 cwd=cwd,
                 alias=alias,
                 memory_limit=parse_bytes(memory_limit) if memory_limit else None,
-                output_dir=self._output_dir(),
+                output_dir=str(output_dir()),
                 scope=self._scopes[-1] if self._scopes else "",
                 log=_log,
             )
@@ -290,18 +288,8 @@ class GatewayLibrary:
             logger.info(report.message())
 
     def _link_log(self, gateway: Gateway) -> None:
-        if not gateway.log_path:
-            return
-        try:
-            log_dir = BuiltIn().get_variable_value("${LOG FILE}")
-        except RobotNotRunningError:
-            return
-        base = os.path.dirname(log_dir) if log_dir and log_dir != "NONE" else self._output_dir()
-        relative = os.path.relpath(gateway.log_path, base)
-        logger.info(
-            f'Gateway output: <a href="{html.escape(relative)}">{html.escape(relative)}</a>',
-            html=True,
-        )
+        if gateway.log_path:
+            logger.info(f"Gateway output: {link_html(gateway.log_path)}", html=True)
 
     def _report_cleaned(self) -> None:
         cleaned = self.manager.reaper.cleaned
@@ -312,16 +300,9 @@ class GatewayLibrary:
             )
             cleaned.clear()
 
-    @staticmethod
-    def _output_dir() -> str:
-        try:
-            return str(BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd())
-        except RobotNotRunningError:
-            return os.getcwd()
-
 
 def _log(level: str, message: str) -> None:
-    logger.write(message, level)
+    logger.write(message, level)  # type: ignore[arg-type]
 
 
 def _env_dict(env: dict[str, str] | str | None) -> dict[str, str] | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from perfgate import ports, proctree
+from perfgate.artifacts import artifact_path
 from perfgate.health import probe
 from perfgate.reaper_client import ReaperClient, StopOutcome, get_reaper
 
@@ -160,7 +161,6 @@ class GatewayManager:
         self._reaper = reaper
         self.gateways: dict[str, Gateway] = {}  # running (or crashed, not yet stopped)
         self.stopped: dict[str, Gateway] = {}
-        self._counter = itertools.count(1)
 
     @property
     def reaper(self) -> ReaperClient:
@@ -446,12 +446,10 @@ class GatewayManager:
         raise AssertionError("unreachable")
 
     def _log_path(self, output_dir: str, alias: str) -> str:
-        folder = Path(output_dir) / "perfgate"
-        folder.mkdir(parents=True, exist_ok=True)
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in alias)
-        # The runner's PID keeps parallel pabot processes sharing one output
-        # directory apart; the counter keeps restarts of one alias apart.
-        return str(folder / f"gateway-{safe}-{os.getpid()}-{next(self._counter)}.log")
+        # Keyed by pabot queue, PID and a counter: parallel pabot processes
+        # sharing one output directory, and restarts of one alias, never
+        # write into each other's log.
+        return str(artifact_path("gateway", alias, ".log", Path(output_dir) / "perfgate"))
 
 
 def _port_of(url: str) -> int | None:

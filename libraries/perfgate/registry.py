@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 
 from perfgate import proctree
+from perfgate.artifacts import write_json_atomic
 
 STATE_DIR_VARIABLE = "PERFGATE_STATE_DIR"
 
@@ -41,16 +42,7 @@ def tag_prefix(reaper_pid: int, reaper_create_time: float) -> str:
 
 def write(directory: str, reaper_pid: int, content: dict[str, Any]) -> None:
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{reaper_pid}.json")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(content, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_json_atomic(os.path.join(directory, f"{reaper_pid}.json"), content, indent=None)
 
 
 def remove(directory: str, reaper_pid: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ from perfgate.memory.leak import LeakCriteria
 from perfgate.memory.mapping import MappingGrowth, MappingSnapshot, category_of, mapping_growth
 from perfgate.memory.report import (
     render_html,
-    result_filename,
     save_json,
     summary_line,
 )
@@ -97,9 +97,12 @@ def test_json_is_saved_atomically_with_unique_names(tmp_path, monkeypatch):
     json.dumps(data, allow_nan=False)
 
 
-def test_result_filename_is_safe():
-    name = result_filename("my gateway/1")
-    assert re.fullmatch(r"memory-my_gateway_1-q\w+-p\d+-\d{3}\.json", name)
+def test_saved_name_is_safe_and_unique(tmp_path):
+    first = save_json(replace(leaky(), alias="my gateway/1"), tmp_path)
+    second = save_json(replace(leaky(), alias="my gateway/1"), tmp_path)
+    name = Path(first.json_path).name
+    assert re.fullmatch(r"memory-my_gateway_1-q\w+-p\d+-\d{3}\.json", name), name
+    assert first.json_path != second.json_path
 
 
 def test_repr_is_short_for_the_robot_log():
