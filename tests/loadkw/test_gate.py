@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from loadkw.results import load_result
 from perfgate.engine.result import Progress, TimelineRow
 from perfgate.loadkw.gate import (
@@ -15,6 +17,7 @@ from perfgate.loadkw.gate import (
     live_thresholds,
 )
 from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.stages import parse_stages
 from perfgate.thresholds import parse_thresholds
 
 
@@ -136,6 +139,16 @@ def test_two_breaching_seconds_give_the_breaking_point_of_the_first():
     assert point.at_s == 4 and point.rps == 100
     assert point.reasons == ("p95 was 150.0 ms, limit < 100 ms",)
     assert "Breaking point: 250.0 req/s (at 4.0 s" in point.describe()
+
+
+def test_during_a_ramp_the_breaking_point_is_the_mean_target_of_its_second():
+    gate = LiveGate(
+        thresholds("p95 < 100 ms"), per_second=True, open_model=True, stages=parse_stages("10s:400")
+    )
+    assert not gate.check(progress(1, p95=150, target=80))
+    assert gate.check(progress(2, p95=150, target=120))
+    point = gate.breaking_point(load_result())
+    assert point.target == pytest.approx(60.0)  # 40 req/s at 1 s to 80 req/s at 2 s
 
 
 def test_error_rate_per_second_and_too_few_samples():

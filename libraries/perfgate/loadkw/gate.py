@@ -36,6 +36,7 @@ from typing import Any
 
 from perfgate.assertions import suspect_note
 from perfgate.engine.result import LoadResult, Progress, TimelineRow
+from perfgate.stages import Stage, expected_arrivals, total_duration
 from perfgate.thresholds import Breach, Threshold, evaluate, failure_message
 
 MIN_SAMPLES = 100  # as the engine's health check: below this p99 rests on one value
@@ -131,8 +132,12 @@ class LiveGate:
         min_samples: int = MIN_SAMPLES,
         min_row_samples: int = MIN_ROW_SAMPLES,
         confirm: int = CONFIRM_ROWS,
+        stages: Sequence[Stage] = (),
     ) -> None:
+        """`stages` (the resolved profile's) give a breaking point the mean target of its
+        second; without them, the target sampled at the end of that second is used."""
         self.thresholds = live_thresholds(thresholds)
+        self.stages = tuple(stages)
         self.per_second = per_second
         self.open_model = open_model
         self.min_samples = min_samples
@@ -201,12 +206,22 @@ class LiveGate:
         unit = "req/s" if self.open_model else "clients"
         if self.stop is not None and self.stop.row is not None:
             row = self.stop.row
-            return BreakingPoint(True, row.target, unit, row.t, row.rps, self.stop.reasons)
+            return BreakingPoint(
+                True, self._mean_target(row), unit, row.t, row.rps, self.stop.reasons
+            )
         measured = [r for r in result.timeline if not r.warmup] or result.timeline
-        peak = max(measured, key=lambda r: r.target, default=self._peak)
+        peak = max(measured, key=self._mean_target, default=self._peak)
         if peak is None:
             return BreakingPoint(False, 0.0, unit, None, 0.0)
-        return BreakingPoint(False, peak.target, unit, None, peak.rps)
+        return BreakingPoint(False, self._mean_target(peak), unit, None, peak.rps)
+
+    def _mean_target(self, row: TimelineRow) -> float:
+        """The target averaged over the row's second: during a ramp the row's own
+        target (sampled at its end) would overstate the load that broke the system."""
+        end = min(row.t + 1.0, total_duration(self.stages))
+        if not self.stages or end <= row.t:
+            return row.target
+        return expected_arrivals(self.stages, row.t, end) / (end - row.t)
 
 
 @dataclass

@@ -57,6 +57,7 @@ def make_gate(plan: RunPlan) -> LiveGate | None:
         plan.thresholds,
         per_second=plan.stop_on_threshold,
         open_model=plan.profile.model == "open",
+        stages=plan.profile.stages,
     )
 
 
