@@ -51,7 +51,7 @@ smoke: install
 	$(MAKE) --no-print-directory suites RESULTS=$(RESULTS)/smoke ROBOT_ARGS="--include smoke"
 
 docs: install
-	for lib in GatewayLibrary MemoryLibrary BaselineLibrary; do $(BIN)/libdoc --pythonpath libraries $$lib docs/$$lib.html; done
+	for lib in GatewayLibrary LoadLibrary MemoryLibrary BaselineLibrary; do $(BIN)/libdoc --pythonpath libraries $$lib docs/$$lib.html; done
 
 clean:
 	rm -rf $(VENV) $(RESULTS)/*
