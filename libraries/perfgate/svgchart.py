@@ -266,10 +266,13 @@ def line_chart(
     for marker in markers:
         if x_low <= marker.x <= x_high:
             mx = px(marker.x)
+            # The label goes on the side with room, inside the plot.
+            right = mx < LEFT + plot_w * 0.6
+            tx, anchor = (mx + 3, "start") if right else (mx - 3, "end")
             parts.append(
                 f'<line x1="{mx:.0f}" y1="{TOP}" x2="{mx:.0f}" y2="{TOP + plot_h}" '
                 f'stroke="{marker.colour}" stroke-dasharray="4 3"/>'
-                f'<text x="{mx - 3:.0f}" y="{TOP + 11}" text-anchor="end" '
+                f'<text x="{tx:.0f}" y="{TOP + 23}" text-anchor="{anchor}" '
                 f'fill="{marker.colour}">{escape(marker.label)}</text>'
             )
     for rule in drawn_rules:
