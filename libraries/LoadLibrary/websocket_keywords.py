@@ -1,7 +1,400 @@
-"""WebSocket load keywords: `Run WebSocket Load` and the assertion keywords on its result."""
+"""WebSocket load keywords: `Run WebSocket Load` and the assertion keywords on its result.
+
+A thin layer: it turns Robot arguments into `perfgate.wsload` calls, logs,
+and turns the core's one-sentence errors into clean Robot failures. All
+logic lives in `perfgate.wsload` and `perfgate.assertions`.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
+
+from perfgate.artifacts import link_html
+from perfgate.assertions import build_check, get_metric, parse_metric, passed_text
+from perfgate.engine import WorkerError
+from perfgate.reaper_client import get_reaper
+from perfgate.wsload.criteria import DEFAULT_THRESHOLDS
+from perfgate.wsload.errors import FatalRunError
+from perfgate.wsload.plan import WsPlan, plan_websocket_run
+from perfgate.wsload.report import render_html, summary_line, verdict_line
+from perfgate.wsload.result import WS_METRICS, WebSocketResult
+from perfgate.wsload.runner import execute, read_saved
+
+
+class WebSocketLoadError(Exception):
+    """Bad input or an unreachable gateway: Robot shows the sentence, not the exception name."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def _watch_worker(pid: int) -> None:
+    # The run reaps its workers on every exception; the reaper covers the
+    # one case it cannot: this process being killed outright.
+    get_reaper().watch(pid)
+
+
+def _sentence(text: str) -> str:
+    text = str(text).strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _find_gateway(gateway: Any) -> Any:
+    """A Gateway object as is; an alias looked up in GatewayLibrary; PIDs and URLs as they are."""
+    if gateway is None or (isinstance(gateway, str) and not gateway.strip()):
+        return None
+    if not isinstance(gateway, str):
+        return gateway
+    text = gateway.strip()
+    if text.isdigit() or text.startswith(("http://", "https://")):
+        return text
+    try:
+        library: Any = BuiltIn().get_library_instance("GatewayLibrary")
+    except (RuntimeError, RobotNotRunningError):
+        raise WebSocketLoadError(
+            f"gateway={text!r} is not a PID or metrics URL, and GatewayLibrary is not imported "
+            "to look it up as a gateway alias."
+        ) from None
+    try:
+        return library.manager.get(text)
+    except Exception as exc:  # unknown alias: keep GatewayLibrary's own sentence
+        raise WebSocketLoadError(str(exc)) from None
+
+
+def _as_result(result: Any) -> WebSocketResult:
+    if isinstance(result, WebSocketResult):
+        return result
+    if isinstance(result, (str, Path)) and str(result).endswith(".json"):
+        try:
+            return read_saved(result)
+        except ValueError as exc:
+            raise WebSocketLoadError(_sentence(str(exc))) from None
+    raise WebSocketLoadError(
+        f"Expected the result of Run WebSocket Load (or the path of its saved JSON file), "
+        f"got {type(result).__name__}."
+    )
 
 
 class WebSocketLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
+
+    @keyword
+    def run_websocket_load(
+        self,
+        url: str,
+        connections: int | str = 50,
+        event_rate: float | str = 100,
+        duration: timedelta | str = "30 s",
+        warmup: timedelta | str = "5 s",
+        mode: str = "broadcast",
+        thresholds: str | list[str] | None = None,
+        ramp: str | None = None,
+        churn_rate: float | str | None = None,
+        channel: str | None = None,
+        publish_url: str | None = None,
+        publish_body: str | None = None,
+        publish_message: str | None = None,
+        subscribe_message: str | None = None,
+        unsubscribe_message: str | None = None,
+        echo_message: str | None = None,
+        protocol: dict[str, str] | str | None = None,
+        gateway: Any = None,
+        headers: dict[str, str] | str | list[str] | None = None,
+        workers: int | None = None,
+        timeout: timedelta | str = "10 s",
+        reconnect: bool = True,
+        verify_tls: bool = True,
+        time_scale: float | str | None = None,
+        name: str = "",
+    ) -> WebSocketResult:
+        # The documentation is RUN_WEBSOCKET_LOAD_DOC, below the class.
+        try:
+            plan = plan_websocket_run(
+                url,
+                connections=connections,
+                event_rate=event_rate,
+                duration=duration,
+                warmup=warmup,
+                mode=mode,
+                thresholds=thresholds,
+                ramp=ramp,
+                churn_rate=churn_rate,
+                channel=channel,
+                publish_url=publish_url,
+                publish_body=publish_body,
+                publish_message=publish_message,
+                subscribe_message=subscribe_message,
+                unsubscribe_message=unsubscribe_message,
+                echo_message=echo_message,
+                protocol=protocol,
+                headers=headers,
+                workers=workers,
+                timeout=timeout,
+                reconnect=reconnect,
+                verify_tls=verify_tls,
+                time_scale=time_scale,
+                name=name,
+            )
+        except ValueError as exc:
+            raise WebSocketLoadError(_sentence(str(exc))) from None
+        target = _find_gateway(gateway)
+        self._log_plan(plan)
+        try:
+            outcome = execute(
+                plan.config,
+                plan.thresholds,
+                gateway=target,
+                console=logger.console,
+                on_worker_started=_watch_worker,
+            )
+        except (ValueError, ConnectionError, WorkerError, FatalRunError) as exc:
+            raise WebSocketLoadError(_sentence(str(exc))) from None
+        result, verdict = outcome.result, outcome.verdict
+        link = link_html(outcome.json_path)
+        logger.info(f"{summary_line(result)} {verdict_line(verdict)}")
+        logger.info(f"Result saved as {link}", html=True)
+        logger.info(render_html(result, verdict, link), html=True)
+        if result.warnings:
+            logger.warn(
+                f"WebSocket load on {result.url}: the result is suspect: "
+                f"{'; '.join(result.warnings)}. The figures may describe the load generator "
+                "rather than the gateway."
+            )
+        if verdict.failed:
+            raise AssertionError(verdict.message())
+        return result
+
+    @staticmethod
+    def _log_plan(plan: WsPlan) -> None:
+        cfg = plan.config
+        scale = f" (time scale {plan.time_scale:g})" if plan.time_scale != 1 else ""
+        ramp = "all at once" if cfg.ramp == float("inf") else f"{cfg.ramp:,.4g} connections/s"
+        logger.info(
+            f"WebSocket {cfg.mode} on {cfg.url}: {cfg.connections:,} connections (ramp {ramp}), "
+            f"{cfg.event_rate:g} events/s, {cfg.duration_s:g} s with a warm-up of "
+            f"{cfg.warmup_s:g} s{scale}."
+        )
+        logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds) or 'none'}.")
+        logger.debug(f"WebSocket configuration: {cfg!r}")
+
+    @keyword
+    def get_websocket_metric(
+        self,
+        result: WebSocketResult | str,
+        metric: str,
+        operator: str | None = None,
+        expected: str | None = None,
+        message: str = "",
+    ) -> float | None:
+        """Returns ``metric`` of a WebSocket result and, given ``operator`` and ``expected``, asserts it.
+
+        ``metric`` is one of ``connection_success_rate``, ``connect_mean``,
+        ``connect_p50``, ``connect_p95``, ``connect_p99``, ``connect_max``,
+        ``event_latency_mean``, ``event_latency_p50``, ``event_latency_p95``,
+        ``event_latency_p99``, ``event_latency_max`` (ms), ``event_loss_rate``
+        (a fraction), ``events_expected``, ``events_received``,
+        ``events_lost``, ``events_duplicated``, ``events_out_of_order``,
+        ``events_sent``, ``events_per_s``, ``publish_errors``,
+        ``disconnections``, ``reconnects``, ``connect_attempts``,
+        ``connect_failures``, ``gateway_memory_peak_mb``,
+        ``gateway_memory_growth_mb``.
+
+        ``operator`` is ``<  <=  >  >=  ==  !=`` (or ``less than``,
+        ``greater than``, ``equal``, ``should be``, ``inequal``); ``expected``
+        takes the units of a threshold (``200 ms``, ``1%``). A metric without
+        data fails any assertion and returns ``None`` without one.
+        ``message`` replaces the failure message.
+
+        | ${lost}=    Get WebSocket Metric    ${ws}    events_lost
+        | Get WebSocket Metric    ${ws}    disconnections    ==    0
+        | Get WebSocket Metric    ${ws}    event_latency_p99    <    50 ms
+        """
+        ws = _as_result(result)
+        try:
+            value = get_metric(
+                ws,
+                metric,
+                operator,
+                expected,
+                known=WS_METRICS,
+                warnings=ws.warnings,
+                message=message,
+            )
+            ref = parse_metric(metric, WS_METRICS)
+            if operator:
+                logger.info(passed_text(build_check(metric, operator, expected, WS_METRICS), value))
+            else:
+                logger.info(f"{ref.text} is {ref.format(value)}.")
+        except ValueError as exc:
+            raise WebSocketLoadError(_sentence(str(exc))) from None
+        return value
+
+    @keyword
+    def event_latency_should_be_below(
+        self, result: WebSocketResult | str, percentile: str, limit: str, message: str = ""
+    ) -> float | None:
+        """Fails unless the event latency ``percentile`` of a WebSocket result is below ``limit``.
+
+        ``percentile`` is ``p50``, ``p95``, ``p99``, ``max`` or ``mean``;
+        ``limit`` a time (``200 ms``, ``1 s``; a plain number is ms). The
+        latency is publish to receipt (broadcast, churn) or the round trip
+        (echo), over the events published after the warm-up. Returns the
+        value in ms.
+
+        | Event Latency Should Be Below    ${ws}    p95    200 ms
+        """
+        metric = self._latency_metric("event_latency", percentile)
+        return self.get_websocket_metric(result, metric, "<", limit, message)
+
+    @keyword
+    def connection_time_should_be_below(
+        self, result: WebSocketResult | str, percentile: str, limit: str, message: str = ""
+    ) -> float | None:
+        """Fails unless the connection (handshake) time ``percentile`` is below ``limit``.
+
+        ``percentile`` is ``p50``, ``p95``, ``p99``, ``max`` or ``mean``, over
+        every successful connection of the run (the ramp included).
+
+        | Connection Time Should Be Below    ${ws}    p95    500 ms
+        """
+        metric = self._latency_metric("connect", percentile)
+        return self.get_websocket_metric(result, metric, "<", limit, message)
+
+    @keyword
+    def event_loss_should_be_below(
+        self, result: WebSocketResult | str, limit: str, message: str = ""
+    ) -> float | None:
+        """Fails unless the event loss rate of a WebSocket result is below ``limit``.
+
+        ``limit`` is a percentage (``0.1%``) or a fraction (``0.001``); ``0``
+        means that no event may be lost at all. Loss is counted exactly from
+        the gateway's sequence numbers: every event published while a client
+        was subscribed that never reached it (including those published while
+        the server had dropped its connection). Returns the rate as a
+        fraction.
+
+        | Event Loss Should Be Below    ${ws}    0.1%
+        | Event Loss Should Be Below    ${ws}    0
+        """
+        op = "<"
+        text = str(limit).strip().rstrip("%").strip()
+        try:
+            if float(text) == 0:
+                op = "=="
+        except ValueError:
+            pass  # build_check gives the sentence for a malformed limit
+        return self.get_websocket_metric(result, "event_loss_rate", op, limit, message)
+
+    @keyword
+    def connection_success_rate_should_be_above(
+        self, result: WebSocketResult | str, limit: str, message: str = ""
+    ) -> float | None:
+        """Fails unless the share of successful connection attempts is above ``limit``.
+
+        ``limit`` is a percentage (``99.5%``) or a fraction. Every attempt of
+        the run counts, reconnections included.
+
+        | Connection Success Rate Should Be Above    ${ws}    99.5%
+        """
+        return self.get_websocket_metric(result, "connection_success_rate", ">", limit, message)
+
+    @staticmethod
+    def _latency_metric(prefix: str, percentile: str) -> str:
+        key = str(percentile).strip().lower().replace("avg", "mean")
+        if key not in ("p50", "p95", "p99", "max", "mean"):
+            raise WebSocketLoadError(
+                f"Percentile must be p50, p95, p99, max or mean, not {percentile!r}."
+            )
+        return f"{prefix}_{key}"
+
+
+RUN_WEBSOCKET_LOAD_DOC = f"""Opens ``connections`` WebSocket clients on ``url``, drives events through the gateway and returns a WebSocketResult.
+
+Each event is timed and counted: per-event latency and exact loss,
+duplicates and order, connection times and disconnections.
+
+``mode``:
+- ``broadcast`` (default): every client subscribes to one channel; events
+  are published on it at ``event_rate`` per second, each stamped with its
+  send time, and every subscriber's receipt is timed against it (fan-out
+  latency). Publishing goes over a WebSocket of its own (``publish_message``)
+  or, given ``publish_url``, by HTTP POST of ``publish_body`` to that URL.
+- ``echo``: clients send ``event_rate`` messages per second in all (spread
+  over the connections), each carrying a number and its send time; the
+  latency is the round trip.
+- ``churn``: clients connect, subscribe, stay ``connections / churn_rate``
+  seconds, unsubscribe and disconnect, in a loop, starting ``churn_rate``
+  sessions per second (default: ``connections`` per second) while events are
+  published: connection- and subscription-leak tests (add ``gateway=`` to
+  watch the gateway's memory).
+
+Loss is exact: the gateway numbers each channel's events (``seq``); a
+subscription expects every event after the number its ``subscribed`` reply
+gave, up to the one its ``unsubscribed`` reply gives at the end of the run.
+A subscriber whose connection the server drops reconnects (``reconnect``)
+and the events published meanwhile count as lost too. A server that closes
+connections is reported as disconnections, never as an error of this
+keyword.
+
+``duration`` includes ``warmup``; the warm-up's events are left out of the
+event figures (connection figures cover the whole run). ``ramp`` spreads the
+connections: ``200/s``, ``5 s`` (all within 5 s) or ``0`` (all at once);
+default: all within the first half of the warm-up, or 100/s without one.
+``time_scale`` multiplies ``duration``, ``warmup`` and a ramp given as a time
+(default ``${{PERF_TIME_SCALE}}``, else 1). ``workers`` load processes (default
+one per 1,000 connections, at most one per core); each raises its open-files
+limit to the hard limit, and the keyword fails at once, saying so, when that
+is still too low. ``headers`` (a dictionary or ``Name: value`` lines) go with
+every handshake and trigger request; ``timeout`` bounds each handshake and
+reply; ``verify_tls=False`` accepts self-signed certificates.
+
+The defaults speak the reference gateway's protocol (docs/refgateway.md).
+For another gateway give the templates ``subscribe_message``,
+``unsubscribe_message``, ``publish_message``, ``publish_body``,
+``echo_message``, in which ``{{channel}}``, ``{{seq}}`` (a counter),
+``{{ts_ns}}`` (the send time, monotonic ns) and ``{{client}}`` are replaced,
+and in ``protocol`` (a dictionary) the fields to read: ``type_field``,
+``event_type``, ``subscribed_type``, ``unsubscribed_type``,
+``published_type``, ``echo_type``, ``error_type``, ``seq_field``,
+``time_field``, ``echo_seq_field``, ``echo_time_field``, ``id_field``,
+``message_field`` (dotted paths such as ``data.t``). ``channel`` defaults to
+a name unique to the run.
+
+``thresholds`` are k6-like expressions on the result's metrics, separated by
+commas or given as a list. The defaults are ``{", ".join(DEFAULT_THRESHOLDS)}``;
+a threshold on one of those metrics replaces its default, ``NONE`` first
+drops them all (``thresholds=NONE, event_latency_p99 < 50 ms``). The keyword
+fails when any is breached, listing every breach.
+
+Before any connection of the run, one connection checks the URL and the
+protocol: a URL that is not ws:// or wss://, a refused handshake, a trigger
+that cannot be reached or answers an error, or templates the gateway does
+not understand fail with one sentence.
+
+The result (times in ms, rates as fractions): ``${{ws.connection_success_rate}}``,
+``${{ws.connect_p50}}``, ``${{ws.connect_p95}}``, ``${{ws.connect_p99}}``,
+``${{ws.event_latency_p50}}``, ``${{ws.event_latency_p95}}``,
+``${{ws.event_latency_p99}}``, ``${{ws.event_latency_max}}``,
+``${{ws.events_expected}}``, ``${{ws.events_received}}``, ``${{ws.events_lost}}``,
+``${{ws.events_duplicated}}``, ``${{ws.events_out_of_order}}``,
+``${{ws.event_loss_rate}}``, ``${{ws.disconnections}}``, ``${{ws.reconnects}}``,
+``${{ws.timeline}}`` (per second: connected clients, events/s, latency, losses),
+``${{ws.gateway_memory}}`` (with ``gateway=``: a Gateway from GatewayLibrary, its
+alias, a PID or a metrics URL), ``${{ws.json_path}}``. It is saved as JSON under
+``${{OUTPUT DIR}}/perfgate/`` before any threshold fails the test, and logged
+with a summary table and charts. Progress is printed to the console every
+5 s. A test timeout, Ctrl-C or SIGTERM stops every connection and worker at
+once.
+
+| ${{ws}}=    Run WebSocket Load    ws://127.0.0.1:8080/ws    connections=50    event_rate=100    duration=30 s    warmup=5 s
+| Run WebSocket Load    ${{url}}    mode=echo    connections=200    event_rate=100    thresholds=event_latency_p99 < 20 ms
+| Run WebSocket Load    ${{url}}    mode=churn    connections=100    churn_rate=50    gateway=${{gw}}
+| Run WebSocket Load    ${{url}}    publish_url=${{gw.url}}/api/events/{{channel}}    ramp=200/s
+"""
+
+WebSocketLoadKeywords.run_websocket_load.__doc__ = RUN_WEBSOCKET_LOAD_DOC

@@ -262,6 +262,8 @@ async def subscription(
 def _finish(ctx: Context, client: Client, upper: int | None) -> None:
     tracker, client.tracker = client.tracker, None
     if tracker is not None:
+        if upper is not None and upper > tracker.high:
+            ctx.recorder.gaps += upper - tracker.high  # the session's missing tail
         ctx.finish_session(tracker, upper)
 
 

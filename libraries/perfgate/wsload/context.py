@@ -158,6 +158,7 @@ class Context:
             return
         if base > last:
             self.disconnected_gaps.append((last, base))
+            self.recorder.gaps += base - last
 
     def set_floor(self, floor: int | None) -> None:
         """The warm-up's last sequence number is known: count the sessions that waited."""

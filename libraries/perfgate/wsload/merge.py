@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from perfgate.engine.generator_health import health_warnings
+from perfgate.engine.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.histogram import Histogram
 from perfgate.wsload.result import NAN, WebSocketResult, WsTimelineRow
 
@@ -213,11 +213,10 @@ class WsAggregator:
             for cs, wall in zip(self.cpu_s, self.wall_s, strict=True)
         ]
         # Only the CPU and sample-count warnings of the HTTP engine apply here.
-        warnings = health_warnings(cpu, 0, 0, lat.count if lat.count else 100)
+        # (an empty histogram counts as enough samples: its warning comes next)
+        warnings = health_warnings(cpu, 0, 0, lat.count or MIN_SAMPLES)
         if lat.count == 0 and total["received"] > 0:
             warnings.append("no event carried a send time: event latency was not measured")
-        elif 0 < lat.count < 100:
-            warnings.append(f"only {lat.count:,} latency samples: percentiles are rough")
         if c.get("send_missed", 0):
             warnings.append(
                 f"{c['send_missed']:,} scheduled messages were not sent "
@@ -269,10 +268,10 @@ class WsAggregator:
 
 def _latency(prefix: str, hist: Histogram) -> dict[str, float]:
     if hist.count == 0:
-        return {f"{prefix}_{k}": NAN for k in ("avg", "p50", "p95", "p99", "max")}
+        return {f"{prefix}_{k}": NAN for k in ("mean", "p50", "p95", "p99", "max")}
     p50, p95, p99 = (v / 1e6 for v in hist.percentiles([50, 95, 99]))
     return {
-        f"{prefix}_avg": hist.mean / 1e6,
+        f"{prefix}_mean": hist.mean / 1e6,
         f"{prefix}_p50": p50,
         f"{prefix}_p95": p95,
         f"{prefix}_p99": p99,

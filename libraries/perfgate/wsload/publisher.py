@@ -126,7 +126,7 @@ class Publisher:
 
     async def run(self) -> None:
         cfg = self.ctx.config
-        times = arrival_times([Stage(cfg.duration_s, cfg.event_rate)], phase=0.5)
+        times = arrival_times([Stage(cfg.duration_s, cfg.event_rate)], cfg.event_rate, phase=0.5)
         await paced(self.ctx, times, self._publish_http if self.url else self._publish_ws)
 
     async def finish(self, grace_s: float) -> None:

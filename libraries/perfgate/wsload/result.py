@@ -9,13 +9,12 @@ cover the events published (or sent) after the warm-up.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from perfgate.artifacts import json_safe, write_json_atomic
 
 NAN = math.nan
 
@@ -25,12 +24,12 @@ WS_METRICS = frozenset(
         "connection_success_rate",
         "connect_attempts",
         "connect_failures",
-        "connect_avg",
+        "connect_mean",
         "connect_p50",
         "connect_p95",
         "connect_p99",
         "connect_max",
-        "event_latency_avg",
+        "event_latency_mean",
         "event_latency_p50",
         "event_latency_p95",
         "event_latency_p99",
@@ -52,12 +51,12 @@ WS_METRICS = frozenset(
 )
 _NULLABLE = frozenset(
     {
-        "connect_avg",
+        "connect_mean",
         "connect_p50",
         "connect_p95",
         "connect_p99",
         "connect_max",
-        "event_latency_avg",
+        "event_latency_mean",
         "event_latency_p50",
         "event_latency_p95",
         "event_latency_p99",
@@ -124,12 +123,12 @@ class WebSocketResult:
     connect_failures: int = 0
     connection_success_rate: float = NAN
     connect_errors_by_kind: dict[str, int] = field(default_factory=dict)
-    connect_avg: float = NAN
+    connect_mean: float = NAN
     connect_p50: float = NAN
     connect_p95: float = NAN
     connect_p99: float = NAN
     connect_max: float = NAN
-    event_latency_avg: float = NAN
+    event_latency_mean: float = NAN
     event_latency_p50: float = NAN
     event_latency_p95: float = NAN
     event_latency_p99: float = NAN
@@ -185,23 +184,12 @@ class WebSocketResult:
         data = asdict(self)
         data["gateway_memory_peak_mb"] = self.gateway_memory_peak_mb
         data["gateway_memory_growth_mb"] = self.gateway_memory_growth_mb
-        return _json_safe(data)
+        result: dict[str, Any] = json_safe(data)
+        return result
 
     def save_json(self, path: str | Path) -> Path:
         """Write the result as JSON atomically (temp file + rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
-                fh.write("\n")
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be read
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return write_json_atomic(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WebSocketResult:
@@ -227,13 +215,3 @@ def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (NAN if v is None and (k in _NULLABLE or k.endswith("_mb")) else v) for k, v in d.items()
     }
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else value
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value

@@ -246,7 +246,7 @@ async def _send_echoes(ctx: Context, clients: list[Client]) -> None:
     cfg = ctx.config
     rate = cfg.event_rate * len(clients) / cfg.connections
     phase = (ctx.worker + 0.5) / ctx.workers
-    times = arrival_times([Stage(cfg.duration_s, rate)], phase=phase % 1.0)
+    times = arrival_times([Stage(cfg.duration_s, rate)], rate, phase=phase % 1.0)
     position = 0
     rec = ctx.recorder
 
@@ -301,6 +301,8 @@ async def _wind_down(
     await asyncio.gather(*tasks, return_exceptions=True)
     for client in clients:
         abandon(ctx, client)
+        if client.tracker is not None and client.seq > client.tracker.high:
+            ctx.recorder.gaps += client.seq - client.tracker.high  # echoes never answered
     if finishing is not None:
         await finishing
 

@@ -1,0 +1,133 @@
+"""The charts of a WebSocket run in log.html: event latency, connected clients,
+events and losses, and the gateway's memory. Small inline SVGs from
+`perfgate.svgchart`; seconds are plotted at their middle, the warm-up shaded,
+latency thresholds drawn as dashed lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from perfgate.svgchart import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Rule, Series, line_chart
+from perfgate.thresholds import Threshold
+from perfgate.wsload.result import WebSocketResult, WsTimelineRow
+
+SMALL_HEIGHT = 150
+_LATENCY = {"event_latency_p50", "event_latency_p95", "event_latency_p99", "event_latency_max",
+            "event_latency_mean"}  # fmt: skip
+
+
+def _ms(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.3g} s"
+    return f"{value:.3g} ms"
+
+
+def _run_length(result: WebSocketResult) -> float:
+    planned = result.duration_s + result.warmup_s
+    last = result.timeline[-1].t + 1.0 if result.timeline else 0.0
+    return max(planned if planned > 0 else last, 1e-9)
+
+
+def _midpoints(rows: Sequence[WsTimelineRow], end_s: float) -> list[float]:
+    out = []
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + 1.0, end_s), row.t)
+        out.append((row.t + nxt) / 2)
+    return out
+
+
+def _shade(result: WebSocketResult) -> tuple[float, float] | None:
+    return (0.0, result.warmup_s) if result.warmup_s > 0 else None
+
+
+def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    series = [
+        Series("p50", [(x, r.p50) for x, r in zip(xs, rows, strict=True)], GREEN),
+        Series("p95", [(x, r.p95) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series("p99", [(x, r.p99) for x, r in zip(xs, rows, strict=True)], PURPLE),
+    ]
+    rules = [Rule(t.limit, t.text) for t in thresholds
+             if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
+    what = "round trip" if result.mode == "echo" else "publish to receipt"
+    return line_chart(
+        series,
+        title=f"Event latency per second ({what})",
+        rules=rules,
+        shade=_shade(result),
+        x_range=(0.0, end),
+        y_format=_ms,
+    )
+
+
+def connections_chart(result: WebSocketResult) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = [r.t + 1.0 if i + 1 < len(rows) else end for i, r in enumerate(rows)]
+    series = [
+        Series("connected", [(x, float(r.connected)) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series(
+            "ramp target",
+            [(x, float(r.target)) for x, r in zip(xs, rows, strict=True)],
+            GREY,
+            dashed=True,
+        ),
+    ]
+    drops = [(x, float(r.disconnections)) for x, r in zip(xs, rows, strict=True)]
+    if any(d for _, d in drops):
+        series.append(Series("disconnections", drops, RED))
+    return line_chart(
+        series,
+        title="Connected clients (end of each second)",
+        shade=_shade(result),
+        x_range=(0.0, end),
+        height=SMALL_HEIGHT,
+    )
+
+
+def events_chart(result: WebSocketResult) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    series = [
+        Series("received/s", [(x, r.events_per_s) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series("lost", [(x, float(max(r.lost, 0))) for x, r in zip(xs, rows, strict=True)], RED),
+    ]
+    return line_chart(
+        series,
+        title="Events received per second and losses found",
+        shade=_shade(result),
+        x_range=(0.0, end),
+        height=SMALL_HEIGHT,
+    )
+
+
+def memory_chart(result: WebSocketResult) -> str:
+    memory = result.gateway_memory
+    if memory is None or len(memory.t) < 2:
+        return ""
+    return line_chart(
+        [Series("RSS", list(zip(memory.t, memory.rss_mb, strict=True)), ORANGE)],
+        title="Gateway memory (MB)",
+        y_min=None,
+        x_range=(0.0, max(memory.t[-1], 1e-9)),
+        height=SMALL_HEIGHT,
+    )
+
+
+def all_charts(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> list[str]:
+    if not result.timeline:
+        return []
+    charts = [
+        latency_chart(result, thresholds),
+        connections_chart(result),
+        events_chart(result),
+        memory_chart(result),
+    ]
+    return [c for c in charts if c]
