@@ -147,6 +147,15 @@ class LoadResult:
     def warnings(self) -> list[str]:
         return self.health.warnings
 
+    def __repr__(self) -> str:
+        # Robot logs `${result} = <repr>`; the dataclass repr would dump
+        # every timeline row and histogram bucket into log.html.
+        return (
+            f"LoadResult({self.profile or self.model}: {self.requests} requests, "
+            f"{self.rps:.1f} req/s, p95 {self.p95:.2f} ms, errors {self.error_rate:.2%}"
+            f"{', suspect' if self.suspect else ''})"
+        )
+
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """A threshold metric (`p95`, `p99.9`, `error_rate`, `rps`, ...), overall or for the
         request named `scope`; `service_p99` etc. read the open model's service time.
