@@ -32,6 +32,7 @@ A Slow Backend Is Named As The Largest Source Of Latency
     ${slow}=    Start The Reference Gateway    a slow simulated backend    alias=slow-backend
     ${result}=    Run Load Profile    constant    ${slow.url}/api/missions?backend=slow
     ...    clients=50    duration=1 min
+    Stop Gateway    ${slow}
     ${largest}=    Largest Latency Source    ${result}
     Should Be Equal    ${largest}    backend
     Compare To Baseline    ${result}    latency-components-slow-backend

@@ -47,7 +47,8 @@ Start The Gateway And Measure Its Capacity
 Run Load At Percent Of Capacity
     [Documentation]    Sends the API routes at ``percent`` of the measured capacity for a minute.
     [Arguments]    ${percent}
-    ${rate}=    Evaluate    max(1, round($CAPACITY * $percent / 100))
+    ${rate}=    Evaluate    max(1, round($CAPACITY * ${percent} / 100))
     ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}    rate=${rate}
     ...    duration=1 min    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
+    ...    workers=${OPEN_MODEL_WORKERS}
     RETURN    ${result}

@@ -23,7 +23,6 @@ ${API_MIX}      ${SCENARIOS}/api-mix.yaml
 *** Test Cases ***
 The API Mix Passes The Smoke Profile
     [Documentation]    One client for 30 seconds: does every request of the mix work at all?
-    [Tags]    smoke
     ${result}=    Run Load Profile    smoke    ${GATEWAY.url}    scenario=${API_MIX}
     ...    thresholds=${API_THRESHOLDS}
     Error Rate Should Be Below    ${result}    ${ERROR_LIMIT}

@@ -10,7 +10,7 @@ Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
+Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           memory    nightly
 
@@ -30,6 +30,7 @@ A Leak On Every Request Is Detected
     Should Be Equal    ${memory.verdict}    LEAK    ${memory.reason}
     Run Keyword And Expect Error    *LEAK*    Memory Should Not Leak    ${memory}
     Compare To Baseline    ${memory}    memory-leak-per-request    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=${MEMORY_BASELINE_METRICS}
 
 A Leak Over Time Is Detected
     [Documentation]    The gateway keeps 10 MB a minute whatever it does, over two minutes.
@@ -42,3 +43,4 @@ A Leak Over Time Is Detected
     Should Be Equal    ${memory.verdict}    LEAK    ${memory.reason}
     Run Keyword And Expect Error    *LEAK*    Memory Should Not Leak    ${memory}
     Compare To Baseline    ${memory}    memory-leak-over-time    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=${MEMORY_BASELINE_METRICS}

@@ -8,7 +8,7 @@ Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
+Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           memory    nightly    smoke
 
@@ -28,7 +28,7 @@ The Gateway Respects Its Memory Limit Under Load
     Gateway Should Be Healthy    ${gateway}
     Memory Should Stay Below    ${memory}    ${MEMORY_LIMIT}
     Compare To Baseline    ${memory}    memory-within-limit    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=peak_mb
+    ...    metrics=${MEMORY_BASELINE_METRICS}
 
 A Gateway Over Its Memory Limit Is Stopped And Reported
     [Documentation]    The reference gateway leaks 100 MB a second until PerfGate kills it.

@@ -8,7 +8,7 @@ Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
+Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           throughput    nightly
 
@@ -31,5 +31,4 @@ Most Tool Calls Per Second
     ...    alias=backends-${backends}
     ${result}=    Run Load Profile    constant    ${gateway.url}    clients=64    duration=1 min
     ...    scenario=${SCENARIOS}/${scenario}    thresholds=error_rate < ${ERROR_LIMIT}
-    Stop Gateway    ${gateway}
     RETURN    ${result}

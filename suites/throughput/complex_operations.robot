@@ -27,3 +27,12 @@ Throughput Of Notifications
     ...    scenario=${SCENARIOS}/notifications.yaml    thresholds=error_rate < ${ERROR_LIMIT}
     Set Test Message    Notifications: ${result.rps} per second.
     Compare To Baseline    ${result}    throughput-notifications    tolerance=${BASELINE_TOLERANCE}
+
+Throughput Of Subscriptions
+    [Documentation]    50 WebSocket subscribers of one channel, 200 events a second published
+    ...    on it: 10,000 deliveries a second, each timed and counted.
+    ${url}=    WebSocket URL Of    ${GATEWAY}
+    ${ws}=    Run WebSocket Load    ${url}    connections=50    event_rate=200    duration=1 min
+    ...    warmup=5 s    thresholds=${WS_THRESHOLDS}
+    Set Test Message    Subscriptions: ${ws.events_per_s} events delivered per second.
+    Compare To Baseline    ${ws}    throughput-subscriptions    tolerance=${BASELINE_TOLERANCE}

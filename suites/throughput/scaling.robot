@@ -8,7 +8,7 @@ Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
+Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           throughput    nightly
 
@@ -42,5 +42,4 @@ Most Requests Per Second With Workers
     ...    alias=workers-${workers}
     ${result}=    Run Load Profile    constant    ${gateway.url}/api/echo    clients=64
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
-    Stop Gateway    ${gateway}
     RETURN    ${result}

@@ -58,6 +58,7 @@ Run At 80 Percent Of Capacity
     ${rate}=    Evaluate    max(1, round($CAPACITY * 0.8))
     ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}/api/echo    rate=${rate}
     ...    duration=${duration}    thresholds=${LATENCY_UNDER_LOAD}    abort_on_fail=True
+    ...    workers=${OPEN_MODEL_WORKERS}
     Throughput Should Be At Least    ${result}    ${{ 0.95 * $rate }} rps
     RETURN    ${result}
 
