@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml
 
 suites: install
 	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
-	  --variable PERF_TIME_SCALE:$(PERF_TIME_SCALE) --exclude soak $(ROBOT_ARGS) suites
+	  --variable PERF_TIME_SCALE:$(PERF_TIME_SCALE) --exclude soakORstress $(ROBOT_ARGS) suites
 
 nightly: install
 	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \

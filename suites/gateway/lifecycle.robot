@@ -17,3 +17,4 @@ The Gateway Stays Healthy After A Restart
     Stop Gateway    ${GATEWAY}
     Start The Gateway Under Test
     Gateway Should Be Healthy    ${GATEWAY}
+    [Teardown]    Stop All Gateways

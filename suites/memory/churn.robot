@@ -5,7 +5,7 @@ Documentation       Memory under churn: clients that open a new connection for e
 
 Resource            ../../resources/suite.resource
 
-Suite Setup         Start The Gateway Under Test
+Suite Setup         Start The Gateway Under Test For Memory Tests
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock

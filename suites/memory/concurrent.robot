@@ -5,7 +5,7 @@ Documentation       Memory with many requests at once: 100 concurrent clients on
 
 Resource            ../../resources/suite.resource
 
-Suite Setup         Start The Gateway Under Test
+Suite Setup         Start The Gateway Under Test For Memory Tests
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock

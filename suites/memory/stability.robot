@@ -8,7 +8,7 @@ Documentation       The gateway's memory under load: no growth while it serves t
 
 Resource            ../../resources/suite.resource
 
-Suite Setup         Start The Gateway Under Test
+Suite Setup         Start The Gateway Under Test For Memory Tests
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock
