@@ -12,7 +12,7 @@ ROBOT_ARGS ?=
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: suites nightly test lint pytest atest smoke docs install clean
+.PHONY: suites nightly soak test lint pytest atest smoke docs install clean
 
 install: $(BIN)/.installed
 
@@ -29,6 +29,10 @@ suites: install
 nightly: install
 	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
 	  --variable PERF_TIME_SCALE:1 --include nightly $(ROBOT_ARGS) suites
+
+soak: install
+	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
+	  --variable PERF_TIME_SCALE:1 --include soak $(ROBOT_ARGS) suites
 
 test: install lint pytest atest smoke
 
