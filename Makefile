@@ -56,6 +56,7 @@ smoke: install
 
 docs: install
 	for lib in GatewayLibrary LoadLibrary MemoryLibrary BaselineLibrary; do $(BIN)/libdoc --pythonpath libraries $$lib docs/$$lib.html; done
+	$(BIN)/libdoc --pythonpath libraries resources/suite.resource docs/suite.html
 
 clean:
 	rm -rf $(VENV) $(RESULTS)/*
