@@ -2,7 +2,8 @@
 Documentation       A memory limit on the gateway: PerfGate kills a gateway whose process tree
 ...                 grows past it, and says so. Under load within its limit the gateway stays
 ...                 healthy; a gateway that leaks past its limit is stopped, and the next health
-...                 check fails with "exceeded its memory limit".
+...                 check fails with "exceeded its memory limit". That one needs the reference
+...                 gateway's leak knob and is skipped when the suites point at another gateway.
 
 Resource            ../../resources/suite.resource
 
