@@ -18,7 +18,7 @@ Connection Churn Does Not Leak Memory
     [Documentation]    50 clients for 5 minutes, each request on a new connection.
     ${interval}=    Scaled Duration    2 s
     Start Memory Monitor    ${GATEWAY}    interval=${interval}    max_rate=60 MB/h    min_growth=3 MB
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo    clients=50
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=50
     ...    duration=5 min    headers=Connection: close    thresholds=${API_THRESHOLDS}
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}

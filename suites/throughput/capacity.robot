@@ -18,7 +18,7 @@ The Saturation Point Is Found
     [Documentation]    The rate rises from 0 to 20,000 requests per second over two minutes;
     ...    the run stops where p95 passes 100 ms or errors pass 1 %, and that rate is the
     ...    saturation point. A gateway that never breaks reports the top rate as a lower bound.
-    ${result}=    Run Load Profile    breakpoint    ${GATEWAY.url}/api/echo    rate=20000
+    ${result}=    Run Load Profile    breakpoint    ${GATEWAY.url}${ECHO_PATH}    rate=20000
     ...    duration=2 min    thresholds=p95 < 100 ms, error_rate < 1%
     ${saturation}=    Get Load Metric    ${result}    breaking_point
     Set Test Message    Saturation point: ${saturation} requests per second.
@@ -26,7 +26,7 @@ The Saturation Point Is Found
     ...    tolerance=${BASELINE_TOLERANCE}    metrics=rps
 
 The Most Requests Per Second Are Measured
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo    clients=64
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=64
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Set Test Message    Maximum throughput: ${result.rps} requests per second.
     Compare To Baseline    ${result}    throughput-maximum    tolerance=${BASELINE_TOLERANCE}

@@ -24,9 +24,9 @@ Throughput Scales From One Gateway Worker To Two
 
 Throughput Scales From 10 Connections To 100
     ${gateway}=    Start The Gateway Under Test
-    ${ten}=    Run Load Profile    constant    ${gateway.url}/api/echo    clients=10
+    ${ten}=    Run Load Profile    constant    ${gateway.url}${ECHO_PATH}    clients=10
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
-    ${hundred}=    Run Load Profile    constant    ${gateway.url}/api/echo    clients=100
+    ${hundred}=    Run Load Profile    constant    ${gateway.url}${ECHO_PATH}    clients=100
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Report Scaling Factor    100 connections against 10    ${hundred.rps}    ${ten.rps}
     Compare To Baseline    ${ten}    throughput-10-connections    tolerance=${BASELINE_TOLERANCE}

@@ -48,7 +48,7 @@ Throughput With 256 KB Request Bodies
 Start The Gateway And Measure Its Capacity
     [Documentation]    Starts the gateway under test and sets ${CAPACITY}, in requests per second.
     Start The Gateway Under Test
-    ${capacity}=    Measure Capacity    ${GATEWAY.url}/api/echo
+    ${capacity}=    Measure Capacity    ${GATEWAY.url}${ECHO_PATH}
     VAR    ${CAPACITY}=    ${capacity}    scope=SUITE    # robocop: off=VAR05
 
 Run At 80 Percent Of Capacity
@@ -56,18 +56,18 @@ Run At 80 Percent Of Capacity
     ...    it must be answered, without errors, within the latency targets under load.
     [Arguments]    ${duration}
     ${rate}=    Evaluate    max(1, round($CAPACITY * 0.8))
-    ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}/api/echo    rate=${rate}
+    ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}${ECHO_PATH}    rate=${rate}
     ...    duration=${duration}    thresholds=${LATENCY_UNDER_LOAD}    abort_on_fail=True
     ...    workers=${OPEN_MODEL_WORKERS}
     Throughput Should Be At Least    ${result}    ${{ 0.95 * $rate }} rps
     RETURN    ${result}
 
 Post Bodies Of
-    [Documentation]    32 clients post bodies of ``size`` to ``/api/echo`` for a minute; logs MB/s.
+    [Documentation]    32 clients post bodies of ``size`` to ``${ECHO_PATH}`` for a minute; logs MB/s.
     [Arguments]    ${size}
     ${bytes}=    Evaluate    perfgate.units.parse_bytes($size)    modules=perfgate.units
     ${body}=    Evaluate    'x' * $bytes
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo    clients=32
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=32
     ...    duration=1 min    method=POST    body=${body}
     ...    headers=Content-Type: application/octet-stream    thresholds=error_rate < ${ERROR_LIMIT}
     ${mb_per_s}=    Evaluate    round($result.rps * $bytes / 2**20, 1)
