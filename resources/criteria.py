@@ -48,7 +48,9 @@ SEED = {
     # More workers, backends or connections may add little on a small
     # machine, but must not cut throughput.
     "MIN_SCALING_FACTOR": 0.8,
-    "BASELINE_TOLERANCE": "10%",
+    # The library's default: 10 % with five samples or more on each side,
+    # 25 % with fewer (a baseline of one run cannot tell noise from change).
+    "BASELINE_TOLERANCE": "",
     "MEMORY_BASELINE_METRICS": "",
     "MEMORY_INCONCLUSIVE": "fail",
     # The share of a memory run left out of the leak verdict ("" = 20 %).
@@ -72,7 +74,9 @@ SMOKE = {
     "ERROR_LIMIT": "1%",
     "FAST_BACKEND_P95": "150 ms",
     "SLOW_BACKEND_P95": "900 ms",
-    "MIN_SCALING_FACTOR": 0.25,
+    # Two runs of a few seconds each: their ratio swings too (0.35x seen once
+    # where 0.95x is usual); only a collapse fails.
+    "MIN_SCALING_FACTOR": 0.1,
     # Fail only on a change of several times: the figures of a few seconds of
     # load on a shared machine swing by 2-3x. Throughput can only fall by
     # 100 %, so its band is narrower (fails below a quarter of the baseline).

@@ -26,7 +26,10 @@ The API Mix Passes The Smoke Profile
     ${result}=    Run Load Profile    smoke    ${GATEWAY.url}    scenario=${API_MIX}
     ...    thresholds=${API_THRESHOLDS}
     Error Rate Should Be Below    ${result}    ${ERROR_LIMIT}
+    # One client's short run holds too few requests for a stable p99: it is one slow
+    # search or none.
     Compare To Baseline    ${result}    api-mix-smoke    tolerance=${BASELINE_TOLERANCE}
+    ...    metrics=p50, p95, rps, error_rate
 
 The API Mix Passes The Load Profile
     ${result}=    Run Load Profile    load    ${GATEWAY.url}    scenario=${API_MIX}

@@ -19,14 +19,14 @@ Throughput Holds At 80 Percent Of Capacity
     [Tags]    smoke    nightly
     ${result}=    Run At 80 Percent Of Capacity    1 min
     Compare To Baseline    ${result}    throughput-80-percent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=p50, p95, p99, error_rate
+    ...    metrics=rps, error_rate
 
 Throughput Holds At 80 Percent Of Capacity For An Hour
     [Tags]    soak
     [Timeout]    2 hours
     ${result}=    Run At 80 Percent Of Capacity    1 h
     Compare To Baseline    ${result}    throughput-80-percent-1h    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=p50, p95, p99, error_rate
+    ...    metrics=rps, error_rate
 
 Throughput With 1 KB Request Bodies
     [Tags]    smoke    nightly
