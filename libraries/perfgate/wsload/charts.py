@@ -55,10 +55,10 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
     ]
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
-    what = "round trip" if result.mode == "echo" else "publish to receipt"
+    what = "Round trip" if result.mode == "echo" else "Event latency"
     return line_chart(
         series,
-        title=f"Event latency per second ({what})",
+        title=f"{what} per second",
         rules=rules,
         shade=_shade(result),
         x_range=(0.0, end),
@@ -95,13 +95,24 @@ def events_chart(result: WebSocketResult) -> str:
     rows = result.timeline
     end = _run_length(result)
     xs = _midpoints(rows, end)
-    series = [
-        Series("received/s", [(x, r.events_per_s) for x, r in zip(xs, rows, strict=True)], BLUE),
-        Series("lost", [(x, float(max(r.lost, 0))) for x, r in zip(xs, rows, strict=True)], RED),
-    ]
+    what = "Echo replies" if result.mode == "echo" else "Events"
     return line_chart(
-        series,
-        title="Events received per second and losses found",
+        [Series("received/s", [(x, r.events_per_s) for x, r in zip(xs, rows, strict=True)], BLUE)],
+        title=f"{what} received per second (all clients)",
+        shade=_shade(result),
+        x_range=(0.0, end),
+        height=SMALL_HEIGHT,
+    )
+
+
+def losses_chart(result: WebSocketResult) -> str:
+    """Losses as they were found: gaps in the sequence numbers, missing tails at the end."""
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    return line_chart(
+        [Series("lost", [(x, float(max(r.lost, 0))) for x, r in zip(xs, rows, strict=True)], RED)],
+        title="Events lost, by the second they were found",
         shade=_shade(result),
         x_range=(0.0, end),
         height=SMALL_HEIGHT,
@@ -128,6 +139,7 @@ def all_charts(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) ->
         latency_chart(result, thresholds),
         connections_chart(result),
         events_chart(result),
+        losses_chart(result),
         memory_chart(result),
     ]
     return [c for c in charts if c]

@@ -20,6 +20,7 @@ import aiohttp
 from perfgate.engine.target import make_ssl_context
 from perfgate.wsload.config import WsLoadConfig
 from perfgate.wsload.errors import describe_connect_error, error_kind
+from perfgate.wsload.gcwatch import GcWatch
 from perfgate.wsload.messages import compile_path
 from perfgate.wsload.recorder import WsRecorder
 from perfgate.wsload.tracker import Counts, SeqTracker
@@ -59,6 +60,7 @@ class Context:
     session: aiohttp.ClientSession | None = None
     ssl: ssl.SSLContext | bool = True
     paths: Paths = field(init=False)
+    gc: GcWatch = field(default_factory=GcWatch)
     stopping: bool = False
     floor: int | None = None
     floor_known: bool = False

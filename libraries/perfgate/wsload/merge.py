@@ -17,6 +17,9 @@ from perfgate.engine.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.histogram import Histogram
 from perfgate.wsload.result import NAN, WebSocketResult, WsTimelineRow
 
+# A collector pause this long in a worker is worth a warning: it delays every
+# receipt timestamp taken meanwhile.
+GC_PAUSE_WARN_MS = 50.0
 _TOTAL_KEYS = ("expected", "received", "lost", "missed_disconnected", "duplicates",
                "out_of_order", "sessions", "unclosed_sessions", "restarts")  # fmt: skip
 
@@ -72,6 +75,7 @@ class WsAggregator:
         self.sent_measured = 0
         self.totals: dict[int, dict[str, Any]] = {}
         self.fd_limits: list[int] = []
+        self.gc_max_ms = [0.0] * workers  # longest collector pause per worker, measured period
 
     # -- intake -----------------------------------------------------------------
 
@@ -150,6 +154,7 @@ class WsAggregator:
             totals["sent"] += int(snap["sent"])
             totals["gaps"] += int(snap["gaps"])
             if not warmup:
+                self.gc_max_ms[worker] = max(self.gc_max_ms[worker], float(snap["gc_max_ms"]))
                 self.cpu_s[worker] += float(snap["cpu_s"])
                 self.wall_s[worker] += float(snap["interval_s"])
         if not warmup:
@@ -219,6 +224,12 @@ class WsAggregator:
         warnings = health_warnings(cpu, 0, 0, lat.count or MIN_SAMPLES)
         if lat.count == 0 and total["received"] > 0:
             warnings.append("no event carried a send time: event latency was not measured")
+        for i, pause in enumerate(self.gc_max_ms, start=1):
+            if pause >= GC_PAUSE_WARN_MS:
+                warnings.append(
+                    f"the load generator's garbage collector paused worker {i} for up to "
+                    f"{pause:.0f} ms: latencies up to that much may be the tool's own"
+                )
         if c.get("send_missed", 0):
             warnings.append(
                 f"{c['send_missed']:,} scheduled messages were not sent "
@@ -259,6 +270,7 @@ class WsAggregator:
             sessions=total["sessions"],
             timeline=self.rows,
             cpu_percent=cpu,
+            gc_max_ms=[round(p, 2) for p in self.gc_max_ms],
             fd_limit=min(self.fd_limits) if self.fd_limits else None,
             warnings=warnings,
             notes=notes,

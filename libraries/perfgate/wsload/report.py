@@ -136,6 +136,9 @@ def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "")
         )
     cpu = ", ".join(f"{c:.0f}%" for c in result.cpu_percent) or "n/a"
     generator = f"CPU per worker {cpu}"
+    if result.gc_max_ms:
+        pauses = ", ".join(f"{p:.1f} ms" for p in result.gc_max_ms)
+        generator += f"; longest garbage-collector pause per worker {pauses}"
     if result.fd_limit is not None:
         generator += f"; open-files limit {result.fd_limit:,}"
     for warning in result.warnings:

@@ -153,6 +153,7 @@ class WebSocketResult:
     timeline: list[WsTimelineRow] = field(default_factory=list)
     gateway_memory: GatewayMemory | None = None
     cpu_percent: list[float] = field(default_factory=list)
+    gc_max_ms: list[float] = field(default_factory=list)  # per worker, measured period
     fd_limit: int | None = None
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
