@@ -38,10 +38,13 @@ class GcWatch:
         return figures
 
     def freeze(self) -> None:
-        """Move every object alive now out of the collector's reach, once."""
+        """Move every object alive now out of the collector's reach, once.
+
+        No collection first: over thousands of connections that would itself
+        be the pause this avoids (a few short-lived objects frozen cost nothing).
+        """
         if not self.frozen:
             self.frozen = True
-            gc.collect()
             gc.freeze()
 
     def close(self) -> None:
