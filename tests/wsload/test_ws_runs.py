@@ -238,3 +238,21 @@ def test_results_read_back_from_json(tmp_path: Any) -> None:
     assert again.metric("events_lost") == 0.0
     with pytest.raises(ValueError, match="not a WebSocket result"):
         WebSocketResult.from_dict({"kind": "load"})
+
+
+def test_headers_go_with_every_handshake_and_trigger(start_gateway: StartGateway) -> None:
+    gw = start_gateway("--token", "s3cret")
+    with pytest.raises(
+        ConnectionError, match="refused with HTTP 401; give the gateway's credentials"
+    ):
+        run_websocket_load(config(gw))
+    result = run_websocket_load(
+        config(
+            gw,
+            headers={"Authorization": "Bearer s3cret"},
+            publish_url=f"{gw.url}/api/events/{{channel}}",
+            duration_s=1.0,
+        )
+    )
+    assert result.connection_success_rate == 1.0 and result.publish_errors == 0
+    assert result.events_received == result.events_expected > 0
