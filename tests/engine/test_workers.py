@@ -121,8 +121,11 @@ def test_result_is_json_safe_and_round_trips(server: HttpTestServer, tmp_path: o
     assert any("percentiles are rough" in w for w in result.warnings)
 
 
+# Ctrl-C must reach the parent even when this test runs from a shell that
+# started it in the background with SIGINT ignored (and Python inherits that).
 _PARENT = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from perfgate.engine import LoadConfig, run_load
 from perfgate.stages import Stage
 

@@ -139,9 +139,12 @@ def test_close_ends_everything(reaper: ReaperClient) -> None:
     assert wait_all_gone([*members, reaper_pid]) == []
 
 
+# SIGINT is restored first: a test run started in the background by a shell
+# without job control inherits SIGINT ignored, and Ctrl-C would do nothing.
 RUNNER = textwrap.dedent(
     """
-    import json, sys, time
+    import json, signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from perfgate.reaper_client import get_reaper
     reaper = get_reaper()
     pid = reaper.spawn({command!r})
