@@ -19,7 +19,7 @@ ${SCENARIOS}    ${CURDIR}/../_load/scenarios.robot
 *** Test Cases ***
 A Robot Timeout During A Load Run Stops The Workers At Once
     ${marker}=    New Marker
-    ${result}=    Run Process    ${PYTHON}    -m    robot    --output    NONE    --log    NONE
+    ${result}=    Run Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Times Out During A Load Run
     ...    --test    Nothing Is Left After The Timeout    ${SCENARIOS}
     ...    env:PERFGATE_ATEST_MARKER=${marker}    timeout=2 min    on_timeout=kill    stderr=STDOUT
@@ -45,7 +45,7 @@ Signal A Load Run And Check
     ...    ${signal} once its load workers run, and checks that nothing is left.
     [Arguments]    ${signal}
     ${marker}=    New Marker
-    ${process}=    Start Process    ${PYTHON}    -m    robot    --output    NONE    --log    NONE
+    ${process}=    Start Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Runs Load Until Signalled
     ...    ${SCENARIOS}    env:PERFGATE_ATEST_MARKER=${marker}    stderr=STDOUT
     Wait Until Load Workers Run    ${marker}

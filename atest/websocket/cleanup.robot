@@ -20,7 +20,7 @@ ${SCENARIOS}    ${CURDIR}/../_websocket/scenarios.robot
 *** Test Cases ***
 A Robot Timeout During A WebSocket Run Stops The Workers At Once
     ${marker}=    New Marker
-    ${result}=    Run Process    ${PYTHON}    -m    robot    --output    NONE    --log    NONE
+    ${result}=    Run Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Times Out During A WebSocket Run
     ...    --test    Nothing Is Left After The Timeout    ${SCENARIOS}
     ...    env:PERFGATE_ATEST_MARKER=${marker}    timeout=2 min    on_timeout=kill    stderr=STDOUT
@@ -46,7 +46,7 @@ Signal A WebSocket Run And Check
     ...    ${signal} once its workers run, and checks that nothing is left.
     [Arguments]    ${signal}
     ${marker}=    New Marker
-    ${process}=    Start Process    ${PYTHON}    -m    robot    --output    NONE    --log    NONE
+    ${process}=    Start Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Runs WebSocket Load Until Signalled
     ...    ${SCENARIOS}    env:PERFGATE_ATEST_MARKER=${marker}    stderr=STDOUT
     Wait Until WebSocket Workers Run    ${marker}
