@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baselines-dir", type=Path, default=Path("baselines"))
     parser.add_argument("--runs", type=int, default=5, help="samples per baseline (default 5)")
     parser.add_argument("--reason", default="")
+    parser.add_argument(
+        "--baseline", action="append", default=[], help="only this one (repeatable; default all)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be 1 or more.")
@@ -54,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         entry = HistoryEntry.from_dict(json.loads(line))
         same_machine = entry.fingerprint.get("digest") == fingerprint.digest
-        if entry.environment == args.environment and same_machine and entry.samples == 1:
+        wanted = not args.baseline or entry.baseline in args.baseline
+        if entry.environment == args.environment and same_machine and entry.samples == 1 and wanted:
             runs[entry.baseline].append(entry)
 
     reason = args.reason or f"{args.runs} runs from {args.history}"

@@ -24,7 +24,7 @@ The Largest Source Of Latency Is Named
     ...    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
     ${largest}=    Largest Latency Source    ${result}
     Set Test Message    The largest source of latency is ${largest}.
-    Compare To Baseline    ${result}    latency-components    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-components    &{LOAD_BASELINE}
 
 A Slow Backend Is Named As The Largest Source Of Latency
     [Documentation]    Proves the breakdown: with the reference gateway's 500 ms backend behind
@@ -35,5 +35,4 @@ A Slow Backend Is Named As The Largest Source Of Latency
     Stop Gateway    ${slow}
     ${largest}=    Largest Latency Source    ${result}
     Should Be Equal    ${largest}    backend
-    Compare To Baseline    ${result}    latency-components-slow-backend
-    ...    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-components-slow-backend    &{LOAD_BASELINE}

@@ -22,14 +22,14 @@ Latency With 10 Concurrent Requests
     [Tags]    smoke
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=10    duration=1 min
     ...    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
-    Compare To Baseline    ${result}    latency-10-concurrent    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-10-concurrent    &{LOAD_BASELINE}
 
 Latency With 50 Concurrent Requests
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=50    duration=1 min
     ...    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
-    Compare To Baseline    ${result}    latency-50-concurrent    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-50-concurrent    &{LOAD_BASELINE}
 
 Latency With 100 Concurrent Requests
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=100    duration=1 min
     ...    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
-    Compare To Baseline    ${result}    latency-100-concurrent    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-100-concurrent    &{LOAD_BASELINE}

@@ -22,19 +22,15 @@ ${API_CORE}     ${SCENARIOS}/api-core.yaml
 Latency Is Low At 10 Percent Of Capacity
     [Tags]    smoke
     ${result}=    Run Load At Percent Of Capacity    10
-    Compare To Baseline    ${result}    latency-at-10-percent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=p50, p95, p99, error_rate
+    Compare To Baseline    ${result}    latency-at-10-percent    &{LATENCY_BASELINE}
 
 Latency Is Low At 50 Percent Of Capacity
     ${result}=    Run Load At Percent Of Capacity    50
-    Compare To Baseline    ${result}    latency-at-50-percent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=p50, p95, p99, error_rate
+    Compare To Baseline    ${result}    latency-at-50-percent    &{LATENCY_BASELINE}
 
 Latency Is Low At 80 Percent Of Capacity
-    [Tags]    smoke
     ${result}=    Run Load At Percent Of Capacity    80
-    Compare To Baseline    ${result}    latency-at-80-percent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=p50, p95, p99, error_rate
+    Compare To Baseline    ${result}    latency-at-80-percent    &{LATENCY_BASELINE}
 
 
 *** Keywords ***

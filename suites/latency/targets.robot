@@ -24,4 +24,4 @@ Latency Meets Its Targets At A Typical Load
     [Tags]    smoke
     ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}    rate=200    duration=1 min
     ...    scenario=${API_CORE}    thresholds=${LATENCY_TARGETS}, error_rate < ${ERROR_LIMIT}
-    Compare To Baseline    ${result}    latency-targets    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    latency-targets    &{LOAD_BASELINE}

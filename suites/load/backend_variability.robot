@@ -23,7 +23,7 @@ A Fast Backend Stays Fast Through The Gateway
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo?backend=fast
     ...    clients=50    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Latency Should Be Below    ${result}    p95    ${FAST_BACKEND_P95}
-    Compare To Baseline    ${result}    load-fast-backend    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-fast-backend    &{LOAD_BASELINE}
 
 A Slow Backend Costs Its 500 ms And Little More
     [Tags]    smoke
@@ -31,7 +31,7 @@ A Slow Backend Costs Its 500 ms And Little More
     ...    clients=50    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Get Load Metric    ${result}    min    >=    500 ms
     Latency Should Be Below    ${result}    p95    ${SLOW_BACKEND_P95}
-    Compare To Baseline    ${result}    load-slow-backend    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-slow-backend    &{LOAD_BASELINE}
 
 A Mixed Backend Is Fast For Most Requests
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}/api/echo?backend=mixed
@@ -39,4 +39,4 @@ A Mixed Backend Is Fast For Most Requests
     Latency Should Be Below    ${result}    p50    ${FAST_BACKEND_P95}
     Get Load Metric    ${result}    p99    >=    500 ms
     Latency Should Be Below    ${result}    p99    ${SLOW_BACKEND_P95}
-    Compare To Baseline    ${result}    load-mixed-backend    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-mixed-backend    &{LOAD_BASELINE}

@@ -24,22 +24,22 @@ The Gateway Serves 100 Concurrent Clients
     [Tags]    smoke
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=100    duration=1 min
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-100-clients    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-100-clients    &{LOAD_BASELINE}
 
 The Gateway Serves 250 Concurrent Clients
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=250    duration=1 min
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-250-clients    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-250-clients    &{LOAD_BASELINE}
 
 The Gateway Serves 500 Concurrent Clients
     [Tags]    smoke
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=500    duration=1 min
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-500-clients    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-500-clients    &{LOAD_BASELINE}
 
 The Gateway Serves Clients That Connect For Every Request
     [Documentation]    50 clients asking for the health check, each request on a new TCP
     ...    connection: the cost of accepting connections at a high rate.
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}${GATEWAY_HEALTH}    clients=50
     ...    duration=1 min    headers=Connection: close    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-rapid-connections    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-rapid-connections    &{LOAD_BASELINE}

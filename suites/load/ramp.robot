@@ -22,15 +22,15 @@ Clients Ramp Gradually From 1 To 100
     [Tags]    smoke
     ${result}=    Run Load Profile    ramp-up    ${GATEWAY.url}    stages=0s:1, 2m:100
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-ramp-1-to-100    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-ramp-1-to-100    &{LOAD_BASELINE}
 
 100 Clients Arrive At Once
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    stages=0s:100, 1m:100
     ...    warmup=0 s    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-instant-100    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-instant-100    &{LOAD_BASELINE}
 
 Clients Ramp Down From 100 To None
     ${result}=    Run Load Profile    ramp-down    ${GATEWAY.url}    stages=0s:100, 1m:0
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
     Gateway Should Be Healthy    ${GATEWAY}
-    Compare To Baseline    ${result}    load-ramp-down    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-ramp-down    &{LOAD_BASELINE}

@@ -28,7 +28,7 @@ The Gateway Sustains 50 Clients For An Hour
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}    abort_on_fail=True
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${result}    load-sustained-1h    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-sustained-1h    &{LOAD_BASELINE}
 
 The Gateway Sustains 25 Clients For Eight Hours
     [Tags]    soak
@@ -38,7 +38,7 @@ The Gateway Sustains 25 Clients For Eight Hours
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}    abort_on_fail=True
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${result}    load-sustained-8h    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-sustained-8h    &{LOAD_BASELINE}
 
 The Gateway Absorbs Periodic Spikes
     [Documentation]    20 clients, and once a minute a spike to 150 for 10 seconds, five
@@ -47,4 +47,4 @@ The Gateway Absorbs Periodic Spikes
     ${result}=    Run Load Profile    ${PROFILES}/periodic-spikes.yaml    ${GATEWAY.url}
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
     Gateway Should Be Healthy    ${GATEWAY}
-    Compare To Baseline    ${result}    load-periodic-spikes    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    load-periodic-spikes    &{LOAD_BASELINE}

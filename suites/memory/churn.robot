@@ -22,8 +22,7 @@ Connection Churn Does Not Leak Memory
     ...    duration=5 min    headers=Connection: close    thresholds=${API_THRESHOLDS}
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${memory}    memory-connection-churn    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-connection-churn    &{MEMORY_BASELINE}
 
 Subscription Churn Does Not Leak Memory
     [Documentation]    100 WebSocket clients connect, subscribe, stay two seconds, unsubscribe
@@ -35,5 +34,4 @@ Subscription Churn Does Not Leak Memory
     ...    event_rate=20    duration=5 min    warmup=30 s    thresholds=${WS_THRESHOLDS}
     ${memory}=    Stop Memory Monitor
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${memory}    memory-subscription-churn    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-subscription-churn    &{MEMORY_BASELINE}

@@ -28,8 +28,7 @@ Memory Stays Bounded With 100 Concurrent Requests
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Stay Below    ${memory}    ${MEMORY_CEILING}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${memory}    memory-100-concurrent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-100-concurrent    &{MEMORY_BASELINE}
 
 Memory Comes Back After Request Bursts
     [Documentation]    Bursts of the k6 ``spike`` profile (5 to 100 clients and back), then a
@@ -43,5 +42,4 @@ Memory Comes Back After Request Bursts
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Stay Below    ${memory}    ${MEMORY_CEILING}
     Memory Should Recover After Idle    ${memory}    tolerance=10%    idle=${idle} s
-    Compare To Baseline    ${memory}    memory-request-bursts    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-request-bursts    &{MEMORY_BASELINE}

@@ -29,8 +29,7 @@ A Leak On Every Request Is Detected
     ${memory}=    Stop Memory Monitor    load=${result}
     Should Be Equal    ${memory.verdict}    LEAK    ${memory.reason}
     Run Keyword And Expect Error    *LEAK*    Memory Should Not Leak    ${memory}
-    Compare To Baseline    ${memory}    memory-leak-per-request    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-leak-per-request    &{MEMORY_BASELINE}
 
 A Leak Over Time Is Detected
     [Documentation]    The gateway keeps 10 MB a minute whatever it does, over two minutes.
@@ -42,5 +41,4 @@ A Leak Over Time Is Detected
     ...    max_rate=60 MB/h    min_growth=2 MB
     Should Be Equal    ${memory.verdict}    LEAK    ${memory.reason}
     Run Keyword And Expect Error    *LEAK*    Memory Should Not Leak    ${memory}
-    Compare To Baseline    ${memory}    memory-leak-over-time    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-leak-over-time    &{MEMORY_BASELINE}

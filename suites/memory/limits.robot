@@ -28,8 +28,7 @@ The Gateway Respects Its Memory Limit Under Load
     ${memory}=    Stop Memory Monitor    load=${result}
     Gateway Should Be Healthy    ${gateway}
     Memory Should Stay Below    ${memory}    ${MEMORY_LIMIT}
-    Compare To Baseline    ${memory}    memory-within-limit    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-within-limit    &{MEMORY_BASELINE}
 
 A Gateway Over Its Memory Limit Is Stopped And Reported
     [Documentation]    The reference gateway leaks 100 MB a second until PerfGate kills it.

@@ -26,8 +26,7 @@ Memory Does Not Grow Under Load
     ...    scenario=${SCENARIOS}/api-mix.yaml    thresholds=${API_THRESHOLDS}
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Not Leak    ${memory}    inconclusive=${MEMORY_INCONCLUSIVE}
-    Compare To Baseline    ${memory}    memory-under-load    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-under-load    &{MEMORY_BASELINE}
 
 Memory Returns To Its Level After An Idle Period
     [Documentation]    A minute of load, then a minute of idling: the memory floor while idle is
@@ -41,5 +40,4 @@ Memory Returns To Its Level After An Idle Period
     Sleep    ${idle}
     ${memory}=    Stop Memory Monitor    load=${result}
     Memory Should Recover After Idle    ${memory}    tolerance=10%    idle=${idle} s
-    Compare To Baseline    ${memory}    memory-after-idle    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=${MEMORY_BASELINE_METRICS}
+    Compare To Baseline    ${memory}    memory-after-idle    &{MEMORY_BASELINE}

@@ -22,11 +22,11 @@ The Saturation Point Is Found
     ...    duration=2 min    thresholds=p95 < 100 ms, error_rate < 1%
     ${saturation}=    Get Load Metric    ${result}    breaking_point
     Set Test Message    Saturation point: ${saturation} requests per second.
-    Compare To Baseline    ${{ {'kind': 'load', 'rps': $saturation} }}    throughput-saturation-point
-    ...    tolerance=${BASELINE_TOLERANCE}    metrics=rps
+    VAR    &{saturation_point}=    kind=load    rps=${saturation}    error_rate=${result.error_rate}
+    Compare To Baseline    ${saturation_point}    throughput-saturation-point    &{THROUGHPUT_BASELINE}
 
 The Most Requests Per Second Are Measured
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=64
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Set Test Message    Maximum throughput: ${result.rps} requests per second.
-    Compare To Baseline    ${result}    throughput-maximum    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-maximum    &{LOAD_BASELINE}

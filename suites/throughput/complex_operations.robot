@@ -20,13 +20,13 @@ Throughput Of Tool Routing
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
     ...    scenario=${SCENARIOS}/tool-calls-four-backends.yaml    thresholds=error_rate < ${ERROR_LIMIT}
     Set Test Message    Tool routing: ${result.rps} calls per second.
-    Compare To Baseline    ${result}    throughput-tool-routing    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-tool-routing    &{LOAD_BASELINE}
 
 Throughput Of Notifications
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
     ...    scenario=${SCENARIOS}/notifications.yaml    thresholds=error_rate < ${ERROR_LIMIT}
     Set Test Message    Notifications: ${result.rps} per second.
-    Compare To Baseline    ${result}    throughput-notifications    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-notifications    &{LOAD_BASELINE}
 
 Throughput Of Subscriptions
     [Documentation]    50 WebSocket subscribers of one channel, 200 events a second published
@@ -35,4 +35,4 @@ Throughput Of Subscriptions
     ${ws}=    Run WebSocket Load    ${url}    connections=50    event_rate=200    duration=1 min
     ...    warmup=5 s    thresholds=${WS_THRESHOLDS}
     Set Test Message    Subscriptions: ${ws.events_per_s} events delivered per second.
-    Compare To Baseline    ${ws}    throughput-subscriptions    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ws}    throughput-subscriptions    &{WS_BASELINE}

@@ -19,8 +19,8 @@ Throughput Scales From One Gateway Worker To Two
     ${one}=    Most Requests Per Second With Workers    1
     ${two}=    Most Requests Per Second With Workers    2
     Report Scaling Factor    two gateway workers against one    ${two.rps}    ${one.rps}
-    Compare To Baseline    ${one}    throughput-one-worker    tolerance=${BASELINE_TOLERANCE}
-    Compare To Baseline    ${two}    throughput-two-workers    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${one}    throughput-one-worker    &{LOAD_BASELINE}
+    Compare To Baseline    ${two}    throughput-two-workers    &{LOAD_BASELINE}
 
 Throughput Scales From 10 Connections To 100
     ${gateway}=    Start The Gateway Under Test
@@ -29,9 +29,8 @@ Throughput Scales From 10 Connections To 100
     ${hundred}=    Run Load Profile    constant    ${gateway.url}${ECHO_PATH}    clients=100
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     Report Scaling Factor    100 connections against 10    ${hundred.rps}    ${ten.rps}
-    Compare To Baseline    ${ten}    throughput-10-connections    tolerance=${BASELINE_TOLERANCE}
-    Compare To Baseline    ${hundred}    throughput-100-connections
-    ...    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ten}    throughput-10-connections    &{LOAD_BASELINE}
+    Compare To Baseline    ${hundred}    throughput-100-connections    &{LOAD_BASELINE}
 
 
 *** Keywords ***

@@ -16,32 +16,30 @@ Test Tags           throughput
 
 *** Test Cases ***
 Throughput Holds At 80 Percent Of Capacity
-    [Tags]    smoke    nightly
+    [Tags]    nightly
     ${result}=    Run At 80 Percent Of Capacity    1 min
-    Compare To Baseline    ${result}    throughput-80-percent    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=rps, error_rate
+    Compare To Baseline    ${result}    throughput-80-percent    &{THROUGHPUT_BASELINE}
 
 Throughput Holds At 80 Percent Of Capacity For An Hour
     [Tags]    soak
     [Timeout]    2 hours
     ${result}=    Run At 80 Percent Of Capacity    1 h
-    Compare To Baseline    ${result}    throughput-80-percent-1h    tolerance=${BASELINE_TOLERANCE}
-    ...    metrics=rps, error_rate
+    Compare To Baseline    ${result}    throughput-80-percent-1h    &{THROUGHPUT_BASELINE}
 
 Throughput With 1 KB Request Bodies
     [Tags]    smoke    nightly
     ${result}=    Post Bodies Of    1 KB
-    Compare To Baseline    ${result}    throughput-body-1kb    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-body-1kb    &{LOAD_BASELINE}
 
 Throughput With 16 KB Request Bodies
     [Tags]    nightly
     ${result}=    Post Bodies Of    16 KB
-    Compare To Baseline    ${result}    throughput-body-16kb    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-body-16kb    &{LOAD_BASELINE}
 
 Throughput With 256 KB Request Bodies
     [Tags]    smoke    nightly
     ${result}=    Post Bodies Of    256 KB
-    Compare To Baseline    ${result}    throughput-body-256kb    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${result}    throughput-body-256kb    &{LOAD_BASELINE}
 
 
 *** Keywords ***

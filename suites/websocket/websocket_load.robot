@@ -28,25 +28,25 @@ Light Load Of 10 Connections And 50 Events Per Second
     [Tags]    smoke    nightly
     ${ws}=    Run WebSocket Load    ${WS_URL}    connections=10    event_rate=50    duration=20 s
     ...    warmup=5 s    thresholds=${WS_THRESHOLDS}    gateway=${GATEWAY}
-    Compare To Baseline    ${ws}    websocket-light    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ws}    websocket-light    &{WS_BASELINE}
 
 Normal Load Of 50 Connections And 100 Events Per Second
     [Tags]    smoke    nightly
     ${ws}=    Run WebSocket Load    ${WS_URL}    connections=50    event_rate=100    duration=30 s
     ...    warmup=5 s    thresholds=${WS_THRESHOLDS}    gateway=${GATEWAY}
-    Compare To Baseline    ${ws}    websocket-normal    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ws}    websocket-normal    &{WS_BASELINE}
 
 Heavy Load Of 100 Connections And 500 Events Per Second
     [Tags]    nightly
     ${ws}=    Run WebSocket Load    ${WS_URL}    connections=100    event_rate=500    duration=60 s
     ...    warmup=10 s    thresholds=${WS_THRESHOLDS}    gateway=${GATEWAY}
-    Compare To Baseline    ${ws}    websocket-heavy    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ws}    websocket-heavy    &{WS_BASELINE}
 
 Stress Load Of 500 Connections And 1000 Events Per Second
     [Tags]    stress
     ${ws}=    Run WebSocket Load    ${WS_URL}    connections=500    event_rate=1000    duration=120 s
     ...    warmup=15 s    thresholds=${WS_THRESHOLDS}    gateway=${GATEWAY}
-    Compare To Baseline    ${ws}    websocket-stress    tolerance=${BASELINE_TOLERANCE}
+    Compare To Baseline    ${ws}    websocket-stress    &{WS_BASELINE}
 
 
 *** Keywords ***
