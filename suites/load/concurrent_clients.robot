@@ -32,7 +32,6 @@ The Gateway Serves 250 Concurrent Clients
     Compare To Baseline    ${result}    load-250-clients    &{LOAD_BASELINE}
 
 The Gateway Serves 500 Concurrent Clients
-    [Tags]    smoke
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=500    duration=1 min
     ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
     Compare To Baseline    ${result}    load-500-clients    &{LOAD_BASELINE}
