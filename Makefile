@@ -37,8 +37,8 @@ soak: install
 test: install lint pytest atest smoke
 
 lint: install
-	$(BIN)/ruff check libraries tests atest benchmarks resources
-	$(BIN)/ruff format --check libraries tests atest benchmarks resources
+	$(BIN)/ruff check libraries tests atest benchmarks resources baselines
+	$(BIN)/ruff format --check libraries tests atest benchmarks resources baselines
 	$(BIN)/mypy
 	$(BIN)/robocop check suites resources
 	$(BIN)/robotidy --check suites resources
