@@ -41,6 +41,7 @@ SEED = {
     ),
     "LATENCY_TARGETS": "p50 < 50 ms, p95 < 100 ms, p99 < 200 ms",
     "LATENCY_UNDER_LOAD": "p95 < 100 ms, p99 < 200 ms, error_rate < 1%",
+    "LATENCY_NEAR_CAPACITY": "p95 < 100 ms, p99 < 200 ms, error_rate < 1%",
     "WS_THRESHOLDS": (
         "connection_success_rate > 99.5%, connect_p95 < 500 ms, event_latency_p95 < 200 ms"
     ),
@@ -76,9 +77,11 @@ SMOKE = {
         "search_specs.p95 < 1.8 s"
     ),
     "LATENCY_TARGETS": "p50 < 150 ms, p95 < 300 ms, p99 < 600 ms",
-    # Near capacity a few seconds of noise push the gateway over it, and
-    # queueing delay grows fast.
     "LATENCY_UNDER_LOAD": "p95 < 1 s, p99 < 2 s, error_rate < 1%",
+    # At 80 % of capacity a backlog drains at a fifth of the rate: a stall of
+    # 0.4 s from a noisy neighbour delays the next 2 s, most of a smoke run
+    # (p99 2.3 s seen). Judge what must hold anyway.
+    "LATENCY_NEAR_CAPACITY": "p50 < 1 s, error_rate < 1%",
     "WS_THRESHOLDS": (
         "connection_success_rate > 99.5%, connect_p95 < 1.5 s, event_latency_p95 < 600 ms"
     ),

@@ -21,15 +21,15 @@ ${API_CORE}     ${SCENARIOS}/api-core.yaml
 *** Test Cases ***
 Latency Is Low At 10 Percent Of Capacity
     [Tags]    smoke
-    ${result}=    Run Load At Percent Of Capacity    10
+    ${result}=    Run Load At Percent Of Capacity    10    ${LATENCY_UNDER_LOAD}
     Compare To Baseline    ${result}    latency-at-10-percent    &{LATENCY_BASELINE}
 
 Latency Is Low At 50 Percent Of Capacity
-    ${result}=    Run Load At Percent Of Capacity    50
+    ${result}=    Run Load At Percent Of Capacity    50    ${LATENCY_UNDER_LOAD}
     Compare To Baseline    ${result}    latency-at-50-percent    &{LATENCY_BASELINE}
 
 Latency Is Low At 80 Percent Of Capacity
-    ${result}=    Run Load At Percent Of Capacity    80
+    ${result}=    Run Load At Percent Of Capacity    80    ${LATENCY_NEAR_CAPACITY}
     Compare To Baseline    ${result}    latency-at-80-percent    &{LATENCY_BASELINE}
 
 
@@ -41,10 +41,11 @@ Start The Gateway And Measure Its Capacity
     VAR    ${CAPACITY}=    ${capacity}    scope=SUITE    # robocop: off=VAR05
 
 Run Load At Percent Of Capacity
-    [Documentation]    Sends the API routes at ``percent`` of the measured capacity for a minute.
-    [Arguments]    ${percent}
+    [Documentation]    Sends the API routes at ``percent`` of the measured capacity for a minute,
+    ...    judged by ``thresholds``.
+    [Arguments]    ${percent}    ${thresholds}
     ${rate}=    Evaluate    max(1, round($CAPACITY * ${percent} / 100))
     ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}    rate=${rate}
-    ...    duration=1 min    scenario=${API_CORE}    thresholds=${LATENCY_UNDER_LOAD}
+    ...    duration=1 min    scenario=${API_CORE}    thresholds=${thresholds}
     ...    workers=${OPEN_MODEL_WORKERS}
     RETURN    ${result}

@@ -50,7 +50,7 @@ Run At 80 Percent Of Capacity
     ${capacity}=    Measure Capacity    ${GATEWAY.url}${ECHO_PATH}
     ${rate}=    Evaluate    max(1, round($capacity * 0.8))
     ${result}=    Run Load Profile    constant-rate    ${GATEWAY.url}${ECHO_PATH}    rate=${rate}
-    ...    duration=${duration}    thresholds=${LATENCY_UNDER_LOAD}    abort_on_fail=True
+    ...    duration=${duration}    thresholds=${LATENCY_NEAR_CAPACITY}    abort_on_fail=True
     ...    workers=${OPEN_MODEL_WORKERS}
     Throughput Should Be At Least    ${result}    ${{ 0.95 * $rate }} rps
     RETURN    ${result}
