@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
 from perfgate.engine.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
@@ -20,10 +15,9 @@ from perfgate.engine.preflight import check_reachable
 from perfgate.engine.result import LoadResult, Progress
 from perfgate.engine.target import parse_target
 from perfgate.engine.worker import WorkerPlan, share
+from perfgate.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
 
-READY_TIMEOUT_S = 60.0  # spawning a worker imports numpy & co; a loaded CI box is slow
 START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives
-REAP_WAIT_S = 1.0
 
 ProgressCallback = Callable[[Progress], Any]
 
@@ -66,7 +60,7 @@ def run_load(
                 requests=specs,
                 max_connections=max(1, share(pool, i, n)),
             )
-            proc, pipe = _spawn(plan)
+            proc, pipe = spawn_worker("perfgate.engine.worker", plan)
             procs.append(proc)
             pipes.append(pipe)
             if on_worker_started is not None:
@@ -96,11 +90,11 @@ def run_load(
                         stopped_early = True
                         for j in range(n):
                             if j not in done:
-                                _send_quietly(pipes[j], ("stop",))
+                                send_quietly(pipes[j], ("stop",))
         for progress in agg.flush():
             _report(on_progress, progress)
     finally:
-        _reap(procs, pipes)
+        reap(procs, pipes)
     base = {
         "url": config.url,
         "model": config.model,
@@ -110,32 +104,6 @@ def run_load(
         "workers": n,
     }
     return agg.result(base, stopped_early)
-
-
-def _spawn(plan: WorkerPlan) -> tuple[subprocess.Popen[bytes], Connection]:
-    parent_sock, child_sock = socket.socketpair()
-    try:
-        env = dict(os.environ)
-        # The worker must import this very perfgate, installed or not.
-        here = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "perfgate.engine.worker",
-                str(child_sock.fileno()),
-                str(os.getpid()),
-            ],
-            pass_fds=(child_sock.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    finally:
-        child_sock.close()
-    pipe = Connection(parent_sock.detach())
-    pipe.send(plan)
-    return proc, pipe
 
 
 def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> None:
@@ -148,7 +116,7 @@ def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> Non
         msg = pipe.recv()
     except EOFError:
         raise WorkerError(
-            f"load worker {i + 1} exited during start-up with code {_exit_code(proc)}."
+            f"load worker {i + 1} exited during start-up with code {exit_code(proc)}."
         ) from None
     if msg[0] == "error":
         raise WorkerError(f"load worker {i + 1} failed during start-up:\n{msg[1]}")
@@ -159,8 +127,7 @@ def _receive(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> dict[st
         msg = pipe.recv()
     except EOFError:
         raise WorkerError(
-            f"load worker {i + 1} (pid {proc.pid}) exited unexpectedly "
-            f"with code {_exit_code(proc)}."
+            f"load worker {i + 1} (pid {proc.pid}) exited unexpectedly with code {exit_code(proc)}."
         ) from None
     if msg[0] == "error":
         raise WorkerError(f"load worker {i + 1} failed:\n{msg[1]}")
@@ -174,32 +141,3 @@ def _report(on_progress: ProgressCallback | None, progress: Progress) -> bool:
         return False
     answer = on_progress(progress)
     return isinstance(answer, str) and answer.strip().lower() == "stop"
-
-
-def _exit_code(proc: subprocess.Popen[bytes]) -> int | None:
-    try:
-        return proc.wait(REAP_WAIT_S)
-    except subprocess.TimeoutExpired:
-        return None
-
-
-def _send_quietly(pipe: Connection, msg: tuple[Any, ...]) -> None:
-    # The worker may already be gone; the reaper handles the rest.
-    with contextlib.suppress(OSError):
-        pipe.send(msg)
-
-
-def _reap(procs: list[subprocess.Popen[bytes]], pipes: list[Connection]) -> None:
-    """Terminate, wait briefly, kill: no worker outlives run_load."""
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    deadline = time.monotonic() + REAP_WAIT_S
-    for proc in procs:
-        try:
-            proc.wait(max(deadline - time.monotonic(), 0.01))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(REAP_WAIT_S)
-    for pipe in pipes:
-        pipe.close()

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import math
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
-from perfgate.engine.run import (
-    READY_TIMEOUT_S,
-    START_DELAY_S,
-    WorkerError,
-    _exit_code,
-    _reap,
-    _send_quietly,
-)
+from perfgate.engine.run import START_DELAY_S, WorkerError
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.monitor import MemoryMonitor
 from perfgate.memory.targets import resolve_source
+from perfgate.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
 from perfgate.wsload.config import WsLoadConfig, run_channel, validate, worker_count
 from perfgate.wsload.errors import FatalRunError
 from perfgate.wsload.fdlimit import FdLimit, fd_limit_error
@@ -66,7 +56,10 @@ def run_websocket_load(
         if monitor is not None:
             monitor.start()
         for i in range(n):
-            proc, pipe = _spawn(WsWorkerPlan(index=i, count=n, config=config, channel=channel))
+            proc, pipe = spawn_worker(
+                "perfgate.wsload.worker",
+                WsWorkerPlan(index=i, count=n, config=config, channel=channel),
+            )
             procs.append(proc)
             pipes.append(pipe)
             if on_worker_started is not None:
@@ -81,7 +74,7 @@ def run_websocket_load(
         for progress in agg.flush():
             _report(on_progress, progress)
     finally:
-        _reap(procs, pipes)
+        reap(procs, pipes)
         if monitor is not None:
             memory = _stop_monitor(monitor)
     base = {
@@ -127,7 +120,7 @@ def _collect(
             if kind == "floor":
                 for j in range(n):
                     if j != i and j not in done:
-                        _send_quietly(pipes[j], ("floor", payload))
+                        send_quietly(pipes[j], ("floor", payload))
                 continue
             if payload.get("final"):
                 done.add(i)
@@ -136,34 +129,8 @@ def _collect(
                     stopped_early = True
                     for j in range(n):
                         if j not in done:
-                            _send_quietly(pipes[j], ("stop",))
+                            send_quietly(pipes[j], ("stop",))
     return stopped_early
-
-
-def _spawn(plan: WsWorkerPlan) -> tuple[subprocess.Popen[bytes], Connection]:
-    parent_sock, child_sock = socket.socketpair()
-    try:
-        env = dict(os.environ)
-        # The worker must import this very perfgate, installed or not.
-        here = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "perfgate.wsload.worker",
-                str(child_sock.fileno()),
-                str(os.getpid()),
-            ],
-            pass_fds=(child_sock.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    finally:
-        child_sock.close()
-    pipe = Connection(parent_sock.detach())
-    pipe.send(plan)
-    return proc, pipe
 
 
 def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> FdLimit:
@@ -185,7 +152,7 @@ def _receive(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> tuple[s
     except EOFError:
         raise WorkerError(
             f"WebSocket load worker {i + 1} (pid {proc.pid}) exited unexpectedly "
-            f"with code {_exit_code(proc)}."
+            f"with code {exit_code(proc)}."
         ) from None
     if msg[0] == "fatal":
         raise FatalRunError(msg[1])
