@@ -6,6 +6,7 @@ Documentation       Load runs that LoadLibrary's cleanup tests run in a separate
 Library             GatewayLibrary
 Library             LoadLibrary
 Library             ../load/LoadCheck.py
+Library             ../resources/ProcessCheck.py
 
 
 *** Test Cases ***
@@ -16,7 +17,7 @@ Times Out During A Load Run
     ...    warmup=0 s    time_scale=1
 
 Nothing Is Left After The Timeout
-    No Load Worker Should Remain    timeout=2 s
+    No Process Of This Run Should Remain    perfgate.engine.worker    timeout=2 s
 
 Runs Load Until Signalled
     ${gw}=    Start Gateway

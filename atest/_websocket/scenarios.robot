@@ -6,6 +6,7 @@ Documentation       WebSocket load runs that the cleanup tests run in a separate
 Library             GatewayLibrary
 Library             LoadLibrary
 Library             ../websocket/WsCheck.py
+Library             ../resources/ProcessCheck.py
 
 
 *** Test Cases ***
@@ -16,7 +17,7 @@ Times Out During A WebSocket Run
     ...    duration=1 min    warmup=0 s    time_scale=1
 
 Nothing Is Left After The Timeout
-    No WebSocket Worker Should Remain    timeout=2 s
+    No Process Of This Run Should Remain    perfgate.wsload.worker    timeout=2 s
 
 Runs WebSocket Load Until Signalled
     ${gw}=    Start Gateway

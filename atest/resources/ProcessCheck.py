@@ -48,7 +48,9 @@ def new_marker() -> str:
     return f"atest-{uuid.uuid4().hex[:12]}"
 
 
-def _with_marker(marker: str, spawned_only: bool) -> list[psutil.Process]:
+def _with_marker(
+    marker: str, spawned_only: bool, command: str | None = None
+) -> list[psutil.Process]:
     me = os.getpid()
     found = []
     for proc in psutil.process_iter():
@@ -56,6 +58,11 @@ def _with_marker(marker: str, spawned_only: bool) -> list[psutil.Process]:
             continue
         env = _environ(proc)
         wanted = env.get(MARKER) == marker and (not spawned_only or "PERFGATE_SPAWN" in env)
+        if wanted and command is not None:
+            try:
+                wanted = command in proc.cmdline()
+            except psutil.Error:
+                wanted = False
         if wanted and _alive(proc):
             found.append(proc)
     return found
@@ -90,16 +97,47 @@ def _wait_none(find, timeout: timedelta, what: str) -> None:
 
 
 def no_process_should_have_marker(
-    marker: str, timeout: timedelta = timedelta(seconds=10), spawned_only: bool = False
+    marker: str,
+    timeout: timedelta = timedelta(seconds=10),
+    spawned_only: bool = False,
+    command: str | None = None,
 ) -> None:
     """Waits until no process carries ``marker``; fails naming (and killing) survivors.
 
     With ``spawned_only``, only processes started by PerfGate's reaper count
-    (the inner runner and its reaper are allowed to live).
+    (the inner runner and its reaper are allowed to live); with ``command``,
+    only processes with that word in their command line (e.g. a worker
+    module such as ``perfgate.engine.worker``).
     """
-    kind = "spawned process(es)" if spawned_only else "process(es)"
-    _wait_none(lambda: _with_marker(marker, spawned_only), timeout, f"{kind} with {marker}")
+    what = command or ("spawned" if spawned_only else "")
+    kind = f"{what} process(es)".strip()
+    _wait_none(
+        lambda: _with_marker(marker, spawned_only, command), timeout, f"{kind} with {marker}"
+    )
     logger.info(f"No {kind} with marker {marker} remain.")
+
+
+def wait_until_process_with_marker_runs(
+    marker: str, command: str, timeout: timedelta = timedelta(seconds=60)
+) -> int:
+    """Waits until a ``command`` process of the inner run with ``marker`` runs; returns how many."""
+    deadline = time.monotonic() + timeout.total_seconds()
+    while time.monotonic() < deadline:
+        found = _with_marker(marker, False, command)
+        if found:
+            return len(found)
+        time.sleep(0.1)
+    raise AssertionError(f"No {command} process with marker {marker} started within {timeout}.")
+
+
+def no_process_of_this_run_should_remain(
+    command: str, timeout: timedelta = timedelta(seconds=5)
+) -> None:
+    """Inside an inner run: waits until none of its ``command`` processes is alive."""
+    marker = os.environ.get(MARKER)
+    if not marker:
+        raise AssertionError(f"{MARKER} is not set: run this only in an inner test run.")
+    no_process_should_have_marker(marker, timeout, command=command)
 
 
 def no_spawned_process_should_remain(timeout: timedelta = timedelta(seconds=5)) -> None:

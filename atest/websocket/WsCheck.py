@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import threading
 import time
 import urllib.request
@@ -19,10 +18,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from perfgate.ports import free_port  # noqa: F401 - a keyword of this library
 from perfgate.wsload.result import WebSocketResult
 from perfgate.wsload.runner import read_saved
 
@@ -71,13 +70,6 @@ def send_signal_once_clients_connect(
     threading.Thread(target=watch, daemon=True).start()
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound and released at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _saved() -> list[Path]:
     folder = Path(BuiltIn().get_variable_value("${OUTPUT DIR}")) / "perfgate"
     return sorted(folder.glob("websocket-*.json"), key=lambda p: p.stat().st_mtime_ns)
@@ -95,51 +87,3 @@ def newest_websocket_result() -> WebSocketResult:
         raise AssertionError("No WebSocket result was saved under ${OUTPUT DIR}/perfgate.")
     logger.info(f"Reading {files[-1]}")
     return read_saved(files[-1])
-
-
-def _workers(marker: str | None) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter():
-        try:
-            if WORKER_MODULE not in proc.cmdline() or proc.status() == psutil.STATUS_ZOMBIE:
-                continue
-            if marker is None or proc.environ().get(MARKER) == marker:
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
-
-
-def wait_until_websocket_workers_run(
-    marker: str, timeout: timedelta = timedelta(seconds=60)
-) -> int:
-    """Waits until a WebSocket worker of the inner run with ``marker`` runs; returns how many."""
-    deadline = time.monotonic() + timeout.total_seconds()
-    while time.monotonic() < deadline:
-        workers = _workers(marker)
-        if workers:
-            return len(workers)
-        time.sleep(0.1)
-    raise AssertionError(f"No WebSocket worker with marker {marker} started within {timeout}.")
-
-
-def no_websocket_worker_should_remain(timeout: timedelta = timedelta(seconds=5)) -> None:
-    """Inside an inner run: waits until none of this run's WebSocket workers is alive.
-
-    Fails (and kills them) if any is still there after ``timeout``.
-    """
-    marker = os.environ.get(MARKER)
-    if not marker:
-        raise AssertionError(f"{MARKER} is not set: run this only in an inner test run.")
-    deadline = time.monotonic() + timeout.total_seconds()
-    while True:
-        left = _workers(marker)
-        if not left:
-            logger.info("No WebSocket worker remains.")
-            return
-        if time.monotonic() > deadline:
-            for proc in left:
-                with contextlib.suppress(psutil.Error):
-                    proc.send_signal(signal.SIGKILL)
-            raise AssertionError(f"{len(left)} WebSocket worker(s) still running: {left}")
-        time.sleep(0.1)
