@@ -12,7 +12,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from perfgate import __version__
+from perfgate import __version__, redact
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
@@ -115,11 +115,23 @@ class MemoryLibrary:
     Monitors still running when their test (or, if started in a suite setup,
     their suite) ends are stopped by the library, with a warning: no
     sampling thread outlives the run.
+
+    = Secrets =
+
+    A metrics URL's password and its query parameters whose name contains
+    ``token``, ``secret``, ``password``, ``passwd``, ``key``, ``auth`` or
+    ``session`` (case-insensitive) are shown as ``***`` in the log and the
+    saved result; the monitor uses the real URL. The ``secret_names`` import
+    argument adds names, for every PerfGate library in the process:
+
+    | Library    MemoryLibrary    secret_names=tenant
     """
 
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self) -> None:
+    def __init__(self, *, secret_names: str | list[str] | None = None) -> None:
+        """``secret_names`` adds names whose values are shown as ``***``: see `Secrets`."""
+        redact.add_names(secret_names)
         self.ROBOT_LIBRARY_LISTENER = self
         self._running: dict[str, _Running] = {}
         self._scopes: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from robotlibcore import DynamicCore  # type: ignore[import-untyped]
 
-from perfgate import __version__
+from perfgate import __version__, redact
 
 from .http_keywords import HttpLoadKeywords
 from .websocket_keywords import WebSocketLoadKeywords
@@ -54,12 +54,40 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
 
     `Run WebSocket Load` and its assertion keywords, where present, work the
     same way for WebSocket connections and messages.
+
+    = Secrets =
+
+    The load gets the real headers and URLs; what PerfGate writes (the log at
+    every level, the console, the saved JSON results, the charts and tables)
+    shows ``***`` instead of the values of the ``Authorization``,
+    ``Proxy-Authorization``, ``Cookie`` and ``Set-Cookie`` headers and of any
+    header, query parameter or password in a URL whose name contains
+    ``token``, ``secret``, ``password``, ``passwd``, ``key``, ``auth`` or
+    ``session`` (case-insensitive). The configuration logged at DEBUG level
+    shows a request body as its length only (``<body: 123 bytes>``).
+
+    The ``secret_names`` import argument adds names (the same rule: a name that
+    contains one, ``-`` and ``_`` alike). They hold for every PerfGate library
+    in the robot (or pabot) process:
+
+    | Library    LoadLibrary    secret_names=tenant,x-signature
+
+    Robot itself logs keyword arguments at TRACE level and the values of
+    assignments such as ``${headers}=    Create Dictionary    ...`` at INFO:
+    pass secrets inline (e.g. ``headers=Authorization: Bearer %{API_TOKEN}``)
+    and do not run with ``--loglevel TRACE`` where the log is shared.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
 
-    def __init__(self) -> None:
+    def __init__(self, *, secret_names: str | list[str] | None = None) -> None:
+        """``secret_names`` adds names whose values are shown as ``***``, separated by commas
+        or as a list: see `Secrets`.
+
+        | Library    LoadLibrary    secret_names=tenant,x-signature
+        """
+        redact.add_names(secret_names)
         self.http = HttpLoadKeywords()
         self.websocket = WebSocketLoadKeywords()
         DynamicCore.__init__(self, [self.http, self.websocket])

@@ -15,6 +15,7 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword  # type: ignore[import-untyped]
 
+from perfgate import redact
 from perfgate.artifacts import link_html, robot_variable
 from perfgate.assertions import (
     build_check,
@@ -163,7 +164,7 @@ class HttpLoadKeywords:
         )
         if plan.thresholds:
             logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds)}.")
-        logger.debug(f"Engine configuration: {plan.config!r}")
+        logger.debug(f"Engine configuration: {redact.config(plan.config)}")
 
     @keyword
     def get_load_metric(

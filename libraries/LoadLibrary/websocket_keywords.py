@@ -15,6 +15,7 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 
+from perfgate import redact
 from perfgate.artifacts import link_html
 from perfgate.assertions import build_check, get_metric, parse_metric, passed_text
 from perfgate.engine import WorkerError
@@ -175,12 +176,12 @@ class WebSocketLoadKeywords:
         scale = f" (time scale {plan.time_scale:g})" if plan.time_scale != 1 else ""
         ramp = "all at once" if cfg.ramp == float("inf") else f"{cfg.ramp:,.4g} connections/s"
         logger.info(
-            f"WebSocket {cfg.mode} on {cfg.url}: {cfg.connections:,} connections (ramp {ramp}), "
-            f"{cfg.event_rate:g} events/s, {cfg.duration_s:g} s with a warm-up of "
+            f"WebSocket {cfg.mode} on {redact.url(cfg.url)}: {cfg.connections:,} connections "
+            f"(ramp {ramp}), {cfg.event_rate:g} events/s, {cfg.duration_s:g} s with a warm-up of "
             f"{cfg.warmup_s:g} s{scale}."
         )
         logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds) or 'none'}.")
-        logger.debug(f"WebSocket configuration: {cfg!r}")
+        logger.debug(f"WebSocket configuration: {redact.config(cfg)}")
 
     @keyword
     def get_websocket_metric(

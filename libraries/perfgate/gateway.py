@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from perfgate import ports, proctree
+from perfgate import ports, proctree, redact
 from perfgate.artifacts import artifact_path
 from perfgate.health import probe
 from perfgate.reaper_client import ReaperClient, StopOutcome, get_reaper
@@ -227,10 +227,15 @@ class GatewayManager:
         argv[0] = resolve_executable(argv, cwd) if argv[0] != sys.executable else argv[0]
         log_path = self._log_path(output_dir, alias)
         full_env = {**os.environ, **env}
-        say("INFO", f"Starting gateway '{alias}': {shlex.join(argv)}")
-        say("DEBUG", f"Health URL {health_url}, timeout {timeout_s:g} s, cwd {cwd or os.getcwd()}")
+        # The gateway gets the real values; the log gets them redacted.
+        say("INFO", f"Starting gateway '{alias}': {shlex.join(redact.argv(argv))}")
+        say(
+            "DEBUG",
+            f"Health URL {redact.url(health_url)}, timeout {timeout_s:g} s, "
+            f"cwd {cwd or os.getcwd()}",
+        )
         if env:
-            say("DEBUG", f"Environment additions: {env}")
+            say("DEBUG", f"Environment additions: {redact.env(env)}")
         try:
             pid = self.reaper.spawn(
                 argv, env=full_env, cwd=cwd, log=log_path, memory_limit=memory_limit
@@ -277,7 +282,8 @@ class GatewayManager:
                 raise GatewayError(
                     _with_output(
                         f"Gateway '{gateway.alias}' did not become healthy at "
-                        f"{gateway.health_url} within {timeout_s:g} s (last check: {last}); "
+                        f"{redact.url(gateway.health_url)} within {timeout_s:g} s "
+                        f"(last check: {last}); "
                         "check the health path and the gateway's output, or raise timeout=.",
                         gateway.log_path,
                     )
@@ -288,7 +294,9 @@ class GatewayManager:
         self, url: str, *, health: str = "/health", pid: int | None = None, alias: str | None = None
     ) -> Gateway:
         if not url.startswith(("http://", "https://")):
-            raise GatewayError(f"Gateway URL must start with http:// or https://, got '{url}'.")
+            raise GatewayError(
+                f"Gateway URL must start with http:// or https://, got '{redact.url(url)}'."
+            )
         if pid is not None and not proctree.alive(pid):
             raise GatewayError(f"No process with PID {pid} is running; check pid=.")
         url = url.rstrip("/")
@@ -300,7 +308,8 @@ class GatewayManager:
         result = probe(health_url, timeout=5.0)
         if not result.ok:
             raise GatewayError(
-                f"Gateway at {url} is not healthy ({health_url}: {result.detail}); start it "
+                f"Gateway at {redact.url(url)} is not healthy ({redact.url(health_url)}: "
+                f"{result.detail}); start it "
                 "first or check the URL."
             )
         alias = alias or self._default_alias()
@@ -365,7 +374,8 @@ class GatewayManager:
         result = probe(gateway.health_url, timeout=5.0)
         if not result.ok:
             raise GatewayError(
-                f"Gateway '{gateway.alias}' is running but not healthy: {gateway.health_url} "
+                f"Gateway '{gateway.alias}' is running but not healthy: "
+                f"{redact.url(gateway.health_url)} "
                 f"answered {result.detail}."
             )
         return result.detail

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from perfgate import redact
 from perfgate.engine.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
 from perfgate.engine.merge import Aggregator
 from perfgate.engine.preflight import check_reachable
@@ -96,7 +97,8 @@ def run_load(
     finally:
         reap(procs, pipes)
     base = {
-        "url": config.url,
+        # The result is logged, charted and saved: it carries the URL as it may be shown.
+        "url": redact.url(config.url),
         "model": config.model,
         "profile": config.profile,
         "stages": [asdict(s) for s in config.stages],

@@ -6,6 +6,8 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from perfgate import redact
+
 
 @dataclass(frozen=True)
 class Target:
@@ -32,17 +34,18 @@ def parse_target(url: str) -> Target:
         raise ValueError(f"invalid URL {url!r}: give a full URL such as http://127.0.0.1:8080/api.")
     text = url.strip()
     parts = urlsplit(text)
+    shown = redact.url(text)  # these messages end up in the log
     if parts.scheme not in ("http", "https"):
         raise ValueError(
-            f"invalid URL {text!r}: the scheme must be http or https, e.g. http://127.0.0.1:8080/."
+            f"invalid URL {shown!r}: the scheme must be http or https, e.g. http://127.0.0.1:8080/."
         )
     if not parts.hostname:
-        raise ValueError(f"invalid URL {text!r}: it has no host; e.g. http://127.0.0.1:8080/.")
+        raise ValueError(f"invalid URL {shown!r}: it has no host; e.g. http://127.0.0.1:8080/.")
     try:
         port = parts.port
     except ValueError:
         raise ValueError(
-            f"invalid URL {text!r}: the port is not a number from 1 to 65535."
+            f"invalid URL {shown!r}: the port is not a number from 1 to 65535."
         ) from None
     if port is None:
         port = 443 if parts.scheme == "https" else 80

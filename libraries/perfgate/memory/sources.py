@@ -9,6 +9,7 @@ import psutil
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from perfgate import redact
 from perfgate.memory.mapping import MappingSnapshot, snapshot_mappings
 from perfgate.memory.sample import MemorySample
 
@@ -146,10 +147,15 @@ class PrometheusSource:
 
     def __init__(self, url: str, timeout_s: float = 5.0, label: str = "") -> None:
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"a metrics URL must start with http:// or https://, got {url!r}.")
+            raise ValueError(
+                f"a metrics URL must start with http:// or https://, got {redact.url(url)!r}."
+            )
         self.url = url
-        self.description = f"{label}: {RSS_METRIC} at {url}" if label else f"{RSS_METRIC} at {url}"
-        self.notes = [f"USS and threads are not available from {url}; RSS only."]
+        # Descriptions, notes and errors are logged and saved with the result.
+        self.shown = redact.url(url)
+        where = f"{RSS_METRIC} at {self.shown}"
+        self.description = f"{label}: {where}" if label else where
+        self.notes = [f"USS and threads are not available from {self.shown}; RSS only."]
         self._timeout = timeout_s
         self._session = requests.Session()
 
@@ -160,9 +166,9 @@ class PrometheusSource:
             response = self._session.get(self.url, timeout=self._timeout)
             response.raise_for_status()
         except requests.RequestException as exc:
-            raise SampleFailed(f"{self.url} did not answer: {exc}") from None
+            raise SampleFailed(f"{self.shown} did not answer: {redact.text(str(exc))}") from None
         ended = time.monotonic_ns()
-        rss, files = parse_metrics(response.text, self.url)
+        rss, files = parse_metrics(response.text, self.shown)
         return MemorySample(
             mono_ns=(began + ended) // 2,
             wall=wall,

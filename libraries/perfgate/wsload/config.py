@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from perfgate import redact
 from perfgate.engine.config import default_workers
 from perfgate.units import parse_duration, parse_rate
 
@@ -151,17 +152,18 @@ def check_ws_url(url: object) -> str:
         raise ValueError(f"invalid WebSocket URL {url!r}: give a full URL such as {example}.")
     text = url.strip()
     parts = urlsplit(text)
+    shown = redact.url(text)  # these messages end up in the log
     if parts.scheme not in ("ws", "wss"):
         raise ValueError(
-            f"invalid WebSocket URL {text!r}: it must start with ws:// or wss://, e.g. {example}."
+            f"invalid WebSocket URL {shown!r}: it must start with ws:// or wss://, e.g. {example}."
         )
     if not parts.hostname:
-        raise ValueError(f"invalid WebSocket URL {text!r}: it has no host; e.g. {example}.")
+        raise ValueError(f"invalid WebSocket URL {shown!r}: it has no host; e.g. {example}.")
     try:
         _ = parts.port
     except ValueError:
         raise ValueError(
-            f"invalid WebSocket URL {text!r}: the port is not a number from 1 to 65535."
+            f"invalid WebSocket URL {shown!r}: the port is not a number from 1 to 65535."
         ) from None
     return text
 

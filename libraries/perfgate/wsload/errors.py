@@ -8,6 +8,8 @@ import ssl
 
 import aiohttp
 
+from perfgate import redact
+
 REFUSED = "refused"
 TIMEOUT = "timeout"
 RESET = "reset"
@@ -51,6 +53,7 @@ def error_kind(exc: BaseException) -> str:
 
 def describe_connect_error(url: str, exc: BaseException, timeout_s: float) -> str:
     """One sentence saying why `url` could not be opened as a WebSocket and what to do."""
+    url = redact.url(url)  # the sentence is logged and kept in the result's notes
     kind = error_kind(exc)
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         status = exc.status

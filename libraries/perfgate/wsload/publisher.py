@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType
 
+from perfgate import redact
 from perfgate.engine.target import make_ssl_context
 from perfgate.stages import Stage, arrival_times
 from perfgate.wsload.config import trigger_url
@@ -258,7 +259,10 @@ class Publisher:
         finally:
             self.in_flight -= 1
         if status >= 400:
-            self._failed(n, f"the publish trigger {url} answered HTTP {status}; check publish_url=")
+            self._failed(
+                n,
+                f"the publish trigger {redact.url(url)} answered HTTP {status}; check publish_url=",
+            )
             return
         seq = None
         try:

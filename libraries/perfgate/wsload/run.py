@@ -9,6 +9,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from perfgate import redact
 from perfgate.engine.run import START_DELAY_S, WorkerError
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.monitor import MemoryMonitor
@@ -78,7 +79,8 @@ def run_websocket_load(
         if monitor is not None:
             memory = _stop_monitor(monitor)
     base = {
-        "url": config.url,
+        # The result is logged, charted and saved: it carries the URL as it may be shown.
+        "url": redact.url(config.url),
         "mode": config.mode,
         "connections": config.connections,
         "event_rate": float(config.event_rate),
