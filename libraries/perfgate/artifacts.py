@@ -10,8 +10,9 @@ through here, so that:
   in the environment), the process id and a per-process counter, so
   parallel processes writing into one directory never overwrite each other
   and a file left by an earlier run into the same directory is never reused;
-- JSON is written atomically (temp file in the same directory + ``os.replace``),
-  readable by everyone, with NaN and infinities written as ``null``;
+- JSON is written atomically and durably (`perfgate.atomicfile`), readable
+  by everyone unless a caller asks for another mode, with NaN and
+  infinities written as ``null``;
 - links in log.html still work after pabot merges the logs of its processes.
 
     path = save_json_artifact(result.to_dict(), "load", "checkout")
@@ -25,11 +26,12 @@ import json
 import math
 import os
 import re
-import tempfile
 import threading
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from perfgate.atomicfile import replace_file
 
 ARTIFACT_SUBDIR = "perfgate"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -110,21 +112,12 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def write_json_atomic(path: str | os.PathLike[str], data: Any, indent: int | None = 1) -> Path:
-    """Write `data` as JSON to `path` atomically; a reader sees the old file or the whole new one."""
-    target = Path(path)
+def write_json_atomic(
+    path: str | os.PathLike[str], data: Any, indent: int | None = 1, *, mode: int = 0o644
+) -> Path:
+    """Write `data` as JSON to `path` atomically and durably with `mode` (see atomicfile)."""
     payload = json.dumps(json_safe(data), indent=indent, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(payload)
-            out.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be read
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return replace_file(path, payload + "\n", mode=mode)
 
 
 def save_json_artifact(

@@ -3,12 +3,15 @@
 Several pabot processes write the same files at once: every
 read-modify-write happens under a lock, and whole-file writes go to a
 temporary file that replaces the target in one rename, so a reader sees
-either the old or the new content, never half of it.
+either the old or the new content, never half of it. Both survive a kill
+and a power cut: whole-file writes are durable (`perfgate.atomicfile`), and
+a line a killed append left half-written is cut by the next append.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
+
+from perfgate.atomicfile import fsync_directory, replace_file
 
 LOCK_TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.005
@@ -42,30 +47,51 @@ def lock_for(path: Path) -> Iterator[None]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename; call with the lock held."""
+    """Replace `path` with `text` atomically and durably (see atomicfile); call with the lock held."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    replace_file(path, text)
 
 
 def append_line(path: Path, line: str) -> None:
-    """Append one line; call with the lock held so lines never interleave."""
+    """Append one line durably; call with the lock held so lines never interleave."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (line.rstrip("\n") + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        _end_torn_line(fd)
         written = 0
         while written < len(data):
             written += os.write(fd, data[written:])
         os.fsync(fd)
     finally:
         os.close(fd)
+    if created:
+        fsync_directory(path.parent)
+
+
+def _end_torn_line(fd: int) -> None:
+    """Deal with what a writer killed mid-append left after the last newline.
+
+    Every append writes one whole line under the lock, so an unterminated
+    tail is a killed append: cut it, so that a line is in the file whole or
+    not at all (a baseline's own line is then re-appended by its journal).
+    A tail that is a whole JSON value lost only its newline: keep it.
+    """
+    size = os.fstat(fd).st_size
+    start = size
+    tail = b""
+    while start > 0 and b"\n" not in tail:
+        step = min(start, 65536)
+        start -= step
+        tail = os.pread(fd, step, start) + tail
+    cut = tail.rfind(b"\n") + 1  # 0 when the whole file is one torn line
+    fragment = tail[cut:]
+    if not fragment:
+        return
+    try:
+        json.loads(fragment)
+    except ValueError:
+        os.ftruncate(fd, start + cut)
+    else:
+        os.write(fd, b"\n")
