@@ -8,7 +8,7 @@ from enum import Enum
 from robot.api import logger
 from robot.api.deco import keyword, library
 
-from perfgate import __version__
+from perfgate import __version__, redact
 from perfgate.artifacts import link_html, output_dir
 from perfgate.gateway import (
     Gateway,
@@ -63,12 +63,39 @@ class GatewayLibrary:
     Each gateway's stdout and stderr go to a log file under
     ``${OUTPUT DIR}/perfgate/``, linked from log.html; failures quote its
     last lines.
+
+    = Secrets =
+
+    The gateway gets its real command line and environment; the log (at every
+    level) and the registry files show ``***`` instead of the value of any
+    environment variable, ``--flag=value`` or ``--flag value`` argument, or
+    query parameter or password in a URL, whose name contains ``token``,
+    ``secret``, ``password``, ``passwd``, ``key``, ``auth`` or ``session``
+    (case-insensitive), and of ``Authorization``, ``Proxy-Authorization``,
+    ``Cookie`` and ``Set-Cookie`` given as ``Name: value`` arguments. The
+    ``secret_names`` import argument adds names, for every PerfGate library
+    in the robot (or pabot) process:
+
+    | Library    GatewayLibrary    secret_names=tenant,x-signature
+
+    The gateway's own output, in its log file, is its own: PerfGate leaves
+    it as it is. Robot logs keyword arguments at TRACE level, and the values
+    of assignments at INFO: pass secrets inline (``env=API_TOKEN=%{API_TOKEN}``).
     """
 
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, auto_stop: AutoStop = AutoStop.TEST) -> None:
-        """``auto_stop`` chooses when gateways that nobody stopped are stopped: see `AutoStop`."""
+    def __init__(
+        self, auto_stop: AutoStop = AutoStop.TEST, *, secret_names: str | list[str] | None = None
+    ) -> None:
+        """``auto_stop`` chooses when gateways that nobody stopped are stopped: see `AutoStop`.
+
+        ``secret_names`` adds names whose values are shown as ``***``, separated by commas or
+        as a list: see `Secrets`.
+
+        | Library    GatewayLibrary    auto_stop=SUITE    secret_names=tenant,x-signature
+        """
+        redact.add_names(secret_names)
         self.ROBOT_LIBRARY_LISTENER = self
         self.auto_stop = auto_stop
         self.manager = GatewayManager()
@@ -182,7 +209,7 @@ class GatewayLibrary:
         | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    pid=${PID}
         """
         gateway = self._run(lambda: self.manager.attach(url, health=health, pid=pid, alias=alias))
-        logger.info(f"Using running gateway '{gateway.alias}' at {gateway.url}.")
+        logger.info(f"Using running gateway '{gateway.alias}' at {redact.url(gateway.url)}.")
         return gateway
 
     @keyword
@@ -195,7 +222,8 @@ class GatewayLibrary:
         """
         found = self._run(lambda: self.manager.get(gateway))
         detail = self._run(lambda: self.manager.check_health(found))
-        logger.info(f"Gateway '{found.alias}' is healthy: {found.health_url} answered {detail}.")
+        health = redact.url(found.health_url)
+        logger.info(f"Gateway '{found.alias}' is healthy: {health} answered {detail}.")
 
     @keyword
     def get_gateway_log(self, gateway: Gateway | str | None = None, lines: int = 50) -> str:
