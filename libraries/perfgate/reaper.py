@@ -37,7 +37,7 @@ from typing import Any
 
 import psutil
 
-from perfgate import proctree, registry
+from perfgate import proctree, redact, registry
 
 _PR_SET_CHILD_SUBREAPER = 36
 _POLL_S = 0.05
@@ -258,7 +258,7 @@ class Reaper:
                 "runner": {"pid": self.runner_pid, "create_time": self.anchors[self.runner_pid]},
                 "tag_prefix": self.tag_prefix,
                 "processes": [
-                    {"pid": e.pid, "create_time": e.create_time, "tag": e.tag, "argv": e.argv}
+                    {"pid": e.pid, "create_time": e.create_time, "tag": e.tag, "argv": redact.argv(e.argv)}
                     for e in self.spawned.values()
                     if e.returncode is None
                 ]
