@@ -258,7 +258,12 @@ class Reaper:
                 "runner": {"pid": self.runner_pid, "create_time": self.anchors[self.runner_pid]},
                 "tag_prefix": self.tag_prefix,
                 "processes": [
-                    {"pid": e.pid, "create_time": e.create_time, "tag": e.tag, "argv": redact.argv(e.argv)}
+                    {
+                        "pid": e.pid,
+                        "create_time": e.create_time,
+                        "tag": e.tag,
+                        "argv": redact.argv(e.argv),
+                    }
                     for e in self.spawned.values()
                     if e.returncode is None
                 ]
