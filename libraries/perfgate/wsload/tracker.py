@@ -16,10 +16,12 @@ events beyond it have arrived.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 
-# A jump this large is a sequence restart or a bogus number, not a gap to
-# enumerate one by one.
+# A jump this large is a sequence restart or a bogus number, not a gap: the
+# numbers it skips are neither lost nor expected to arrive.
 MAX_GAP = 1_000_000
 
 
@@ -42,18 +44,40 @@ class Counts:
 
 
 class SeqTracker:
-    """Arrivals of one session, by sequence number."""
+    """Arrivals of one session, by sequence number.
 
-    __slots__ = ("base", "broken", "duplicates", "high", "missing", "out_of_order", "stale")
+    The missing numbers are kept as ranges (`starts[i]..ends[i]`, inclusive,
+    ascending, disjoint) in two int64 arrays: 16 bytes per gap, whatever its
+    length, so a day's gap storm or one gap just under MAX_GAP stays small.
+    """
+
+    __slots__ = (
+        "_ends",
+        "_starts",
+        "base",
+        "broken",
+        "duplicates",
+        "high",
+        "missing",
+        "out_of_order",
+        "stale",
+    )
 
     def __init__(self, base: int) -> None:
         self.base = base
         self.high = base
-        self.missing: set[int] = set()
+        self._starts = array("q")
+        self._ends = array("q")
+        self.missing = 0  # numbers in the gaps now
         self.duplicates = 0
         self.out_of_order = 0
         self.stale = 0  # at or before `base`: from before this session
         self.broken = False  # a jump beyond MAX_GAP: counts after it are unreliable
+
+    @property
+    def gaps(self) -> list[tuple[int, int]]:
+        """The missing numbers as (first, last) ranges, ascending."""
+        return list(zip(self._starts, self._ends, strict=True))
 
     def add(self, seq: int) -> int:
         """Record one arrival; return the change in missing events (+gap, -1 for a filled one)."""
@@ -65,18 +89,38 @@ class SeqTracker:
                     self.broken = True
                     gap = 0
                 else:
-                    self.missing.update(range(high + 1, seq))
+                    self._starts.append(high + 1)
+                    self._ends.append(seq - 1)
+                    self.missing += gap
             self.high = seq
             return gap
         if seq <= self.base:
             self.stale += 1
             return 0
-        if seq in self.missing:
-            self.missing.discard(seq)
+        if self._fill(seq):
             self.out_of_order += 1
             return -1
         self.duplicates += 1
         return 0
+
+    def _fill(self, seq: int) -> bool:
+        """Take `seq` out of its gap (shrinking or splitting it); False if it was in none."""
+        i = bisect_right(self._starts, seq) - 1
+        if i < 0 or seq > self._ends[i]:
+            return False
+        first, last = self._starts[i], self._ends[i]
+        if first == last:
+            del self._starts[i], self._ends[i]
+        elif seq == first:
+            self._starts[i] = seq + 1
+        elif seq == last:
+            self._ends[i] = seq - 1
+        else:
+            self._ends[i] = seq - 1
+            self._starts.insert(i + 1, seq + 1)
+            self._ends.insert(i + 1, last)
+        self.missing -= 1
+        return True
 
     def complete(self, upper: int) -> bool:
         """True when everything up to `upper` has arrived."""
@@ -87,7 +131,8 @@ class SeqTracker:
         top = self.high if upper is None else max(upper, self.high)
         low = self.base if floor is None else max(self.base, floor)
         expected = max(0, top - low)
-        lost = sum(1 for s in self.missing if low < s <= top)
+        # Every gap lies at or below `high`, so only the floor can cut one.
+        lost = self.missing - self._missing_up_to(low)
         lost += top - max(self.high, low) if top > max(self.high, low) else 0
         return Counts(
             expected=expected,
@@ -96,3 +141,9 @@ class SeqTracker:
             duplicates=self.duplicates,
             out_of_order=self.out_of_order,
         )
+
+    def _missing_up_to(self, seq: int) -> int:
+        """Missing numbers at or below `seq` (the warm-up's, usually a few gaps)."""
+        below = bisect_right(self._starts, seq)
+        pairs = zip(self._starts[:below], self._ends[:below], strict=True)
+        return sum(min(last, seq) - first + 1 for first, last in pairs)
