@@ -18,6 +18,8 @@ from perfgate.gateway import (
     how_it_ended,
     tail,
 )
+from perfgate.reaper_client import ReaperError
+from perfgate.statedir import UnsafeStateDirError
 from perfgate.units import parse_bytes
 
 
@@ -57,8 +59,18 @@ class GatewayLibrary:
     double-forking. What a test or suite forgets to stop is stopped, with a
     warning, when it ends (see ``auto_stop``). If the test run itself dies,
     even by SIGKILL, the reaper ends everything within a few seconds; a pabot
-    run killed outright takes its gateways with it too. Leftovers from a
-    crashed machine are removed by the next run or by ``perfgate cleanup``.
+    run killed outright takes its gateways with it too. If the reaper itself
+    is killed, its gateways die with it (parent-death signal), PerfGate ends
+    whatever escaped them at once, and the next keyword fails saying so.
+    Leftovers from a crashed machine are removed by the next run or by
+    ``perfgate cleanup``.
+
+    PerfGate signals only processes it can prove it started: each is known
+    by its PID *and* its start time in clock ticks (immune to clock steps),
+    and signalled through a pidfd. Its registry and locks live in a private
+    directory (``$PERFGATE_STATE_DIR``, else ``$XDG_RUNTIME_DIR/perfgate``,
+    else ``~/.cache/perfgate``), created 0700 and refused if another user
+    could have planted or changed it.
 
     Each gateway's stdout and stderr go to a log file under
     ``${OUTPUT DIR}/perfgate/``, linked from log.html; failures quote its
@@ -130,8 +142,11 @@ class GatewayLibrary:
         - ``env``: extra environment variables, e.g. ``&{env}`` or ``env=${{{'PORT': '{port}'}}}``.
         - ``cwd``: the working directory.
         - ``alias``: a name for the gateway (default ``gateway``, ``gateway-2``, ...).
-        - ``memory_limit``: e.g. ``256 MB``; the whole process tree is killed,
-          and reported as such, if its resident memory goes above it.
+        - ``memory_limit``: e.g. ``256 MB``; the whole gateway is killed, and
+          reported as such, if the proportional set size (PSS) of all its
+          processes together goes above it: its children, and daemons that
+          left its process group, count too; pages that forked workers share
+          count once.
 
         Fails at once if the process exits, naming its exit code and quoting
         its last output lines; fails at the timeout with the last health
@@ -247,6 +262,7 @@ class GatewayLibrary:
 
     def _end_suite(self, data, result) -> None:
         scope = self._scopes.pop() if self._scopes else None
+        self._report_reaper_death()
         self._report_crashes(f"suite '{data.name}'")
         if self.auto_stop is not AutoStop.RUN:
             self._auto_stop(scope, f"suite '{data.name}'")
@@ -260,7 +276,9 @@ class GatewayLibrary:
 
     def _end_test(self, data, result) -> None:
         scope = self._scopes.pop() if self._scopes else None
-        crashed = self._report_crashes(f"test '{data.name}'")
+        # First: a dead reaper's gateways then read as killed, not as errors.
+        crashed = self._report_reaper_death()
+        crashed += self._report_crashes(f"test '{data.name}'")
         if crashed and result.passed:
             result.passed = False
             result.message = " ".join(crashed)
@@ -282,6 +300,13 @@ class GatewayLibrary:
                 "PerfGate stopped it. Add 'Stop All Gateways' to the teardown. " + report.message()
             )
 
+    def _report_reaper_death(self) -> list[str]:
+        notice = self.manager.reaper.take_death_notice()
+        if notice is None:
+            return []
+        logger.warn(notice)
+        return [notice]
+
     def _report_crashes(self, where: str) -> list[str]:
         messages = []
         for gateway, returncode, reason in self.manager.crashed():
@@ -301,7 +326,7 @@ class GatewayLibrary:
         """Turn core errors into Robot failures with their one-sentence message."""
         try:
             return action()
-        except GatewayError as exc:
+        except (GatewayError, ReaperError, UnsafeStateDirError) as exc:
             raise AssertionError(str(exc)) from None
 
     def _log_stop(self, report: StopReport) -> None:
@@ -320,6 +345,9 @@ class GatewayLibrary:
             logger.info(f"Gateway output: {link_html(gateway.log_path)}", html=True)
 
     def _report_cleaned(self) -> None:
+        for warning in self.manager.reaper.warnings:
+            logger.warn(warning)
+        self.manager.reaper.warnings.clear()
         cleaned = self.manager.reaper.cleaned
         if cleaned:
             names = ", ".join(item.description for item in cleaned)

@@ -22,9 +22,6 @@ Requests and answers are JSON lines on stdin/stdout:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
 import selectors
@@ -37,39 +34,56 @@ from typing import Any
 
 import psutil
 
-from perfgate import proctree, redact, registry
+from perfgate import lifeline, proctree, redact, registry
+from perfgate.proctree import Identity
 
-_PR_SET_CHILD_SUBREAPER = 36
 _POLL_S = 0.05
-_MEMORY_CHECK_S = 0.2
+# How often the trees are walked: memory limits, and every descendant
+# attributed to its gateway while it is still inside the tree (a daemon that
+# scrubs its environment and leaves its session is known only this way).
+_TRACK_S = 0.2
 _KILL_WAIT_S = 5.0
 
 
 @dataclass
 class Spawned:
-    pid: int
+    identity: Identity
     tag: str
     argv: list[str]
-    create_time: float
     memory_limit: int | None = None
     returncode: int | None = None
     reason: str | None = None
+    # Every process ever seen in this gateway's tree: how an escapee that
+    # scrubbed its environment is still known as this gateway's.
+    known: set[Identity] = field(default_factory=set)
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.identity.pid
+
+    @property
+    def reaped(self) -> bool:
+        """True once its exit status was collected: from then on its PID may be reused."""
+        return self.returncode is not None
 
 
 class Reaper:
     """Owns the spawned processes; all methods run on the reaper's one thread."""
 
     def __init__(self, runner_pid: int, anchors: list[int], state_dir: str) -> None:
-        self.runner_pid = runner_pid
-        self.anchors = {pid: _create_time(pid) for pid in anchors}
-        self.state_dir = state_dir
         self.me = psutil.Process()
-        self.tag_prefix = registry.tag_prefix(os.getpid(), self.me.create_time())
+        self.identity = _identity(os.getpid())
+        self.runner = _identity(runner_pid)
+        self.anchors = [_identity(pid) for pid in anchors]
+        self.state_dir = state_dir
+        self.tag_prefix = registry.tag_prefix(state_dir, self.identity)
         self.spawned: dict[int, Spawned] = {}
-        self.watched: dict[int, float] = {}
+        self.watched: set[Identity] = set()
+        self.unattributed: set[Identity] = set()
         self.counter = 0
         self.stopping = False
+        self.next_track = 0.0
 
     # -- requests ---------------------------------------------------------
 
@@ -85,13 +99,11 @@ class Reaper:
             if op == "stop":
                 return {"ok": True, **self.stop(int(request["pid"]), float(request["timeout"]))}
             if op == "watch":
-                pid = int(request["pid"])
-                self.watched[pid] = _create_time(pid)
-                self.save()
+                self.watch(int(request["pid"]))
                 return {"ok": True}
             if op == "members":
                 entry = self.spawned[int(request["pid"])]
-                return {"ok": True, "pids": sorted(self.members(entry))}
+                return {"ok": True, "pids": sorted(i.pid for i in self.members(entry))}
             return {"ok": False, "error": f"unknown request {op!r}"}
         except KeyError as exc:
             return {"ok": False, "error": f"no process {exc} was started by this reaper"}
@@ -104,6 +116,7 @@ class Reaper:
         env = dict(request.get("env") or os.environ)
         env[proctree.TAG_VARIABLE] = tag
         log_path = request.get("log")
+        me = os.getpid()
         with open(log_path or os.devnull, "ab") as log:
             popen = subprocess.Popen(
                 request["argv"],
@@ -114,12 +127,12 @@ class Reaper:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
+                preexec_fn=lambda: _prepare_child(me),
             )
         entry = Spawned(
-            pid=popen.pid,
+            identity=_identity(popen.pid),
             tag=tag,
             argv=list(request["argv"]),
-            create_time=_create_time(popen.pid),
             memory_limit=request.get("memory_limit"),
             popen=popen,  # kept so Popen never reaps behind our back (see reap)
         )
@@ -127,51 +140,75 @@ class Reaper:
         self.save()
         return popen.pid
 
+    def watch(self, pid: int) -> None:
+        identity = proctree.identify(pid)
+        if identity is None:
+            raise OSError(3, f"process {pid} is not running")
+        self.watched.add(identity)
+        self.save()
+
     def stop(self, pid: int, timeout: float) -> dict[str, Any]:
         entry = self.spawned[pid]
         self.reap()
         before = self.members(entry)
-        how = "already exited" if entry.returncode is not None else "terminated"
-        if entry.returncode is None:
-            proctree.signal_group(pid, signal.SIGTERM)
+        how = "already exited" if entry.reaped else "terminated"
+        if not entry.reaped:
+            proctree.signal_group(entry.identity, signal.SIGTERM, leader_is_ours=True)
             deadline = time.monotonic() + timeout
-            while entry.returncode is None and time.monotonic() < deadline:
+            while not entry.reaped and time.monotonic() < deadline:
                 time.sleep(0.01)
                 self.reap()
-            if entry.returncode is None:
+                self.track_due()  # memory limits hold during a slow stop too
+            if not entry.reaped:
                 how = "killed"
         # Whatever is left of the tree (the root that ignored TERM, children
-        # that left the group, grandchildren) gets KILL: a stopped gateway
-        # leaves nothing behind.
-        left = (before | self.members(entry)) - {os.getpid()}
-        left = {p for p in left if proctree.alive(p)}
+        # that left the group, escapees) gets KILL: a stopped gateway leaves
+        # nothing behind.
+        left = {i for i in before | self.members(entry) if proctree.is_running(i)}
         if left:
-            proctree.signal_group(pid, signal.SIGKILL)
-            proctree.signal_pids(left, signal.SIGKILL)
-        survivors = proctree.wait_gone(left | {pid}, _KILL_WAIT_S, reap=self.reap)
+            self.kill_tree(entry, left)
+        survivors = proctree.wait_gone(left, _KILL_WAIT_S, reap=self.reap)
         # A process can look gone to /proc a moment before its exit status
         # can be collected; the caller wants the status.
         deadline = time.monotonic() + _KILL_WAIT_S
-        while entry.returncode is None and pid not in survivors and time.monotonic() < deadline:
+        while not entry.reaped and entry.identity not in survivors:
+            if time.monotonic() >= deadline:
+                break
             self.reap()
             time.sleep(0.005)
         self.save()
         return {
             "returncode": entry.returncode,
             "how": how,
-            "killed": sorted(left - {pid}),
-            "survivors": [proctree.describe_pid(p) for p in sorted(survivors)],
+            "killed": sorted(i.pid for i in left if i != entry.identity),
+            "survivors": [proctree.describe_pid(i.pid) for i in sorted(survivors)],
             "reason": entry.reason,
         }
 
     # -- bookkeeping ------------------------------------------------------
 
-    def members(self, entry: Spawned) -> set[int]:
+    def descendants(self) -> list[psutil.Process]:
         try:
-            adopted = self.me.children(recursive=True)
+            return list(self.me.children(recursive=True))
         except psutil.Error:
-            adopted = []
-        return proctree.members(entry.pid, entry.tag, adopted, root_alive=entry.returncode is None)
+            return []
+
+    def members(self, entry: Spawned, adopted: list[psutil.Process] | None = None) -> set[Identity]:
+        """Every live process of `entry`'s gateway; remembers them in `entry.known`."""
+        found = proctree.members(
+            entry.identity,
+            entry.tag,
+            self.descendants() if adopted is None else adopted,
+            root_is_ours=not entry.reaped,
+            known=entry.known,
+        )
+        entry.known |= found
+        return found
+
+    def kill_tree(self, entry: Spawned, members: set[Identity] | None = None) -> None:
+        pids = self.members(entry) if members is None else members
+        proctree.signal_group(entry.identity, signal.SIGKILL, leader_is_ours=not entry.reaped)
+        proctree.signal_all(pids, signal.SIGKILL)
 
     def reap(self) -> None:
         """Collect the exit status of every child, ours or adopted.
@@ -191,22 +228,57 @@ class Reaper:
             if entry is not None and entry.returncode is None:
                 entry.returncode = os.waitstatus_to_exitcode(status)
 
-    def check_memory(self) -> None:
-        for entry in self.spawned.values():
-            if entry.memory_limit is None or entry.returncode is not None:
+    def track_due(self) -> None:
+        now = time.monotonic()
+        if now >= self.next_track:
+            self.next_track = now + _TRACK_S
+            self.track()
+
+    def track(self) -> None:
+        """Walk every live tree: attribute descendants, enforce memory limits."""
+        adopted = self.descendants()
+        live = [e for e in self.spawned.values() if not e.reaped or e.known]
+        if not live and not adopted:
+            return
+        before = sum(len(e.known) for e in live) + len(self.unattributed)
+        claimed: set[Identity] = set()
+        for entry in live:
+            members = self.members(entry, adopted)
+            claimed |= members
+            if entry.memory_limit is not None and not entry.reaped and members:
+                self.check_memory(entry, members)
+        self.attribute_orphans(adopted, claimed, live)
+        if sum(len(e.known) for e in live) + len(self.unattributed) != before:
+            self.save()  # so that a cleanup after our death knows them too
+
+    def attribute_orphans(
+        self, adopted: list[psutil.Process], claimed: set[Identity], live: list[Spawned]
+    ) -> None:
+        """Descendants no tree claims: one running gateway owns them, else nobody can tell."""
+        for proc in adopted:
+            identity = proctree.identify(proc.pid)
+            if identity is None or identity in claimed or not proctree.is_running(identity):
                 continue
-            rss = _tree_rss(entry.pid)
-            if rss > entry.memory_limit:
-                entry.reason = (
-                    f"exceeded its memory limit of {entry.memory_limit / 2**20:.0f} MiB "
-                    f"(resident memory reached {rss / 2**20:.0f} MiB)"
-                )
-                pids = self.members(entry)
-                proctree.signal_group(entry.pid, signal.SIGKILL)
-                proctree.signal_pids(pids, signal.SIGKILL)
+            running = [e for e in live if not e.reaped]
+            if len(running) == 1:
+                running[0].known.add(identity)
+            else:
+                self.unattributed.add(identity)
+        self.unattributed = {i for i in self.unattributed if proctree.is_running(i)}
+
+    def check_memory(self, entry: Spawned, members: set[Identity]) -> None:
+        assert entry.memory_limit is not None
+        pss = sum(_pss(identity) for identity in members)
+        if pss > entry.memory_limit:
+            entry.reason = (
+                f"exceeded its memory limit of {entry.memory_limit / 2**20:.0f} MiB "
+                f"(the proportional set size, PSS, of its {len(members)} process(es) "
+                f"reached {pss / 2**20:.0f} MiB)"
+            )
+            self.kill_tree(entry, members)
 
     def runner_gone(self) -> bool:
-        return any(_create_time(pid) != created for pid, created in self.anchors.items())
+        return not all(proctree.is_running(anchor) for anchor in self.anchors)
 
     def end_orphaned_runner(self) -> None:
         """If an anchor (pabot) died but the runner lives on, stop the runner too.
@@ -214,8 +286,7 @@ class Reaper:
         A robot process whose pabot is gone runs tests nobody will read;
         SIGTERM lets it stop gracefully, as if Ctrl-C had reached it.
         """
-        if _create_time(self.runner_pid) == self.anchors[self.runner_pid]:
-            proctree.signal_pids([self.runner_pid], signal.SIGTERM)
+        proctree.send_signal(self.runner, signal.SIGTERM)
 
     def kill_everything(self, grace_s: float = 2.0) -> None:
         """End every process we started or were told about, then the orphans.
@@ -224,83 +295,80 @@ class Reaper:
         stubborn gateways take `grace_s`, not ten times that.
         """
         self.stopping = True
-        for pid, created in self.watched.items():
-            if _create_time(pid) == created:
-                proctree.signal_pids([pid], signal.SIGKILL)
+        proctree.signal_all(self.watched, signal.SIGKILL)
         self.reap()
-        live = [e for e in self.spawned.values() if e.returncode is None or self.members(e)]
+        live = [e for e in self.spawned.values() if not e.reaped or self.members(e)]
         for entry in live:
-            proctree.signal_group(entry.pid, signal.SIGTERM)
+            proctree.signal_group(entry.identity, signal.SIGTERM, leader_is_ours=not entry.reaped)
         deadline = time.monotonic() + grace_s
-        while any(e.returncode is None for e in live) and time.monotonic() < deadline:
+        while any(not e.reaped for e in live) and time.monotonic() < deadline:
             time.sleep(0.01)
             self.reap()
         for entry in live:
-            pids = self.members(entry)
-            proctree.signal_group(entry.pid, signal.SIGKILL)
-            proctree.signal_pids(pids, signal.SIGKILL)
+            self.kill_tree(entry)
         # Anything else re-parented to us belongs to something we started.
-        try:
-            rest = [p.pid for p in self.me.children(recursive=True)]
-        except psutil.Error:
-            rest = []
-        proctree.signal_pids(rest, signal.SIGKILL)
-        proctree.wait_gone(rest, _KILL_WAIT_S, reap=self.reap)
+        rest = {i for i in map(proctree.identify, (p.pid for p in self.descendants())) if i}
+        proctree.signal_all(rest | self.unattributed, signal.SIGKILL)
+        proctree.wait_gone(rest | self.unattributed, _KILL_WAIT_S, reap=self.reap)
         self.reap()
-        registry.remove(self.state_dir, os.getpid())
+        registry.remove(self.state_dir, self.identity)
 
     def save(self) -> None:
+        processes: list[dict[str, Any]] = []
+        for entry in self.spawned.values():
+            if not entry.reaped:
+                processes.append(
+                    {**entry.identity.to_dict(), "tag": entry.tag, "argv": redact.argv(entry.argv)}
+                )
+            processes += [
+                {**i.to_dict(), "tag": entry.tag, "argv": []}
+                for i in sorted(entry.known - {entry.identity})
+                if proctree.is_running(i)
+            ]
+        for identity in sorted(self.watched | self.unattributed):
+            processes.append({**identity.to_dict(), "tag": None, "argv": []})
         registry.write(
             self.state_dir,
-            os.getpid(),
+            self.identity,
             {
-                "reaper": {"pid": os.getpid(), "create_time": self.me.create_time()},
-                "runner": {"pid": self.runner_pid, "create_time": self.anchors[self.runner_pid]},
+                "reaper": self.identity.to_dict(),
+                "runner": self.runner.to_dict(),
                 "tag_prefix": self.tag_prefix,
-                "processes": [
-                    {
-                        "pid": e.pid,
-                        "create_time": e.create_time,
-                        "tag": e.tag,
-                        "argv": redact.argv(e.argv),
-                    }
-                    for e in self.spawned.values()
-                    if e.returncode is None
-                ]
-                + [
-                    {"pid": p, "create_time": c, "tag": None, "argv": []}
-                    for p, c in self.watched.items()
-                ],
+                "processes": processes,
             },
         )
 
 
-def _create_time(pid: int) -> float:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return -1.0
+def _prepare_child(reaper_pid: int) -> None:
+    """Runs in a gateway between fork and exec; both settings survive the exec.
+
+    It dies with us even when we are SIGKILLed; and it becomes the
+    subreaper of its own descendants, so that a daemon it double-forks is
+    re-parented to it, not to us, and so stays in its tree, known as its
+    own even after scrubbing its environment and leaving its session.
+    """
+    lifeline.bind_to_parent(reaper_pid)
+    lifeline.become_subreaper()
 
 
-def _tree_rss(pid: int) -> int:
+def _identity(pid: int) -> Identity:
+    identity = proctree.identify(pid)
+    if identity is None:
+        # The runner (or pabot) died before we looked: an identity that no
+        # process has, so that runner_gone() is true at once.
+        return Identity(pid, 0)
+    return identity
+
+
+def _pss(identity: Identity) -> int:
+    """Proportional set size: pages shared by forked workers are counted once in all."""
     try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
+        proc = psutil.Process(identity.pid)
+        if proctree.identify(identity.pid) != identity:
+            return 0
+        return int(proc.memory_full_info().pss)
+    except (psutil.Error, AttributeError):
         return 0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total
-
-
-def become_subreaper() -> bool:
-    """Make orphaned descendants re-parent to this process (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 def serve(reaper: Reaper) -> None:
@@ -321,7 +389,6 @@ def serve(reaper: Reaper) -> None:
     selector = selectors.DefaultSelector()
     selector.register(stdin, selectors.EVENT_READ)
     buffer = b""
-    next_memory_check = 0.0
     out.write(json.dumps({"ok": True, "ready": True, "pid": os.getpid()}) + "\n")
     out.flush()
     while not stop_signal:
@@ -337,10 +404,7 @@ def serve(reaper: Reaper) -> None:
                 out.write(json.dumps(answer) + "\n")
                 out.flush()
         reaper.reap()
-        now = time.monotonic()
-        if now >= next_memory_check:
-            reaper.check_memory()
-            next_memory_check = now + _MEMORY_CHECK_S
+        reaper.track_due()
         if eof:
             break
         if reaper.runner_gone():
@@ -368,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anchor", type=int, action="append", default=[])
     parser.add_argument("--state-dir", required=True)
     args = parser.parse_args(argv)
-    become_subreaper()
+    lifeline.become_subreaper()
     reaper = Reaper(args.runner, [args.runner, *args.anchor], args.state_dir)
     reaper.save()
     try:

@@ -5,6 +5,11 @@ It is started lazily on the first spawn. Before starting it, leftovers of
 earlier crashed runs are cleaned up (see registry), so a machine heals
 itself on the next run even if nobody ran `perfgate cleanup`.
 
+A thread watches the reaper. Should it die (someone SIGKILLs it), its
+gateways die with it (parent-death signal), and the thread at once ends
+what escaped them, from the registry and the tags; the next request fails
+with one sentence saying so, and the gateways it owned read as killed.
+
 The pipe protocol is robust to interruption: Robot Framework's timeouts and
 Ctrl-C raise inside whatever the runner is doing, possibly halfway through a
 request. Every request carries an id and answers to older ids are skipped,
@@ -16,7 +21,9 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import perfgate
-from perfgate import registry
+from perfgate import proctree, registry
 
 _START_TIMEOUT_S = 30.0
 _ANSWER_MARGIN_S = 30.0
@@ -53,12 +60,19 @@ class ReaperClient:
         self.state_dir = state_dir or registry.state_dir()
         self.anchors = anchors
         self.cleaned: list[registry.Leftover] = []
+        self.warnings: list[str] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner = -1
         self._lock = threading.RLock()
         self._next_id = 0
         self._buffer = b""
         self._dirty = False
+        self._closing = False
+        self._spawned: set[int] = set()
+        # PIDs of a reaper that died under us -> why they are gone.
+        self._lost: dict[int, str] = {}
+        self._death: str | None = None
+        self._death_lock = threading.Lock()
 
     @property
     def pid(self) -> int | None:
@@ -89,14 +103,21 @@ class ReaperClient:
             },
             timeout=_ANSWER_MARGIN_S,
         )
+        self._spawned.add(int(answer["pid"]))
         return int(answer["pid"])
 
     def poll(self, pid: int) -> tuple[int | None, str | None]:
         """(returncode or None while running, reason it was killed by us or None)."""
+        self._raise_if_died()
+        if pid in self._lost:
+            return -signal.SIGKILL, self._lost[pid]
         answer = self._call({"op": "poll", "pid": pid}, timeout=_ANSWER_MARGIN_S)
         return answer["returncode"], answer.get("reason")
 
     def stop(self, pid: int, timeout: float) -> StopOutcome:
+        self._raise_if_died()
+        if pid in self._lost:
+            return StopOutcome(-signal.SIGKILL, "already exited", reason=self._lost[pid])
         answer = self._call(
             {"op": "stop", "pid": pid, "timeout": timeout}, timeout=timeout + _ANSWER_MARGIN_S
         )
@@ -115,12 +136,27 @@ class ReaperClient:
     def members(self, pid: int) -> list[int]:
         return list(self._call({"op": "members", "pid": pid}, timeout=_ANSWER_MARGIN_S)["pids"])
 
+    def _raise_if_died(self) -> None:
+        notice = self.take_death_notice()
+        if notice is not None:
+            raise ReaperError(notice)
+
+    def take_death_notice(self) -> str | None:
+        """The sentence about a reaper that died unasked, once; None if it lives or was told."""
+        with self._lock:
+            proc = self._proc
+            if proc is None or self._owner != os.getpid() or proc.poll() is None or self._closing:
+                return None
+            self._proc = None
+            return self._reaper_died(proc)
+
     def close(self, timeout: float = 15.0) -> None:
         """Ask the reaper to end everything it owns, and wait until it has."""
         with self._lock:
             proc, self._proc = self._proc, None
             if proc is None or self._owner != os.getpid():
                 return
+            self._closing = True
             if proc.stdin is not None:
                 proc.stdin.close()
             try:
@@ -138,13 +174,12 @@ class ReaperClient:
             assert self._proc is not None
             return self._proc
         if self._proc is not None and self._owner == os.getpid():
-            code = self._proc.poll()
+            # It died since the last request: say so once, then start afresh.
+            message = self._reaper_died(self._proc)
             self._proc = None
-            raise ReaperError(
-                f"PerfGate's process reaper ended unexpectedly ({code}); processes it started "
-                "may still run: run `perfgate cleanup` to end them."
-            )
-        self.cleaned = registry.clean(self.state_dir)
+            raise ReaperError(message)
+        sweep = registry.clean(self.state_dir)
+        self.cleaned, self.warnings = sweep.leftovers, sweep.warnings
         command = [
             sys.executable,
             "-m",
@@ -171,8 +206,45 @@ class ReaperClient:
         self._owner = os.getpid()
         self._buffer = b""
         self._dirty = False
+        self._closing = False
+        self._death = None
+        self._spawned = set()
         self._read_answer(None, _START_TIMEOUT_S)
+        threading.Thread(
+            target=self._watch, args=(self._proc,), name="perfgate-reaper-watch", daemon=True
+        ).start()
         return self._proc
+
+    def _watch(self, proc: subprocess.Popen[bytes]) -> None:
+        """Wait for the reaper to exit; if nobody asked it to, clean up after it at once."""
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except OSError:
+            return  # no pidfd (old kernel): the next request notices instead
+        try:
+            select.select([fd], [], [])
+        finally:
+            os.close(fd)
+        if not self._closing and self._proc is proc:
+            self._reaper_died(proc)
+
+    def _reaper_died(self, proc: subprocess.Popen[bytes]) -> str:
+        """End what the dead reaper owned (once); the sentence that explains it."""
+        with self._death_lock:
+            if self._death is None:
+                code = proc.wait()
+                sweep = registry.clean(self.state_dir)
+                how = proctree.describe_exit(code)
+                for pid in self._spawned:
+                    self._lost[pid] = (
+                        f"lost its process reaper (pid {proc.pid}), which died with {how}"
+                    )
+                self._death = (
+                    f"PerfGate's process reaper (pid {proc.pid}) died with {how}; PerfGate ended "
+                    f"the {len(self._spawned)} gateway(s) it owned and {len(sweep.leftovers)} "
+                    "process(es) left of them: start them again."
+                )
+            return self._death
 
     def _call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         with self._lock:
@@ -213,11 +285,8 @@ class ReaperClient:
                 if selector.select(min(remaining, 0.5)):
                     chunk = os.read(fd, 65536)
                     if not chunk:
-                        code = self._proc.wait()
-                        raise ReaperError(
-                            f"PerfGate's process reaper ended unexpectedly (exit code {code}); "
-                            "run `perfgate cleanup` to end anything it left."
-                        )
+                        proc, self._proc = self._proc, None
+                        raise ReaperError(self._reaper_died(proc))
                     self._buffer += chunk
 
 

@@ -10,11 +10,15 @@ fragment parameters, environment variables and command-line flags.
 Callers keep the real values for what they send and pass them through these
 functions only where they write: a log line, the console, a result file, a
 chart, the registry. The added names are process-wide, as Robot imports a
-library once per process and every library writes through this module.
+library once per process and every library writes through this module, and
+they are passed on to child processes in PERFGATE_SECRET_NAMES: the reaper,
+which writes the registry, is one.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
@@ -24,6 +28,7 @@ from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 MASK = "***"
 EXACT = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 FRAGMENTS = ("token", "secret", "password", "passwd", "key", "auth", "session")
+NAMES_VARIABLE = "PERFGATE_SECRET_NAMES"
 
 _added: set[str] = set()
 
@@ -51,7 +56,13 @@ def add_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
     items = names.split(",") if isinstance(names, str) else [str(n) for n in names]
     added = tuple(_normal(n) for n in items if _normal(n))
     _added.update(added)
+    if _added:
+        os.environ[NAMES_VARIABLE] = ",".join(sorted(_added))
     return added
+
+
+# Names a parent process added (see the module's docstring).
+add_names(os.environ.get(NAMES_VARIABLE))
 
 
 def names() -> tuple[str, ...]:
@@ -148,6 +159,26 @@ def body(value: str | bytes | None) -> str:
         return "<no body>"
     size = len(value.encode() if isinstance(value, str) else value)
     return f"<body: {size} bytes>"
+
+
+class LogFilter(logging.Filter):
+    """Masks secrets in the records of a library's own logger: Robot puts Python logging's
+    DEBUG records in the log, and urllib3's quote every URL it requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit: keep the template only
+            message = str(record.msg)
+        record.msg, record.args = text(message), None
+        return True
+
+
+def guard_logger(name: str) -> None:
+    """Masks secrets in what the stdlib logger ``name`` writes (once, however often called)."""
+    target = logging.getLogger(name)
+    if not any(isinstance(f, LogFilter) for f in target.filters):
+        target.addFilter(LogFilter())
 
 
 def _shown(name: str, value: Any) -> str:

@@ -67,3 +67,10 @@ def pid_exists(pid: int) -> bool:
 
 
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
+def dead_reaper_tag(state_dir: str, n: int = 1) -> str:
+    """A spawn tag of `state_dir` naming a reaper that cannot exist (PID above pid_max)."""
+    from perfgate import statedir
+
+    return f"{statedir.state_id(state_dir)}.999999999.1.{n}"

@@ -17,7 +17,7 @@ import pytest
 from perfgate import registry
 from perfgate.reaper_client import ReaperClient
 
-from .conftest import FAKE_GATEWAY, pid_exists, wait_all_gone
+from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, wait_all_gone
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -86,8 +86,8 @@ def test_forked_and_double_forked_children_are_killed(reaper: ReaperClient) -> N
         time.sleep(0.05)
     assert len(members) == 4, members
     assert escaped, "the double-forked child should have left the process group"
-    # The escapee was adopted by the reaper (its subreaper), not by init.
-    assert psutil.Process(escaped[0]).ppid() == reaper.pid
+    # The escapee was adopted by its gateway (made its subreaper), not by init.
+    assert psutil.Process(escaped[0]).ppid() == pid
     reaper.stop(pid, timeout=5)
     assert wait_all_gone(members) == []
 
@@ -254,23 +254,23 @@ def test_registry_lists_processes_and_is_removed_at_the_end(
     reaper: ReaperClient, state_dir: str
 ) -> None:
     pid = reaper.spawn(SLEEP)
-    files = list(Path(state_dir).glob("*.json"))
+    files = list(Path(state_dir, "registry").glob("*.json"))
     assert len(files) == 1
     content = json.loads(files[0].read_text())
     assert [p["pid"] for p in content["processes"]] == [pid]
     reaper.close()
-    assert list(Path(state_dir).glob("*.json")) == []
+    assert list(Path(state_dir, "registry").glob("*.json")) == []
 
 
 def test_cleanup_finds_and_kills_leftovers_of_a_dead_reaper(state_dir: str) -> None:
     # A process tagged by a reaper that no longer exists, as after a crash
     # in which even the reaper was killed.
-    env = {**os.environ, "PERFGATE_SPAWN": "999999999.1.1"}
+    env = {**os.environ, "PERFGATE_SPAWN": dead_reaper_tag(state_dir)}
     leftover = subprocess.Popen(SLEEP, env=env)
     try:
-        found = registry.find_leftovers(state_dir)
+        found = registry.find_leftovers(state_dir).leftovers
         assert leftover.pid in [item.pid for item in found]
-        killed = registry.clean(state_dir)
+        killed = registry.clean(state_dir).leftovers
         assert leftover.pid in [item.pid for item in killed]
         assert leftover.wait(timeout=10) == -signal.SIGKILL
     finally:
@@ -280,13 +280,13 @@ def test_cleanup_finds_and_kills_leftovers_of_a_dead_reaper(state_dir: str) -> N
 
 def test_cleanup_spares_processes_of_live_runs(reaper: ReaperClient, state_dir: str) -> None:
     pid = reaper.spawn(SLEEP)
-    assert pid not in [item.pid for item in registry.find_leftovers(state_dir)]
+    assert pid not in [item.pid for item in registry.find_leftovers(state_dir).leftovers]
     registry.clean(state_dir)
     assert pid_exists(pid)
 
 
 def test_perfgate_cleanup_command(state_dir: str) -> None:
-    env = {**os.environ, "PERFGATE_SPAWN": "999999999.1.2"}
+    env = {**os.environ, "PERFGATE_SPAWN": dead_reaper_tag(state_dir)}
     leftover = subprocess.Popen(SLEEP, env=env)
     try:
         out = subprocess.run(
