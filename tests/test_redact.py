@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +21,7 @@ from perfgate.wsload.plan import plan_websocket_run
 def no_added_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # add_names is process-wide: every test starts from the built-in names.
     monkeypatch.setattr(redact, "_added", set())
+    monkeypatch.delenv(redact.NAMES_VARIABLE, raising=False)
     yield
 
 
@@ -204,3 +208,24 @@ def test_library_documentation_names_every_secret_name(library: str) -> None:
     for name in (*redact.FRAGMENTS, "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"):
         assert f"``{name}``" in doc
     assert "secret_names=" in doc
+
+
+def test_a_guarded_logger_writes_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    redact.guard_logger("test.redact.urllib3")
+    redact.guard_logger("test.redact.urllib3")  # a second call adds no second filter
+    log = logging.getLogger("test.redact.urllib3")
+    assert len(log.filters) == 1
+    with caplog.at_level(logging.DEBUG):
+        log.debug('%s "%s %s HTTP/1.1"', "http://h:80", "GET", "/metrics?token=s3cr3t")
+        log.debug("broken %s %s", "only one")
+    assert caplog.messages == ['http://h:80 "GET /metrics?token=*** HTTP/1.1"', "broken %s %s"]
+
+
+def test_added_names_reach_child_processes() -> None:
+    # The reaper, a child process, writes the registry with redact.argv.
+    redact.add_names("tenant")
+    code = "from perfgate import redact; print(redact.argv(['gw', '--tenant=acme']))"
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.strip() == "['gw', '--tenant=***']"

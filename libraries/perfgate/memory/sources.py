@@ -158,6 +158,8 @@ class PrometheusSource:
         self.notes = [f"USS and threads are not available from {self.shown}; RSS only."]
         self._timeout = timeout_s
         self._session = requests.Session()
+        # urllib3 logs each request's URL, query included, at DEBUG level.
+        redact.guard_logger("urllib3.connectionpool")
 
     def sample(self) -> MemorySample:
         began = time.monotonic_ns()
