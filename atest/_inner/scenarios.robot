@@ -40,6 +40,18 @@ Waits For A Signal Too
     Create File    ${READY_DIR}/${TEST NAME}-${{os.getpid()}}
     Sleep    2 min
 
+Loses Its Reaper
+    Start Fake Gateway    --fork    1    --double-fork
+    Start Fake Gateway    --double-fork    --scrub-env
+    Create File    ${READY_DIR}/${TEST NAME}-${{os.getpid()}}
+    Kill The Reaper Of This Run
+    Sleep    1 s
+
+Loses Its Reaper And Starts Again
+    Start Fake Gateway    --fork    1
+    Gateway Should Be Healthy
+    Stop All Gateways
+
 Crashes Mid Test
     Start Fake Gateway    --crash-after    0.3
     Sleep    1.5 s

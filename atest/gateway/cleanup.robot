@@ -47,6 +47,20 @@ A Gateway Crash Mid Test Fails The Test With Its Exit Signal
     ...    Gateway 'gateway' crashed during test 'Crashes Mid Test': it exited with signal SIGKILL (9).
     No Process Should Have Marker    ${marker}
 
+A Killed Reaper Takes Its Gateways Along And Fails The Test In One Sentence
+    ${marker}=    New Marker
+    VAR    ${ready}=    ${TEMPDIR}/${marker}
+    ${process}=    Start Inner Test    ${marker}    Loses Its Reaper*    ${ready}
+    No Process Should Have Marker    ${marker}    timeout=2 s    spawned_only=True
+    ${result}=    Wait For Process    ${process}    timeout=60 s    on_timeout=kill
+    Log    ${result.stdout}
+    Should Be Equal As Integers    ${result.rc}    1
+    Should Match Regexp    ${result.stdout}
+    ...    PerfGate's process reaper \\(pid \\d+\\) died with signal SIGKILL \\(9\\); PerfGate ended the 2 gateway\\(s\\) it owned
+    Should Match Regexp    ${result.stdout}    Loses Its Reaper And Starts Again\\s+\\| PASS \\|
+    No Process Should Have Marker    ${marker}
+    [Teardown]    Remove Directory    ${ready}    recursive=True
+
 Nothing Is Left After Ctrl-C
     Signal Inner Run And Check    SIGINT
 
@@ -70,7 +84,7 @@ Nothing Is Left After SIGKILL Of A Pabot Run
     ...    Count Files In Directory Should Be    ${ready}    2
     Send Signal To Process    SIGKILL    ${pabot}
     Wait For Process    ${pabot}    timeout=10 s
-    No Process Should Have Marker    ${marker}    timeout=20 s
+    No Process Should Have Marker    ${marker}    timeout=2 s
     [Teardown]    Remove Directory    ${ready}    recursive=True
 
 
@@ -84,7 +98,7 @@ Signal Inner Run And Check
     Send Signal To Process    ${signal}    ${process}
     ${result}=    Wait For Process    ${process}    timeout=30 s    on_timeout=kill
     Log    ${result.stdout}
-    No Process Should Have Marker    ${marker}
+    No Process Should Have Marker    ${marker}    timeout=2 s
     [Teardown]    Remove Directory    ${ready}    recursive=True
 
 Count Files In Directory Should Be

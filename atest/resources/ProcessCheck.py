@@ -149,6 +149,16 @@ def no_spawned_process_should_remain(timeout: timedelta = timedelta(seconds=5)) 
         _wait_none(_ours, timeout, "process(es) started by this run")
 
 
+def kill_the_reaper_of_this_run() -> None:
+    """SIGKILLs the process reaper of this robot process, as an attacker or the OOM killer would."""
+    from perfgate.reaper_client import get_reaper
+
+    pid = get_reaper().pid
+    if pid is None:
+        raise AssertionError("This run has no process reaper yet; start a gateway first.")
+    os.kill(pid, signal.SIGKILL)
+
+
 def process_tree_size(pid: int) -> int:
     """Number of live processes in the tree of ``pid`` (itself included)."""
     proc = psutil.Process(int(pid))
