@@ -68,7 +68,8 @@ class StopReport:
 
     def message(self) -> str:
         name = f"Gateway '{self.gateway.alias}'"
-        extra = f" and {len(self.killed)} leftover process(es)" if self.killed else ""
+        pids = ", ".join(str(pid) for pid in self.killed)
+        extra = f" and {len(self.killed)} leftover process(es) (PID {pids})" if self.killed else ""
         if self.how == "terminated":
             text = (
                 f"{name} terminated gracefully ({proctree.describe_exit(self.returncode)}){extra}."
