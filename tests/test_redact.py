@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -229,3 +230,29 @@ def test_added_names_reach_child_processes() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert shown.strip() == "['gw', '--tenant=***']"
+
+
+def test_names_added_after_the_reaper_started_reach_the_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client masks the command: a reaper started before `add_names` never sees it raw."""
+    from perfgate import registry
+    from perfgate.reaper_client import ReaperClient
+
+    state = str(tmp_path / "state")
+    client = ReaperClient(state_dir=state)
+    try:
+        client.spawn([sys.executable, "-c", "import time; time.sleep(60)", "--region=north"])
+        redact.add_names("region")
+        client.spawn([sys.executable, "-c", "import time; time.sleep(60)", "--region=south"])
+        text = "".join(p.read_text() for p in registry.registry_dir(state).glob("*.json"))
+        assert "--region=***" in text and "south" not in text
+    finally:
+        client.close()
+
+
+def test_a_header_line_without_a_colon_is_masked_in_the_error() -> None:
+    assert redact.header_line("Authorization Bearer s3cr3t") == "Authorization ***"
+    assert redact.header_line("Content-Type json") == "Content-Type json"
+    with pytest.raises(ValueError, match=r"header 'Authorization \*\*\*' is not 'Name: value'"):
+        plan_run(profile="smoke", url="http://127.0.0.1:1/", headers="Authorization Bearer s3cr3t")

@@ -49,7 +49,7 @@ _KILL_WAIT_S = 5.0
 class Spawned:
     identity: Identity
     tag: str
-    argv: list[str]
+    argv: list[str]  # as it may be shown: secrets masked (see redact)
     memory_limit: int | None = None
     returncode: int | None = None
     reason: str | None = None
@@ -132,7 +132,7 @@ class Reaper:
         entry = Spawned(
             identity=_identity(popen.pid),
             tag=tag,
-            argv=list(request["argv"]),
+            argv=list(request.get("shown_argv") or redact.argv(request["argv"])),
             memory_limit=request.get("memory_limit"),
             popen=popen,  # kept so Popen never reaps behind our back (see reap)
         )
@@ -319,9 +319,7 @@ class Reaper:
         processes: list[dict[str, Any]] = []
         for entry in self.spawned.values():
             if not entry.reaped:
-                processes.append(
-                    {**entry.identity.to_dict(), "tag": entry.tag, "argv": redact.argv(entry.argv)}
-                )
+                processes.append({**entry.identity.to_dict(), "tag": entry.tag, "argv": entry.argv})
             processes += [
                 {**i.to_dict(), "tag": entry.tag, "argv": []}
                 for i in sorted(entry.known - {entry.identity})

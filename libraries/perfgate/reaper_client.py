@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import perfgate
-from perfgate import proctree, registry
+from perfgate import proctree, redact, registry
 
 _START_TIMEOUT_S = 30.0
 _ANSWER_MARGIN_S = 30.0
@@ -96,6 +96,8 @@ class ReaperClient:
             {
                 "op": "spawn",
                 "argv": argv,
+                # Masked here, where every secret name added by import is known.
+                "shown_argv": redact.argv(argv),
                 "env": env,
                 "cwd": cwd,
                 "log": log,

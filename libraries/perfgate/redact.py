@@ -94,6 +94,14 @@ def text(value: str) -> str:
     return _HEADER_LINE.sub(_mask, value)
 
 
+def header_line(value: str) -> str:
+    """A header line as given, masked even when its colon is missing (``Authorization Bearer x``)."""
+    first = value.split(None, 1)[0] if value.strip() else ""
+    if is_secret(first.rstrip(":=")) and value.strip() != first:
+        return f"{first} ***"
+    return text(value)
+
+
 def _params(part: str) -> str:
     pieces = []
     for piece in part.split("&"):

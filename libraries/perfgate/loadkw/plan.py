@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from perfgate import redact
 from perfgate.artifacts import robot_variable
 from perfgate.engine.config import LoadConfig, validate
 from perfgate.engine.scenario import load_scenario
@@ -105,7 +106,7 @@ def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> di
         name, colon, value = line.partition(":")
         if not colon or not name.strip():
             raise ValueError(
-                f"header {line.strip()!r} is not 'Name: value'; write e.g. "
+                f"header {redact.header_line(line.strip())!r} is not 'Name: value'; write e.g. "
                 f"headers=Content-Type: application/json, or pass a dictionary."
             )
         parsed[name.strip()] = value.strip()
