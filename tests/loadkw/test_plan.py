@@ -124,3 +124,21 @@ def test_a_scenario_takes_no_single_request_arguments(tmp_path):
     scenario.write_text("requests:\n  - {name: a, path: /a}\n")
     with pytest.raises(ValueError, match=r"with scenario=\.\.\. each request"):
         plan_run("smoke", URL, scenario=str(scenario), body="x")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({}, "warm-up 5 s"),
+        ({"duration": "15 s"}, "warm-up 1.25 s (the profile's 5 s, shortened by duration=)"),
+        (
+            {"duration": "30 s", "time_scale": 0.5},
+            "warm-up 1.25 s (the profile's 5 s, shortened by duration= and time scale 0.5)",
+        ),
+        ({"time_scale": 2}, "warm-up 10 s (the profile's 5 s, stretched by time scale 2)"),
+        ({"duration": "15 s", "warmup": "3 s"}, "warm-up 3 s (warmup=)"),
+    ],
+)
+def test_the_warm_up_used_is_said_with_what_changed_it(kwargs, text):
+    """`duration=` shrinks a profile's warm-up in proportion: the summary must say so."""
+    assert plan_run("constant", URL, **kwargs).warmup_text() == text

@@ -92,6 +92,10 @@ def test_the_table_shows_each_threshold_with_its_value_and_the_warnings():
     assert "The result is suspect" in verdict_line(verdict)
     line = summary_line(result, plan)
     assert line.startswith(f"Load 'constant' on {result.url}: 1,000 requests in 10.0 s")
+    assert line.endswith(
+        "; warm-up 2.5 s (the profile's 5 s, shortened by time scale 0.5) not counted."
+    )
+    assert "warm-up 2.5 s (the profile&#x27;s 5 s, shortened by time scale 0.5)" in html
 
 
 def test_per_name_table_only_for_a_mix():

@@ -49,7 +49,7 @@ def test_a_passing_run_is_saved_with_its_verdict_and_plan(server, tmp_path):
     outcome = execute(plan, console=lines.append, on_worker_started=pids.append, directory=tmp_path)
     assert not outcome.verdict.failed and outcome.result.requests > 0
     assert len(pids) == 1 and not alive(pids)
-    assert lines and lines[0].startswith("[constant] ")
+    assert lines[0] == "[constant] warm-up 0.5 s (warmup=) of 1.5 s in all"
     data = json.loads(outcome.json_path.read_text())
     assert data["verdict"]["passed"] is True
     assert data["plan"]["thresholds"] == [t.text for t in plan.thresholds]

@@ -45,10 +45,25 @@ class RunPlan:
     abort_on_fail: bool
     time_scale: float
     request_names: tuple[str, ...]
+    # The named profile's own warm-up, and what changed it into the one in
+    # `profile` (duration=, the time scale); None when warmup= was given.
+    profile_warmup_s: float | None = None
+    warmup_changed_by: tuple[str, ...] = ()
 
     @property
     def stop_on_threshold(self) -> bool:
         return self.profile.stop_on_threshold
+
+    def warmup_text(self) -> str:
+        """``warm-up 1.25 s (the profile's 5 s, shortened by duration=)``: the one used, and why."""
+        used = self.profile.warmup_s
+        if self.profile_warmup_s is None:
+            return f"warm-up {used:g} s (warmup=)"
+        if math.isclose(used, self.profile_warmup_s) or not self.warmup_changed_by:
+            return f"warm-up {used:g} s"
+        way = "shortened" if used < self.profile_warmup_s else "stretched"
+        by = " and ".join(self.warmup_changed_by)
+        return f"warm-up {used:g} s (the profile's {self.profile_warmup_s:g} s, {way} by {by})"
 
 
 def _given(value: Any) -> bool:
@@ -237,7 +252,19 @@ def plan_run(
     names = tuple(spec.name for spec in validate(config))
     checks = tuple(parse_thresholds(thresholds if _given(thresholds) else None, KNOWN_METRICS))
     _check_threshold_names(checks, names)
-    plan = RunPlan(resolved, config, checks, bool(abort_on_fail), scale, names)
+    changed_by = (("duration=",) if _given(duration) else ()) + (
+        (f"time scale {scale:g}",) if scale != 1 else ()
+    )
+    plan = RunPlan(
+        resolved,
+        config,
+        checks,
+        bool(abort_on_fail),
+        scale,
+        names,
+        profile_warmup_s=None if _given(warmup) else base.warmup_s,
+        warmup_changed_by=changed_by,
+    )
     _check_live(plan)
     return plan
 

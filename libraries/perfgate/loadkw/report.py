@@ -40,7 +40,7 @@ def summary_line(result: LoadResult, plan: RunPlan) -> str:
         f"Load '{plan.profile.name}' on {result.url}: {_n(result.requests)} requests in "
         f"{result.duration_s:.1f} s, {result.rps:,.1f} req/s, p50 {format_ms(result.p50)}, "
         f"p95 {format_ms(result.p95)}, p99 {format_ms(result.p99)}, errors "
-        f"{_n(result.errors)} ({_pct(result.error_rate)})."
+        f"{_n(result.errors)} ({_pct(result.error_rate)}); {plan.warmup_text()} not counted."
     )
 
 
@@ -99,7 +99,7 @@ def render_table(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link:
         (
             "Profile",
             f"{escape(profile.name)} ({profile.model} model, {unit}): "
-            f"{escape(format_stages(profile.stages))}; warm-up {profile.warmup_s:g} s{scale}",
+            f"{escape(format_stages(profile.stages))}; {escape(plan.warmup_text())}{scale}",
         )
     )
     requests = ", ".join(plan.request_names)

@@ -80,6 +80,9 @@ def execute(
         else None
     )
 
+    if console is not None and plan.profile.warmup_s > 0:
+        console(f"[{name}] {plan.warmup_text()} of {plan.profile.duration_s:g} s in all")
+
     def on_progress(progress: Progress) -> str | None:
         if printer is not None:
             printer(progress)
