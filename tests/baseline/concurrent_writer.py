@@ -1,10 +1,15 @@
-"""A pabot-like worker for the concurrency test: waits for a start signal, then writes.
+"""A pabot-like worker: waits for a start signal, then writes baselines round after round.
+
+The concurrency test runs eight at once; the kill test SIGKILLs one at random moments
+and sets SLOW_FSYNC_S: each fsync then takes that long, as on a slow disk, so that
+most moments fall inside a write, as they would there.
 
 Usage: python concurrent_writer.py WORKER BASELINES_DIR HISTORY_FILE GO_FILE ROUNDS
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,9 +17,23 @@ from pathlib import Path
 from perfgate.baseline import workflow
 
 
+def slow_down_fsync(seconds: float) -> None:
+    fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        fsync(fd)
+        time.sleep(seconds)
+
+    os.fsync = slow_fsync
+
+
 def main(argv: list[str]) -> int:
+    if os.environ.get("SLOW_FSYNC_S"):
+        slow_down_fsync(float(os.environ["SLOW_FSYNC_S"]))
     worker, baselines_dir, history_file, go_file, rounds = argv
     settings = workflow.Settings(Path(baselines_dir), Path(history_file), environment="race")
+    # Imports are done: tell a test that kills writers mid-write it may start.
+    Path(f"{go_file}.{worker}.ready").touch()
     deadline = time.monotonic() + 60
     while not Path(go_file).exists():
         if time.monotonic() > deadline:
@@ -24,8 +43,7 @@ def main(argv: list[str]) -> int:
               "error_rate": 0.0, "worker": float(worker)}  # fmt: skip
     for round_ in range(int(rounds)):
         # Everyone records the same missing baseline: exactly one may win.
-        outcome = workflow.compare_to_baseline(settings, result, "first-run")
-        print(outcome.action, flush=True)
+        workflow.compare_to_baseline(settings, result, "first-run")
         # Everyone updates the same baseline: no version may be lost.
         workflow.update_baseline(
             settings, result, "shared", reason=f"worker {worker} round {round_}"

@@ -74,12 +74,17 @@ class HistoryEntry:
         )
 
 
-def append(path: Path, entry: HistoryEntry) -> None:
-    line = json.dumps(
+def render(entry: HistoryEntry) -> str:
+    """`entry` as its history line (without the newline)."""
+    return json.dumps(
         stable_numbers(entry.to_dict()), sort_keys=True, ensure_ascii=False, allow_nan=False
     )
+
+
+def append(path: Path, entry: HistoryEntry) -> None:
+    """Append `entry`; a recorded or updated version's line goes with it (`journal`) instead."""
     with lock_for(path):
-        append_line(path, line)
+        append_line(path, render(entry))
 
 
 @dataclass(frozen=True)

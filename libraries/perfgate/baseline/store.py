@@ -4,18 +4,21 @@ One file per baseline holds the current version (samples, their summary and
 CoV, fingerprint, git commit, reason, times) and every previous version, so
 that an update reviews as a readable diff: sorted keys, indent 2, trailing
 newline, six significant digits. A file that does not parse or validate is
-reported with its path and never overwritten.
+reported with its path and never overwritten. A new version and its history
+line are written together or not at all (`journal`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from perfgate.baseline import journal
 from perfgate.baseline.fileio import lock_for, write_atomic
 from perfgate.baseline.fingerprint import Fingerprint
 from perfgate.baseline.metrics import KINDS
@@ -92,7 +95,18 @@ def render(baseline: Baseline) -> str:
 
 
 def load(path: Path) -> Baseline | None:
-    """The baseline at `path`, None when there is none, BaselineFileError when broken."""
+    """The baseline at `path`, None when there is none, BaselineFileError when broken.
+
+    A version whose writer was killed before its history line is completed
+    first (`journal`), so that what is read here is also in the history.
+    """
+    if journal.pending(path):
+        with lock_for(path):
+            journal.settle(path)
+    return _read(path)
+
+
+def _read(path: Path) -> Baseline | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -127,16 +141,19 @@ def record(
     fingerprint: Fingerprint,
     git_commit: str | None,
     only_if_missing: bool = False,
+    history: Callable[[Baseline], journal.HistoryLine] | None = None,
 ) -> tuple[Baseline, bool]:
     """Write a new version under the file lock; returns (baseline, whether written).
 
     With `only_if_missing`, an existing baseline (perhaps written a moment
-    ago by another pabot process) is returned unchanged instead.
+    ago by another pabot process) is returned unchanged instead. `history`
+    gives the history line of the new version, written with it or not at all.
     """
     if not samples:
         raise ValueError(f"Baseline {name!r} needs at least one sample to record.")
     with lock_for(path):
-        existing = load(path)
+        journal.settle(path)
+        existing = _read(path)
         if existing is not None and only_if_missing:
             return existing, False
         if existing is not None and existing.kind != kind:
@@ -161,7 +178,10 @@ def record(
             current=version,
             previous=[*existing.previous, existing.current] if existing else [],
         )
-        write_atomic(path, render(baseline))
+        if history is None:
+            write_atomic(path, render(baseline))
+        else:
+            journal.write_both(path, render(baseline), history(baseline))
         return baseline, True
 
 

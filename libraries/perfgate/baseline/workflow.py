@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from perfgate.baseline import history, store
+from perfgate.baseline import history, journal, store
 from perfgate.baseline.compare import Comparison, chosen_metrics, compare, parse_metrics
 from perfgate.baseline.fingerprint import Fingerprint, current_fingerprint
 from perfgate.baseline.gitinfo import current_commit
@@ -91,7 +91,7 @@ def compare_to_baseline(
     fingerprint = current_fingerprint()
     label = _label(settings, environment, fingerprint)
     path = store.baseline_path(settings.baselines_dir, label, name)
-    context = _with_commit(context)
+    run = _Run(settings, name, label, kind, fingerprint, samples, _with_commit(context))
     warnings: list[str] = []
 
     baseline = store.load(path)
@@ -111,30 +111,19 @@ def compare_to_baseline(
                 f"No baseline '{name}' for environment {label} ({path}); nothing was compared "
                 "(missing=skip)."
             )
-            _log(settings, "skipped", name, label, kind, fingerprint, None, samples, context)
+            run.log("skipped", None)
             return Outcome("skipped", path, None, warnings=warnings)
         reason = (
             settings.update_reason
             if settings.update_all
             else "first run: recorded by Compare To Baseline (missing=record)"
         )
-        baseline, written = store.record(
-            path,
-            name=name,
-            environment=label,
-            kind=kind,
-            samples=samples,
-            reason=reason,
-            fingerprint=fingerprint,
-            git_commit=context.commit,
-            only_if_missing=True,
-        )
+        baseline, written = run.record(path, reason, "recorded", only_if_missing=True)
         if written:
             warnings.append(
                 f"No baseline '{name}' for environment {label} yet: recorded this result as "
                 f"version 1 in {path}; review and commit it."
             )
-            _log(settings, "recorded", name, label, kind, fingerprint, baseline, samples, context)
             return Outcome("recorded", path, baseline, warnings=warnings)
         # Another process recorded it a moment ago: compare with that.
 
@@ -157,7 +146,7 @@ def compare_to_baseline(
                 f"({difference}); not compared. Pass other_environment=compare to compare anyway, "
                 "or use an environment label per machine type."
             )
-            _log(settings, "skipped", name, label, kind, fingerprint, baseline, samples, context)
+            run.log("skipped", baseline)
             return Outcome("skipped", path, baseline, warnings=warnings)
         warnings.append(
             f"Comparing with baseline '{name}' ({label}) from another environment ({difference}) "
@@ -171,29 +160,13 @@ def compare_to_baseline(
             "those were not compared."
         )
     if settings.update_all:
-        updated, _ = store.record(
-            path,
-            name=name,
-            environment=label,
-            kind=kind,
-            samples=samples,
-            reason=settings.update_reason,
-            fingerprint=fingerprint,
-            git_commit=context.commit,
-        )
+        updated, _ = run.record(path, settings.update_reason, "updated", comparison)
         warnings.append(
             f"Baseline '{name}' updated to version {updated.current.version} in {path} "
             f"(PERFGATE_UPDATE_BASELINES): {settings.update_reason}"
         )
-        _log(
-            settings, "updated", name, label, kind, fingerprint, updated, samples, context,
-            comparison,
-        )  # fmt: skip
         return Outcome("updated", path, updated, comparison, warnings)
-    _log(
-        settings, "compared", name, label, kind, fingerprint, baseline, samples, context,
-        comparison,
-    )  # fmt: skip
+    run.log("compared", baseline, comparison)
     failure = failure_message(comparison) if comparison.regressed else None
     return Outcome("compared", path, baseline, comparison, warnings, failure)
 
@@ -218,19 +191,9 @@ def update_baseline(
     fingerprint = current_fingerprint()
     label = _label(settings, environment, fingerprint)
     path = store.baseline_path(settings.baselines_dir, label, name)
-    context = _with_commit(context)
-    baseline, _ = store.record(
-        path,
-        name=name,
-        environment=label,
-        kind=kind,
-        samples=samples,
-        reason=reason.strip(),
-        fingerprint=fingerprint,
-        git_commit=context.commit,
-    )
+    run = _Run(settings, name, label, kind, fingerprint, samples, _with_commit(context))
+    baseline, _ = run.record(path, reason.strip(), None)
     event: Action = "updated" if baseline.current.version > 1 else "recorded"
-    _log(settings, event, name, label, kind, fingerprint, baseline, samples, context)
     return Outcome(event, path, baseline, warnings=warnings)
 
 
@@ -261,43 +224,83 @@ def _describe_difference(stored: Fingerprint, current: Fingerprint) -> str:
     return ", ".join(changed) or f"fingerprint {stored.digest} -> {current.digest}"
 
 
-def _log(
-    settings: Settings,
-    event: Action,
-    name: str,
-    label: str,
-    kind: str,
-    fingerprint: Fingerprint,
-    baseline: store.Baseline | None,
-    samples: Sequence[dict[str, float]],
-    context: RunContext,
-    comparison: Comparison | None = None,
-) -> None:
-    common = set(samples[0]).intersection(*samples[1:]) if samples else set()
-    values = {key: float(np.median([s[key] for s in samples])) for key in sorted(common)}
-    verdicts: dict[str, dict[str, Any]] = {}
-    for verdict in comparison.verdicts if comparison else []:
-        sign = 1.0 if verdict.direction == "lower" else -1.0
-        verdicts[verdict.metric] = {
-            "verdict": verdict.verdict,
-            "method": verdict.method,
-            "baseline": verdict.baseline,
-            # The value beyond which this metric counts as regressed.
-            "limit": verdict.baseline + sign * verdict.band_abs,
-        }
-    entry = history.HistoryEntry(
-        time=store.now_iso(),
-        event=event,
-        baseline=name,
-        environment=label,
-        kind=kind,
-        fingerprint=fingerprint.to_dict(),
-        baseline_version=baseline.current.version if baseline else None,
-        values=values,
-        samples=len(samples),
-        test=context.test,
-        suite=context.suite,
-        git_commit=context.commit,
-        verdicts=verdicts,
-    )
-    history.append(settings.history_file, entry)
+@dataclass(frozen=True)
+class _Run:
+    """One keyword call's result: what it records as a baseline version and in the history."""
+
+    settings: Settings
+    name: str
+    label: str
+    kind: str
+    fingerprint: Fingerprint
+    samples: list[dict[str, float]]
+    context: RunContext
+
+    def record(
+        self,
+        path: Path,
+        reason: str,
+        event: Action | None,
+        comparison: Comparison | None = None,
+        only_if_missing: bool = False,
+    ) -> tuple[store.Baseline, bool]:
+        """`store.record` with the history line of the new version (written both or neither).
+
+        `event` None: "recorded" for version 1, "updated" after.
+        """
+
+        def line(baseline: store.Baseline) -> journal.HistoryLine:
+            chosen = event or ("updated" if baseline.current.version > 1 else "recorded")
+            entry = self.entry(chosen, baseline, comparison)
+            return journal.HistoryLine(self.settings.history_file, history.render(entry))
+
+        return store.record(
+            path,
+            name=self.name,
+            environment=self.label,
+            kind=self.kind,
+            samples=self.samples,
+            reason=reason,
+            fingerprint=self.fingerprint,
+            git_commit=self.context.commit,
+            only_if_missing=only_if_missing,
+            history=line,
+        )
+
+    def log(
+        self, event: Action, baseline: store.Baseline | None, comparison: Comparison | None = None
+    ) -> None:
+        """Append a history line for a result that wrote no baseline version."""
+        history.append(self.settings.history_file, self.entry(event, baseline, comparison))
+
+    def entry(
+        self, event: Action, baseline: store.Baseline | None, comparison: Comparison | None
+    ) -> history.HistoryEntry:
+        samples = self.samples
+        common = set(samples[0]).intersection(*samples[1:]) if samples else set()
+        values = {key: float(np.median([s[key] for s in samples])) for key in sorted(common)}
+        verdicts: dict[str, dict[str, Any]] = {}
+        for verdict in comparison.verdicts if comparison else []:
+            sign = 1.0 if verdict.direction == "lower" else -1.0
+            verdicts[verdict.metric] = {
+                "verdict": verdict.verdict,
+                "method": verdict.method,
+                "baseline": verdict.baseline,
+                # The value beyond which this metric counts as regressed.
+                "limit": verdict.baseline + sign * verdict.band_abs,
+            }
+        return history.HistoryEntry(
+            time=store.now_iso(),
+            event=event,
+            baseline=self.name,
+            environment=self.label,
+            kind=self.kind,
+            fingerprint=self.fingerprint.to_dict(),
+            baseline_version=baseline.current.version if baseline else None,
+            values=values,
+            samples=len(samples),
+            test=self.context.test,
+            suite=self.context.suite,
+            git_commit=self.context.commit,
+            verdicts=verdicts,
+        )
