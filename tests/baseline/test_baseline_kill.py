@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from perfgate.baseline import history, store, workflow
+from perfgate.baseline.fileio import append_line
 
 WRITER = Path(__file__).with_name("concurrent_writer.py")
 RESULT = {"kind": "load", "p50": 10.0, "p95": 40.0, "p99": 60.0, "rps": 1000.0, "error_rate": 0.0}
@@ -112,6 +113,24 @@ def test_a_killed_update_leaves_the_version_with_its_history_line_or_neither(
     workflow.update_baseline(settings, RESULT, "shared", reason="next")
     assert hidden_files(settings) == []
     assert unmatched(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b'{"a": 1}\n{"b": 2', b'{"a": 1}\n'),  # torn: cut
+        (b'{"b": 2', b""),  # the first line torn
+        (b'{"a": 1}\n{"b": 2}', b'{"a": 1}\n{"b": 2}\n'),  # whole, only its newline lost: kept
+        (b'{"a": 1}\n{"b": "' + b"x" * 100_000, b'{"a": 1}\n'),  # torn, longer than a read
+    ],
+)
+def test_the_next_append_cuts_a_torn_line_and_keeps_whole_ones(
+    tmp_path: Path, before: bytes, after: bytes
+) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(before)
+    append_line(path, '{"c": 3}')
+    assert path.read_bytes() == after + b'{"c": 3}\n'
 
 
 KILLS = 20

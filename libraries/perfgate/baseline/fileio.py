@@ -78,20 +78,17 @@ def _end_torn_line(fd: int) -> None:
     not at all (a baseline's own line is then re-appended by its journal).
     A tail that is a whole JSON value lost only its newline: keep it.
     """
-    size = os.fstat(fd).st_size
-    start = size
-    tail = b""
+    end = os.fstat(fd).st_size
+    if end == 0 or os.pread(fd, 1, end - 1) == b"\n":
+        return  # the usual case: one byte read
+    start, tail = end, b""
     while start > 0 and b"\n" not in tail:
-        step = min(start, 65536)
-        start -= step
-        tail = os.pread(fd, step, start) + tail
-    cut = tail.rfind(b"\n") + 1  # 0 when the whole file is one torn line
-    fragment = tail[cut:]
-    if not fragment:
-        return
+        start = max(0, start - 65536)
+        tail = os.pread(fd, end - start, start)
+    fragment = tail[tail.rfind(b"\n") + 1 :]
     try:
         json.loads(fragment)
     except ValueError:
-        os.ftruncate(fd, start + cut)
+        os.ftruncate(fd, end - len(fragment))
     else:
         os.write(fd, b"\n")
