@@ -82,7 +82,7 @@ def render(entry: HistoryEntry) -> str:
 
 
 def append(path: Path, entry: HistoryEntry) -> None:
-    """Append `entry`; a recorded or updated version's line goes with it (`journal`) instead."""
+    """Append `entry`; the line of a new baseline version goes with it instead (`journal`)."""
     with lock_for(path):
         append_line(path, render(entry))
 
