@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
 
+from perfgate import statedir
 from perfgate.atomicfile import fsync_directory, replace_file
 
 LOCK_TIMEOUT_S = 120.0
@@ -30,12 +30,12 @@ POLL_INTERVAL_S = 0.005
 def lock_for(path: Path) -> Iterator[None]:
     """Hold the inter-process lock guarding `path`.
 
-    Lock files live in the temporary directory, keyed by the resolved path,
-    so that they never show up in the baselines directory users commit.
+    Lock files live in PerfGate's private state directory (see statedir),
+    keyed by the resolved path, so that they never show up in the baselines
+    directory users commit and no other user can hold or plant them.
     """
     key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
-    lock_dir = Path(tempfile.gettempdir()) / f"perfgate-locks-{os.getuid()}"
-    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    lock_dir = statedir.private_dir("locks")
     lock = FileLock(str(lock_dir / f"{path.name}.{key}.lock"), timeout=LOCK_TIMEOUT_S)
     # Writes hold the lock for milliseconds; the default 50 ms poll would
     # make eight waiting pabot processes mostly sleep.
