@@ -81,7 +81,7 @@ class BaselineLibrary:
     |
     | ***** Test Cases *****
     | Checkout Stays Fast
-    |     ${samples}=    Run Repeated    5    Run Load    ${URL}    rate=200    duration=20s
+    |     ${samples}=    Run Repeated    5    Run Load Profile    constant-rate    ${URL}    rate=200    duration=20s
     |     Compare To Baseline    ${samples}    checkout    tolerance=p95:10%, rps:5%
     """
 
@@ -212,7 +212,7 @@ class BaselineLibrary:
         version moves to the file's ``previous`` list.
 
         Example:
-        | ${samples}= | Run Repeated | 5 | Run Load | ${URL} |
+        | ${samples}= | Run Repeated | 5 | Run Load Profile | constant | ${URL} |
         | Update Baseline | ${samples} | checkout | reason=HTTP/2 upstream doubles throughput |
         """
         settings = self._settings()
@@ -244,7 +244,7 @@ class BaselineLibrary:
         needed for that.
 
         Example:
-        | ${samples}= | Run Repeated | 5 | Run Load | ${URL} | rate=100 | duration=10s |
+        | ${samples}= | Run Repeated | 5 | Run Load Profile | constant-rate | ${URL} | rate=100 | duration=10s |
         """
         if n < 1:
             raise BaselineError(f"Run Repeated needs n of 1 or more, got {n}.")
