@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import perfgate
-from perfgate import proctree, redact, registry
+from perfgate import proctree, redact, registry, statedir
 
 _START_TIMEOUT_S = 30.0
 _ANSWER_MARGIN_S = 30.0
@@ -235,16 +235,20 @@ class ReaperClient:
         with self._death_lock:
             if self._death is None:
                 code = proc.wait()
-                sweep = registry.clean(self.state_dir)
                 how = proctree.describe_exit(code)
                 for pid in self._spawned:
                     self._lost[pid] = (
                         f"lost its process reaper (pid {proc.pid}), which died with {how}"
                     )
+                try:
+                    ended = f"{len(registry.clean(self.state_dir).leftovers)} process(es)"
+                except (OSError, statedir.UnsafeStateDirError) as exc:
+                    # Gateways died with the reaper all the same; only escapees may remain.
+                    ended = f"no escaped process (the registry could not be read: {exc})"
                 self._death = (
                     f"PerfGate's process reaper (pid {proc.pid}) died with {how}; PerfGate ended "
-                    f"the {len(self._spawned)} gateway(s) it owned and {len(sweep.leftovers)} "
-                    "process(es) left of them: start them again."
+                    f"the {len(self._spawned)} gateway(s) it owned and {ended} left of them: "
+                    "start them again."
                 )
             return self._death
 
