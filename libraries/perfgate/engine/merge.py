@@ -3,18 +3,19 @@ timeline and running totals, then into a `LoadResult`.
 
 A second is closed when every worker has reported it (or has already sent
 its final snapshot, for an earlier second). Warm-up seconds go into the
-timeline, flagged, but not into the totals.
+timeline, flagged, but not into the totals. The timeline keeps the last
+hour per second and older seconds in coarser rows (`perfgate.timeline`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.engine.generator_health import health_warnings
 from perfgate.engine.result import (
-    NAN,
     GeneratorHealth,
     LatencySummary,
     LoadResult,
@@ -25,6 +26,7 @@ from perfgate.engine.result import (
     latency_fields,
 )
 from perfgate.histogram import Histogram
+from perfgate.timeline import Timeline, percentiles_ms
 
 
 @dataclass
@@ -49,8 +51,11 @@ class Aggregator:
         self.pending: dict[int, list[dict[str, Any]]] = {}
         self.final_second: dict[int, int] = {}
         self.next_second = 0
-        self.rows: list[TimelineRow] = []
+        self.timeline: Timeline[TimelineRow] = Timeline(_coarse_row)
         self.latency = Histogram()
+        # The running figures for progress, with the sample count they were taken at: a
+        # pass over every bucket, redone only after a second that brought samples.
+        self._running: tuple[int, dict[str, Any]] = (0, latency_fields(None))
         self.service = Histogram()
         self.by_name: dict[str, _NameTotals] = {}
         self.server_timing: dict[str, Histogram] = {}
@@ -139,8 +144,7 @@ class Aggregator:
             self.errors += errors
             self.missed += missed
             self.intended += intended
-        p50, p95, p99 = (v / 1e6 for v in hist.percentiles([50, 95, 99])) if hist.count else (
-            NAN, NAN, NAN)  # fmt: skip
+        p50, p95, p99 = percentiles_ms(hist)
         row = TimelineRow(
             t=start,
             rps=requests / interval if interval > 0 else 0.0,
@@ -153,12 +157,14 @@ class Aggregator:
             target=target,
             missed=missed,
             warmup=warmup,
+            width_s=interval,
         )
-        self.rows.append(row)
+        self.timeline.add(second, row, hist)
         return self._progress(row, start + interval)
 
     def _progress(self, row: TimelineRow, elapsed_s: float) -> Progress:
-        lat = latency_fields(self.latency)
+        if self._running[0] != self.latency.count:
+            self._running = (self.latency.count, latency_fields(self.latency))
         return Progress(
             row=row,
             elapsed_s=elapsed_s,
@@ -169,7 +175,7 @@ class Aggregator:
             error_rate=self.errors / self.requests if self.requests else 0.0,
             rps=self.requests / self.measured_s if self.measured_s else 0.0,
             missed=self.missed,
-            **lat,
+            **self._running[1],
         )
 
     # -- the result ---------------------------------------------------------------
@@ -206,7 +212,7 @@ class Aggregator:
             status_codes={str(k): v for k, v in sorted(status.items())},
             **latency_fields(self.latency),
             service=LatencySummary.from_histogram(self.service) if self.open_model else None,
-            timeline=self.rows,
+            timeline=self.timeline.rows(),
             by_name=by_name,
             server_timing={
                 k: ServerTimingStat(count=h.count, mean=h.mean / 1e6, p95=h.percentile(95) / 1e6)
@@ -222,6 +228,27 @@ class Aggregator:
             },
         )
         return result
+
+
+def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) -> TimelineRow:
+    """Seconds as one row: counts summed, the rate over its width, percentiles of all its
+    responses; clients, connections and target as at its end, as a second's are."""
+    requests = sum(r.requests for r in rows)
+    p50, p95, p99 = percentiles_ms(hist)
+    return TimelineRow(
+        t=rows[0].t,
+        rps=requests / width_s if width_s > 0 else 0.0,
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        requests=requests,
+        errors=sum(r.errors for r in rows),
+        active=rows[-1].active,
+        target=rows[-1].target,
+        missed=sum(r.missed for r in rows),
+        warmup=rows[-1].warmup,
+        width_s=width_s,
+    )
 
 
 def _request_stats(name: str, t: _NameTotals, measured: float) -> RequestStats:

@@ -76,19 +76,21 @@ class RequestStats:
 
 @dataclass
 class TimelineRow:
-    """One second of the run (warm-up seconds included, flagged)."""
+    """One second of the run (warm-up seconds included, flagged); before the last hour of a
+    long run, 10 or 60 seconds (`perfgate.timeline`)."""
 
     t: float  # seconds from the start of the run
-    rps: float
-    p50: float
+    rps: float  # requests / width_s
+    p50: float  # of every response in the row
     p95: float
     p99: float
     requests: int
     errors: int
-    active: int  # closed: clients; open: open connections
-    target: float  # closed: clients; open: req/s
+    active: int  # closed: clients; open: open connections; at the end of the row
+    target: float  # closed: clients; open: req/s; at the end of the row
     missed: int = 0
     warmup: bool = False
+    width_s: float = 1.0  # seconds the row covers
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """The charts of a load run in log.html: latency, throughput, errors, active clients, histogram.
 
 Each is a small inline SVG from `perfgate.svgchart` (a few KB). The
-timeline's seconds are plotted at their middle; the warm-up is shaded; a run
-stopped early or a breaking point gets a vertical marker; thresholds on the
-plotted figures are drawn as dashed red lines.
+timeline's rows (seconds; 10 or 60 s before the last hour of a long run) are
+plotted at their middle; the warm-up is shaded; a run stopped early or a
+breaking point gets a vertical marker; thresholds on the plotted figures are
+drawn as dashed red lines. Long series are reduced to 100 pixel columns by
+`svgchart`, so the width of the rows changes the picture only below that.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from perfgate.svgchart import (
     line_chart,
 )
 from perfgate.thresholds import Threshold
+from perfgate.timeline import width_note
 from perfgate.units import format_ms
 
 HISTOGRAM_BARS = 40
@@ -45,10 +48,10 @@ def _ms(value: float) -> str:
 
 
 def _midpoints(rows: Sequence[TimelineRow], end_s: float) -> list[float]:
-    """The middle of each row's second (rows are whole seconds but the first may be short)."""
+    """The middle of each row (of its width; the first may be short, the run may end early)."""
     out = []
     for i, row in enumerate(rows):
-        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + 1.0, end_s), row.t)
+        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
         out.append((row.t + nxt) / 2)
     return out
 
@@ -56,7 +59,7 @@ def _midpoints(rows: Sequence[TimelineRow], end_s: float) -> list[float]:
 def _run_length(result: LoadResult) -> float:
     # The planned length even when stopped early: the empty rest shows how early.
     planned = sum(float(s.get("duration_s", 0.0)) for s in result.stages)
-    last = result.timeline[-1].t + 1.0 if result.timeline else 0.0
+    last = result.timeline[-1].t + result.timeline[-1].width_s if result.timeline else 0.0
     return max(planned, min(last, planned) if planned > 0 else last, 1e-9)
 
 
@@ -83,7 +86,7 @@ def latency_chart(
     origin = " from intended send time" if result.model == "open" else ""
     return line_chart(
         series,
-        title=f"Latency per second{origin}",
+        title=f"Latency per second{origin}{width_note(rows)}",
         rules=_rules(thresholds, latency_metrics),
         markers=markers,
         shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
@@ -129,7 +132,8 @@ def errors_chart(
     kinds = ", ".join(f"{k} {n:,}" for k, n in result.errors_by_kind.items())
     return line_chart(
         [Series("errors", points, RED)],
-        title=f"Errors per second, % of requests ({kinds})" if kinds else "Errors, %",
+        title=(f"Errors per second, % of requests ({kinds})" if kinds else "Errors, %")
+        + width_note(rows),
         rules=[Rule(r.value, r.label, ORANGE) for r in _rules(thresholds, {"error_rate"}, 100.0)],
         markers=markers,
         shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,

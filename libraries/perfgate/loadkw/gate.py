@@ -216,9 +216,10 @@ class LiveGate:
         return BreakingPoint(False, self._mean_target(peak), unit, None, peak.rps)
 
     def _mean_target(self, row: TimelineRow) -> float:
-        """The target averaged over the row's second: during a ramp the row's own
-        target (sampled at its end) would overstate the load that broke the system."""
-        end = min(row.t + 1.0, total_duration(self.stages))
+        """The target averaged over the row (a second, or 10 or 60 s of a long run): during a
+        ramp the row's own target (sampled at its end) would overstate the load that broke
+        the system."""
+        end = min(row.t + row.width_s, total_duration(self.stages))
         if not self.stages or end <= row.t:
             return row.target
         return expected_arrivals(self.stages, row.t, end) / (end - row.t)

@@ -1,7 +1,8 @@
 """The charts of a WebSocket run in log.html: event latency, connected clients,
 events and losses, and the gateway's memory. Small inline SVGs from
-`perfgate.svgchart`; seconds are plotted at their middle, the warm-up shaded,
-latency thresholds drawn as dashed lines.
+`perfgate.svgchart`; rows (seconds; 10 or 60 s before the last hour of a long
+run) are plotted at their middle, the warm-up shaded, latency thresholds drawn
+as dashed lines.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from perfgate.svgchart import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Rule, Series, line_chart
 from perfgate.thresholds import Threshold
+from perfgate.timeline import width_note
 from perfgate.wsload.result import WebSocketResult, WsTimelineRow
 
 SMALL_HEIGHT = 150
@@ -28,14 +30,14 @@ def _ms(value: float) -> str:
 
 def _run_length(result: WebSocketResult) -> float:
     planned = result.duration_s + result.warmup_s
-    last = result.timeline[-1].t + 1.0 if result.timeline else 0.0
+    last = result.timeline[-1].t + result.timeline[-1].width_s if result.timeline else 0.0
     return max(planned if planned > 0 else last, 1e-9)
 
 
 def _midpoints(rows: Sequence[WsTimelineRow], end_s: float) -> list[float]:
     out = []
     for i, row in enumerate(rows):
-        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + 1.0, end_s), row.t)
+        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
         out.append((row.t + nxt) / 2)
     return out
 
@@ -58,7 +60,7 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
     what = "Round trip" if result.mode == "echo" else "Event latency"
     return line_chart(
         series,
-        title=f"{what} per second",
+        title=f"{what} per second{width_note(rows)}",
         rules=rules,
         shade=_shade(result),
         x_range=(0.0, end),
@@ -69,7 +71,7 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
 def connections_chart(result: WebSocketResult) -> str:
     rows = result.timeline
     end = _run_length(result)
-    xs = [r.t + 1.0 if i + 1 < len(rows) else end for i, r in enumerate(rows)]
+    xs = [r.t + r.width_s if i + 1 < len(rows) else end for i, r in enumerate(rows)]
     series = [
         Series("connected", [(x, float(r.connected)) for x, r in zip(xs, rows, strict=True)], BLUE),
         Series(
@@ -84,7 +86,7 @@ def connections_chart(result: WebSocketResult) -> str:
         series.append(Series("disconnections", drops, RED))
     return line_chart(
         series,
-        title="Connected clients (end of each second)",
+        title=f"Connected clients (end of each second){width_note(rows)}",
         shade=_shade(result),
         x_range=(0.0, end),
         height=SMALL_HEIGHT,
@@ -112,7 +114,7 @@ def losses_chart(result: WebSocketResult) -> str:
     xs = _midpoints(rows, end)
     return line_chart(
         [Series("lost", [(x, float(max(r.lost, 0))) for x, r in zip(xs, rows, strict=True)], RED)],
-        title="Events lost, by the second they were found",
+        title=f"Events lost, by the second they were found{width_note(rows)}",
         shade=_shade(result),
         x_range=(0.0, end),
         height=SMALL_HEIGHT,

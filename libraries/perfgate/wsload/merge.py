@@ -4,17 +4,21 @@ timeline, running totals and the final `WebSocketResult`.
 A second is closed when every worker has reported it (or has already sent
 its final snapshot for an earlier second). Event latency totals take only
 the events published after the warm-up (workers sort them by the publish
-stamp); exact event counts come from the workers' final totals.
+stamp); exact event counts come from the workers' final totals. The
+timeline keeps the last hour per second and older seconds in coarser rows
+(`perfgate.timeline`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from perfgate.engine.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.histogram import Histogram
+from perfgate.timeline import Timeline, percentiles_ms
 from perfgate.wsload.result import NAN, WebSocketResult, WsTimelineRow
 
 # A collector pause this long in a worker is worth a warning: it delays every
@@ -52,7 +56,8 @@ class WsProgress:
 
 
 def _hist(data: dict[str, Any] | None) -> Histogram | None:
-    return None if data is None else Histogram.from_dict(data)
+    """A worker's histogram; None when it has no sample (merging it would add nothing)."""
+    return None if data is None or not data.get("count") else Histogram.from_dict(data)
 
 
 class WsAggregator:
@@ -63,8 +68,11 @@ class WsAggregator:
         self.pending: dict[int, list[dict[str, Any]]] = {}
         self.final_second: dict[int, int] = {}
         self.next_second = 0
-        self.rows: list[WsTimelineRow] = []
+        self.timeline: Timeline[WsTimelineRow] = Timeline(_coarse_row)
         self.latency = Histogram()
+        # p95 for progress, with the sample count it was taken at: a pass over every
+        # bucket, redone only after a second that brought samples.
+        self._running_p95 = (0, NAN)
         self.connect = Histogram()
         self.connect_errors: dict[str, int] = {}
         self.cpu_s = [0.0] * workers
@@ -161,11 +169,7 @@ class WsAggregator:
             self.measured_s += interval
             self.events_measured += totals["received"]
             self.sent_measured += totals["sent"]
-        p50, p95, p99 = (
-            (v / 1e6 for v in row_hist.percentiles([50, 95, 99]))
-            if row_hist.count
-            else (NAN, NAN, NAN)
-        )
+        p50, p95, p99 = percentiles_ms(row_hist)
         row = WsTimelineRow(
             t=start,
             connected=totals["connected"],
@@ -181,8 +185,11 @@ class WsAggregator:
             p99=p99,
             lost=totals["gaps"],
             warmup=warmup,
+            width_s=interval,
         )
-        self.rows.append(row)
+        self.timeline.add(second, row, row_hist)
+        if self._running_p95[0] != self.latency.count:
+            self._running_p95 = (self.latency.count, self.latency.percentile(95) / 1e6)
         return WsProgress(
             row=row,
             elapsed_s=start + interval,
@@ -194,7 +201,7 @@ class WsAggregator:
             lost=self.counters.get("gaps", 0),
             disconnections=self.counters.get("disconnections", 0),
             connect_failures=self.counters.get("connect_failures", 0),
-            p95=self.latency.percentile(95) / 1e6 if self.latency.count else NAN,
+            p95=self._running_p95[1],
         )
 
     # -- the result ---------------------------------------------------------------
@@ -268,7 +275,7 @@ class WsAggregator:
             disconnections=c.get("disconnections", 0),
             reconnects=c.get("reconnects", 0),
             sessions=total["sessions"],
-            timeline=self.rows,
+            timeline=self.timeline.rows(),
             cpu_percent=cpu,
             gc_max_ms=[round(p, 2) for p in self.gc_max_ms],
             fd_limit=min(self.fd_limits) if self.fd_limits else None,
@@ -278,6 +285,30 @@ class WsAggregator:
             stopped_early=stopped_early,
             histograms={"event_latency": lat.to_dict(), "connect": conn.to_dict()},
         )
+
+
+def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) -> WsTimelineRow:
+    """Seconds as one row: counts summed, the rate over its width, percentiles of all its
+    events; connected clients and the ramp target as at its end, as a second's are."""
+    events = sum(r.events for r in rows)
+    p50, p95, p99 = percentiles_ms(hist)
+    return WsTimelineRow(
+        t=rows[0].t,
+        connected=rows[-1].connected,
+        target=rows[-1].target,
+        connects=sum(r.connects for r in rows),
+        connect_errors=sum(r.connect_errors for r in rows),
+        disconnections=sum(r.disconnections for r in rows),
+        events=events,
+        events_per_s=events / width_s if width_s > 0 else 0.0,
+        sent=sum(r.sent for r in rows),
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        lost=sum(r.lost for r in rows),
+        warmup=rows[-1].warmup,
+        width_s=width_s,
+    )
 
 
 def _latency(prefix: str, hist: Histogram) -> dict[str, float]:

@@ -74,22 +74,24 @@ _NULLABLE = frozenset(
 
 @dataclass
 class WsTimelineRow:
-    """One second of the run (warm-up seconds included, flagged)."""
+    """One second of the run (warm-up seconds included, flagged); before the last hour of a
+    long run, 10 or 60 seconds (`perfgate.timeline`)."""
 
     t: float  # start of the row, seconds from the start of the run
-    connected: int  # open connections at the end of the second
+    connected: int  # open connections at the end of the row
     target: int  # clients the ramp had started by then
     connects: int
     connect_errors: int
     disconnections: int
-    events: int  # events (or echo replies) received in the second
-    events_per_s: float
+    events: int  # events (or echo replies) received in the row
+    events_per_s: float  # events / width_s
     sent: int  # events published, or echo messages sent
-    p50: float  # event latency of the events received in the second, ms
+    p50: float  # event latency of the events received in the row, ms
     p95: float
     p99: float
-    lost: int  # gaps found in the second (an out-of-order arrival fills one again)
+    lost: int  # gaps found in the row (an out-of-order arrival fills one again)
     warmup: bool = False
+    width_s: float = 1.0  # seconds the row covers
 
 
 @dataclass
