@@ -350,7 +350,8 @@ target the highest load reached when it never broke). Assert on it with
 The result (times in ms, rates as fractions): ``${{result.p95}}``,
 ``${{result.p99}}``, ``${{result.rps}}``, ``${{result.error_rate}}``,
 ``${{result.requests}}``, ``${{result.errors}}``, ``${{result.by_name['create'].p95}}``,
-``${{result.timeline}}``, ``${{result.suspect}}``, ``${{result.json_path}}``. It
+``${{result.timeline}}`` (rows of ``width_s`` seconds: 1 s for the last hour,
+coarser before it), ``${{result.suspect}}``, ``${{result.json_path}}``. It
 is saved as JSON under ``${{OUTPUT DIR}}/perfgate/`` (named so that pabot
 processes never overwrite each other) before any threshold fails the test, and
 linked from the log, with a summary table and charts. A result whose load

@@ -384,7 +384,8 @@ The result (times in ms, rates as fractions): ``${{ws.connection_success_rate}}`
 ``${{ws.events_expected}}``, ``${{ws.events_received}}``, ``${{ws.events_lost}}``,
 ``${{ws.events_duplicated}}``, ``${{ws.events_out_of_order}}``,
 ``${{ws.event_loss_rate}}``, ``${{ws.disconnections}}``, ``${{ws.reconnects}}``,
-``${{ws.timeline}}`` (per second: connected clients, events/s, latency, losses),
+``${{ws.timeline}}`` (rows of ``width_s`` seconds: 1 s for the last hour, coarser
+before it; connected clients, events/s, latency, losses),
 ``${{ws.gateway_memory}}`` (with ``gateway=``: a Gateway from GatewayLibrary, its
 alias, a PID or a metrics URL), ``${{ws.json_path}}``. It is saved as JSON under
 ``${{OUTPUT DIR}}/perfgate/`` before any threshold fails the test, and logged
