@@ -91,6 +91,12 @@ requests:
     assert result.errors == sum(s.errors for s in by.values())
     assert result.errors_by_kind["http_4xx"] == by["not_found"].errors
     assert 0 < result.error_rate < 1
+    # Goodput counts the successful responses only: overall, per name and per row.
+    assert result.goodput == pytest.approx(result.successes / result.duration_s)
+    assert by["not_found"].goodput == 0 and by["accepted_404"].goodput > 0
+    assert by["ok"].goodput == pytest.approx(by["ok"].rps)
+    good = sum(r.goodput * r.width_s for r in result.timeline if not r.warmup)
+    assert good == pytest.approx(result.successes)
 
 
 def test_timeout_is_counted(server: HttpTestServer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.engine import LoadConfig
+from perfgate.engine import LoadConfig, merge
 from perfgate.engine.checks import parse_expectations, parse_json_check, parse_status_expectation
 from perfgate.engine.config import validate, worker_count
 from perfgate.engine.merge import Aggregator
@@ -19,6 +19,7 @@ from perfgate.engine.target import parse_target
 from perfgate.engine.templates import SeqCounter, parse_template
 from perfgate.engine.wire import build_wire_requests
 from perfgate.engine.worker import share
+from perfgate.histogram import Histogram
 from perfgate.stages import Stage
 
 
@@ -196,6 +197,16 @@ def test_aggregator_waits_for_every_worker_and_skips_warm_up() -> None:
     assert result.p50 == pytest.approx(50.0, rel=0.001)
     assert result.health.cpu_percent == [50.0, 50.0]
     assert [r.requests for r in result.timeline] == [20, 200, 0]
+    # Goodput: successful responses per second, overall, per name and per row.
+    assert result.goodput == 99.0 and result.by_name["a"].goodput == 99.0
+    assert [r.goodput for r in result.timeline] == [18.0, 198.0, 0.0]
+
+
+def test_coarse_rows_keep_their_goodput() -> None:
+    agg = Aggregator(workers=1, warmup_s=0, duration_s=20, open_model=False)
+    rows = [agg.add(_snap(0, s, 10))[0].row for s in range(10)]
+    coarse = merge._coarse_row(rows, Histogram(), 10.0)
+    assert coarse.requests == 100 and coarse.errors == 10 and coarse.goodput == 9.0
 
 
 def test_threshold_metrics_from_result_and_progress() -> None:

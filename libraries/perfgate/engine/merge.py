@@ -158,6 +158,7 @@ class Aggregator:
             missed=missed,
             warmup=warmup,
             width_s=interval,
+            goodput=(requests - errors) / interval if interval > 0 else 0.0,
         )
         self.timeline.add(second, row, hist)
         return self._progress(row, start + interval)
@@ -205,6 +206,7 @@ class Aggregator:
             errors=n_errors,
             error_rate=n_errors / self.requests if self.requests else 0.0,
             rps=self.requests / measured if measured > 0 else 0.0,
+            goodput=(self.requests - n_errors) / measured if measured > 0 else 0.0,
             target_rps=(self.intended / measured if measured > 0 else 0.0)
             if self.open_model
             else None,
@@ -234,6 +236,7 @@ def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) ->
     """Seconds as one row: counts summed, the rate over its width, percentiles of all its
     responses; clients, connections and target as at its end, as a second's are."""
     requests = sum(r.requests for r in rows)
+    errors = sum(r.errors for r in rows)
     p50, p95, p99 = percentiles_ms(hist)
     return TimelineRow(
         t=rows[0].t,
@@ -242,12 +245,13 @@ def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) ->
         p95=p95,
         p99=p99,
         requests=requests,
-        errors=sum(r.errors for r in rows),
+        errors=errors,
         active=rows[-1].active,
         target=rows[-1].target,
         missed=sum(r.missed for r in rows),
         warmup=rows[-1].warmup,
         width_s=width_s,
+        goodput=(requests - errors) / width_s if width_s > 0 else 0.0,
     )
 
 
@@ -260,6 +264,7 @@ def _request_stats(name: str, t: _NameTotals, measured: float) -> RequestStats:
         errors=n_err,
         error_rate=n_err / t.requests if t.requests else 0.0,
         rps=t.requests / measured if measured > 0 else 0.0,
+        goodput=(t.requests - n_err) / measured if measured > 0 else 0.0,
         errors_by_kind=dict(sorted(t.errors.items())),
         status_codes={str(k): v for k, v in sorted(t.status.items())},
         **latency_fields(t.latency),

@@ -60,6 +60,7 @@ class RequestStats:
     errors: int = 0
     error_rate: float = 0.0
     rps: float = 0.0
+    goodput: float = NAN  # successful responses per second (NaN: a result saved before it)
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     status_codes: dict[str, int] = field(default_factory=dict)
     min: float = NAN
@@ -91,6 +92,7 @@ class TimelineRow:
     missed: int = 0
     warmup: bool = False
     width_s: float = 1.0  # seconds the row covers
+    goodput: float = NAN  # successful responses / width_s
 
 
 @dataclass
@@ -122,6 +124,7 @@ class LoadResult:
     errors: int = 0
     error_rate: float = 0.0
     rps: float = 0.0
+    goodput: float = NAN  # successful responses per second (NaN: a result saved before it)
     target_rps: float | None = None  # open model: mean intended rate over the measured period
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     status_codes: dict[str, int] = field(default_factory=dict)
@@ -206,7 +209,7 @@ class LoadResult:
 _LATENCY_ATTRS = frozenset(
     {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
 )
-_METRIC_ATTRS = _LATENCY_ATTRS | {"rps", "error_rate", "requests", "errors", "successes"}
+_METRIC_ATTRS = _LATENCY_ATTRS | {"rps", "goodput", "error_rate", "requests", "errors", "successes"}
 
 
 def _number(value: Any) -> float | None:
@@ -216,7 +219,7 @@ def _number(value: Any) -> float | None:
 
 
 _NULLABLE_FLOATS = frozenset(
-    {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
+    {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max", "goodput"}
 )
 
 
@@ -263,6 +266,6 @@ class Progress:
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running overall value of a threshold metric (None for per-name scopes)."""
         attr = name.strip().replace(".", "_")
-        if scope is not None or attr not in _METRIC_ATTRS - {"successes"}:
+        if scope is not None or attr not in _METRIC_ATTRS - {"successes", "goodput"}:
             return None
         return _number(getattr(self, attr))
