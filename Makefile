@@ -12,7 +12,7 @@ ROBOT_ARGS ?=
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: suites nightly soak test lint pytest atest smoke docs install clean
+.PHONY: suites nightly soak test lint pytest atest smoke docs install node-fixtures clean
 
 install: $(BIN)/.installed
 
@@ -21,6 +21,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The Node test fixtures' npm packages (the `ws` server of tests/wsload), exactly as locked;
+# needs node and npm (.ci/run installs them).
+NODE_WS := tests/fixtures/node-ws
+node-fixtures: $(NODE_WS)/node_modules/.package-lock.json
+
+$(NODE_WS)/node_modules/.package-lock.json: $(NODE_WS)/package-lock.json
+	cd $(NODE_WS) && npm ci --no-audit --no-fund
 
 suites: install
 	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
@@ -45,10 +53,10 @@ lint: install
 	# Acceptance tests quote whole error messages and walk through flows step by step.
 	$(BIN)/robocop check --ignore DOC02 --ignore LEN06 --ignore LEN08 atest
 
-pytest: install
+pytest: install node-fixtures
 	$(BIN)/pytest -q
 
-atest: install
+atest: install node-fixtures
 	$(BIN)/robot --outputdir $(RESULTS)/atest --xunit xunit.xml $(ROBOT_ARGS) atest
 
 smoke: install

@@ -17,15 +17,16 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 
 from perfgate import redact
 from perfgate.artifacts import link_html
-from perfgate.assertions import build_check, get_metric, parse_metric, passed_text
+from perfgate.assertions import build_check, parse_metric, passed_text
 from perfgate.engine import WorkerError
 from perfgate.reaper_client import get_reaper
-from perfgate.wsload.criteria import DEFAULT_THRESHOLDS
+from perfgate.wsload.criteria import DEFAULT_THRESHOLDS, get_ws_metric
 from perfgate.wsload.errors import FatalRunError
 from perfgate.wsload.plan import WsPlan, plan_websocket_run
 from perfgate.wsload.report import render_html, summary_line, verdict_line
 from perfgate.wsload.result import WS_METRICS, WebSocketResult
 from perfgate.wsload.runner import execute, read_saved
+from perfgate.wsload.stamps import TimeFormat
 
 
 class WebSocketLoadError(Exception):
@@ -104,6 +105,7 @@ class WebSocketLoadKeywords:
         unsubscribe_message: str | None = None,
         echo_message: str | None = None,
         protocol: dict[str, str] | str | None = None,
+        time_format: TimeFormat = "perfgate",
         gateway: Any = None,
         headers: dict[str, str] | str | list[str] | None = None,
         workers: int | None = None,
@@ -133,6 +135,7 @@ class WebSocketLoadKeywords:
                 unsubscribe_message=unsubscribe_message,
                 echo_message=echo_message,
                 protocol=protocol,
+                time_format=time_format,
                 headers=headers,
                 workers=workers,
                 timeout=timeout,
@@ -165,6 +168,11 @@ class WebSocketLoadKeywords:
                 f"WebSocket load on {result.url}: the result is suspect: "
                 f"{'; '.join(result.warnings)}. The figures may describe the load generator "
                 "rather than the gateway."
+            )
+        if result.latency_note and result.events_received:
+            logger.warn(
+                f"WebSocket load on {result.url}: event latency was not measured: "
+                f"{result.latency_note}."
             )
         if verdict.failed:
             raise AssertionError(verdict.message())
@@ -217,15 +225,7 @@ class WebSocketLoadKeywords:
         """
         ws = _as_result(result)
         try:
-            value = get_metric(
-                ws,
-                metric,
-                operator,
-                expected,
-                known=WS_METRICS,
-                warnings=ws.warnings,
-                message=message,
-            )
+            value = get_ws_metric(ws, metric, operator, expected, message)
             ref = parse_metric(metric, WS_METRICS)
             if operator:
                 logger.info(passed_text(build_check(metric, operator, expected, WS_METRICS), value))
@@ -366,6 +366,27 @@ and in ``protocol`` (a dictionary) the fields to read: ``type_field``,
 ``message_field`` (dotted paths such as ``data.t``). ``channel`` defaults to
 a name unique to the run.
 
+``time_format`` says what an event's ``time_field`` holds:
+- ``perfgate`` (default): PerfGate's own send stamp (``{{ts_ns}}`` in the
+  publish template); the latency is exact, one clock at both ends. A value
+  that is no send stamp of this run (say the server's ``Date.now()``) gives
+  no latency at all, and the result says what the value looks like.
+- ``epoch_s``, ``epoch_ms``, ``epoch_us``, ``epoch_ns``: events the server
+  generates and stamps with its wall clock, counted from 1970 in that unit
+  (``Date.now()`` is ``epoch_ms``; a number or a string of digits). The
+  latency is this machine's wall clock at receipt minus the stamp, so the
+  server must run on this machine or have a synchronised clock. Its
+  uncertainty, one unit of the stamp plus how far the wall clock moved
+  against the monotonic clock during the run, is in
+  ``${{ws.latency_uncertainty_ms}}``, the log and the JSON; events stamped
+  later than they arrived by more than that are counted
+  (``${{ws.events_stamped_ahead}}``), never timed, and make the result suspect.
+
+A run that measured no latency shows none: the summary, the table and the
+console say why (``${{ws.latency_note}}``), the timeline's ``p50``/``p95``/``p99``
+are ``None``, there is no latency chart, and a threshold or assertion on an
+event latency fails with one sentence saying no latency was measured.
+
 ``thresholds`` are k6-like expressions on the result's metrics, separated by
 commas or given as a list. The defaults are ``{", ".join(DEFAULT_THRESHOLDS)}``;
 a threshold on one of those metrics replaces its default, ``NONE`` first
@@ -397,6 +418,7 @@ once.
 | Run WebSocket Load    ${{url}}    mode=echo    connections=200    event_rate=100    thresholds=event_latency_p99 < 20 ms
 | Run WebSocket Load    ${{url}}    mode=churn    connections=100    churn_rate=50    gateway=${{gw}}
 | Run WebSocket Load    ${{url}}    publish_url=${{gw.url}}/api/events/{{channel}}    ramp=200/s
+| Run WebSocket Load    ${{url}}    event_rate=0    time_format=epoch_ms    protocol=${{PROTOCOL}}    subscribe_message={{"op": "subscribe", "topic": "{{channel}}"}}
 """
 
 WebSocketLoadKeywords.run_websocket_load.__doc__ = RUN_WEBSOCKET_LOAD_DOC

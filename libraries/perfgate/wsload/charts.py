@@ -2,18 +2,20 @@
 events and losses, and the gateway's memory. Small inline SVGs from
 `perfgate.svgchart`; rows (seconds; 10 or 60 s before the last hour of a long
 run) are plotted at their middle, the warm-up shaded, latency thresholds drawn
-as dashed lines.
+as dashed lines. A run that measured no latency gets a note instead of a
+latency chart.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from html import escape
 
 from perfgate.svgchart import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Rule, Series, line_chart
 from perfgate.thresholds import Threshold
 from perfgate.timeline import width_note
-from perfgate.wsload.result import WebSocketResult, WsTimelineRow
+from perfgate.wsload.result import NAN, WebSocketResult, WsTimelineRow
 
 SMALL_HEIGHT = 150
 _LATENCY = {"event_latency_p50", "event_latency_p95", "event_latency_p99", "event_latency_max",
@@ -46,14 +48,23 @@ def _shade(result: WebSocketResult) -> tuple[float, float] | None:
     return (0.0, result.warmup_s) if result.warmup_s > 0 else None
 
 
+def _points(xs: Sequence[float], values: Sequence[float | None]) -> list[tuple[float, float]]:
+    """A row without latency (None) is a gap in the line."""
+    return [(x, NAN if v is None else v) for x, v in zip(xs, values, strict=True)]
+
+
 def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> str:
+    """The latency per row; without any latency measured, a note saying why instead."""
     rows = result.timeline
+    if result.latency_samples == 0 and all(r.p95 is None for r in rows):
+        why = escape(result.latency_note or "no event carried a send time")
+        return f"<p><b>No latency chart</b>: event latency was not measured ({why}).</p>"
     end = _run_length(result)
     xs = _midpoints(rows, end)
     series = [
-        Series("p50", [(x, r.p50) for x, r in zip(xs, rows, strict=True)], GREEN),
-        Series("p95", [(x, r.p95) for x, r in zip(xs, rows, strict=True)], BLUE),
-        Series("p99", [(x, r.p99) for x, r in zip(xs, rows, strict=True)], PURPLE),
+        Series("p50", _points(xs, [r.p50 for r in rows]), GREEN),
+        Series("p95", _points(xs, [r.p95 for r in rows]), BLUE),
+        Series("p99", _points(xs, [r.p99 for r in rows]), PURPLE),
     ]
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip

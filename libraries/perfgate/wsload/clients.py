@@ -204,9 +204,9 @@ async def subscription(
         kind = lookup(doc, paths.type) if paths.type else protocol.event_type
         if kind == protocol.event_type:
             rec.received += 1
-            sent = as_int(lookup(doc, paths.time))
-            if sent is not None:
-                rec.event(sent, now)
+            stamp = lookup(doc, paths.time)
+            if stamp is not None:
+                rec.stamp(stamp, now)
             seq = as_int(lookup(doc, paths.seq))
             if seq is None:
                 continue

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from perfgate import redact
 from perfgate.engine.config import default_workers
 from perfgate.units import parse_duration, parse_rate
+from perfgate.wsload.stamps import check_time_format
 
 Mode = Literal["echo", "broadcast", "churn"]
 MODES: tuple[str, ...] = ("echo", "broadcast", "churn")
@@ -62,6 +63,9 @@ class WsProtocol:
     # Where an event carries the publisher's send time, and an echo reply the
     # message's counter and send time.
     time_field: str = "data.t"
+    # What `time_field` holds (perfgate.wsload.stamps): PerfGate's send stamp, or the
+    # server's wall clock in epoch seconds, ms, us or ns.
+    time_format: str = "perfgate"
     echo_seq_field: str = "data.n"
     echo_time_field: str = "data.t"
     id_field: str = "id"
@@ -250,6 +254,12 @@ def validate(config: WsLoadConfig) -> None:
             )
     if not isinstance(config.protocol, WsProtocol):
         raise ValueError("protocol must be a WsProtocol.")
+    time_format = check_time_format(config.protocol.time_format)
+    if config.mode == "echo" and time_format != "perfgate":
+        raise ValueError(
+            f"time_format={time_format} reads a server's stamp in broadcast and churn events; "
+            "echo replies carry PerfGate's own send time, so leave it at perfgate."
+        )
     _finite_at_least("timeout_s", config.timeout_s, 0.0)
     if config.timeout_s <= 0:
         raise ValueError("the timeout must be above 0 s, e.g. '10 s'.")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from perfgate.units import format_ms
 from perfgate.wsload.merge import WsProgress
+from perfgate.wsload.result import NAN
 
 PRINT_EVERY_S = 5.0
 
@@ -14,8 +15,10 @@ PRINT_EVERY_S = 5.0
 def progress_line(label: str, progress: WsProgress) -> str:
     """``[broadcast] 12/30 s  connected 50/50  2,000 events/s  p95 3.2 ms  lost 0  drops 0``.
 
-    The event rate and p95 are the last second's; losses and disconnections
-    are running totals (losses as found so far: exact counts come at the end).
+    The event rate and p95 are the last second's (``p95 n/a`` for a second
+    without a latency, and for every second of a run that measures none);
+    losses and disconnections are running totals (losses as found so far:
+    exact counts come at the end).
     """
     row = progress.row
     phase = "  warm-up" if progress.warmup else ""
@@ -26,7 +29,7 @@ def progress_line(label: str, progress: WsProgress) -> str:
     return (
         f"[{label}] {progress.elapsed_s:,.{digits}f}/{progress.duration_s:,.{digits}f} s{phase}  "
         f"connected {row.connected:,}/{row.target:,}  {row.events_per_s:,.0f} events/s  "
-        f"p95 {format_ms(row.p95)}  lost {progress.lost:,}  "
+        f"p95 {format_ms(NAN if row.p95 is None else row.p95)}  lost {progress.lost:,}  "
         f"disconnections {progress.disconnections:,}{failures}"
     )
 

@@ -86,6 +86,13 @@ class Context:
         )
         if self.config.warmup_s <= 0 or self.config.mode == "echo":
             self.floor_known = True
+        elif not self.config.publishes:
+            # No publisher to learn the warm-up's last sequence number from.
+            self.floor_known = True
+            self.note(
+                "PerfGate published nothing (event_rate=0): losses are counted from each "
+                "subscription's start, warm-up included."
+            )
         if self.config.url.startswith("wss:"):
             self.ssl = make_ssl_context(self.config.verify_tls)
 

@@ -19,7 +19,9 @@ from typing import Any
 from perfgate.engine.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.histogram import Histogram
 from perfgate.timeline import Timeline, percentiles_ms
+from perfgate.wsload.config import WsProtocol
 from perfgate.wsload.result import NAN, WebSocketResult, WsTimelineRow
+from perfgate.wsload.stampcount import StampCounts
 
 # A collector pause this long in a worker is worth a warning: it delays every
 # receipt timestamp taken meanwhile.
@@ -61,8 +63,15 @@ def _hist(data: dict[str, Any] | None) -> Histogram | None:
 
 
 class WsAggregator:
-    def __init__(self, workers: int, warmup_s: float, duration_s: float) -> None:
+    def __init__(
+        self,
+        workers: int,
+        warmup_s: float,
+        duration_s: float,
+        protocol: WsProtocol | None = None,
+    ) -> None:
         self.workers = workers
+        self.stamps = StampCounts(protocol or WsProtocol())
         self.warmup_seconds = math.ceil(warmup_s)
         self.duration_s = duration_s
         self.pending: dict[int, list[dict[str, Any]]] = {}
@@ -147,9 +156,9 @@ class WsAggregator:
             for kind, n in snap["connect_errors"].items():
                 self.connect_errors[kind] = self.connect_errors.get(kind, 0) + n
             for key in ("connects", "disconnections", "reconnects", "received", "sent",
-                        "publish_errors", "subscribe_errors", "clock_errors", "unrecognized",
-                        "gaps"):  # fmt: skip
+                        "publish_errors", "subscribe_errors", "unrecognized", "gaps"):  # fmt: skip
                 self._count(key, int(snap[key]))
+            self.stamps.add(worker, snap)
             if not warmup:  # sends missed while the clients still connect are no finding
                 self._count("send_missed", int(snap["send_missed"]))
             self._count("connect_failures", errors)
@@ -169,7 +178,7 @@ class WsAggregator:
             self.measured_s += interval
             self.events_measured += totals["received"]
             self.sent_measured += totals["sent"]
-        p50, p95, p99 = percentiles_ms(row_hist)
+        p50, p95, p99 = row_percentiles(row_hist)
         row = WsTimelineRow(
             t=start,
             connected=totals["connected"],
@@ -229,8 +238,9 @@ class WsAggregator:
         # Only the CPU and sample-count warnings of the HTTP engine apply here.
         # (an empty histogram counts as enough samples: its warning comes next)
         warnings = health_warnings(cpu, 0, 0, lat.count or MIN_SAMPLES)
-        if lat.count == 0 and total["received"] > 0:
-            warnings.append("no event carried a send time: event latency was not measured")
+        basis = self.stamps.basis(lat.count, total["received"])
+        warnings += basis.warnings
+        notes += basis.notes
         for i, pause in enumerate(self.gc_max_ms, start=1):
             if pause >= GC_PAUSE_WARN_MS:
                 warnings.append(
@@ -242,17 +252,13 @@ class WsAggregator:
                 f"{c['send_missed']:,} scheduled messages were not sent "
                 "(no open connection, or the generator fell behind)"
             )
-        if c.get("clock_errors", 0):
-            warnings.append(
-                f"{c['clock_errors']:,} events carried a send time from another clock: "
-                "their latency was not counted"
-            )
         expected = total["expected"]
         measured = self.measured_s
         latency: dict[str, Any] = {**_latency("connect", conn), **_latency("event_latency", lat)}
         return WebSocketResult(
             **base,
             **latency,
+            **basis.fields,
             duration_s=measured,
             connect_attempts=attempts,
             connect_failures=c.get("connect_failures", 0),
@@ -291,7 +297,7 @@ def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) 
     """Seconds as one row: counts summed, the rate over its width, percentiles of all its
     events; connected clients and the ramp target as at its end, as a second's are."""
     events = sum(r.events for r in rows)
-    p50, p95, p99 = percentiles_ms(hist)
+    p50, p95, p99 = row_percentiles(hist)
     return WsTimelineRow(
         t=rows[0].t,
         connected=rows[-1].connected,
@@ -309,6 +315,13 @@ def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) 
         warmup=rows[-1].warmup,
         width_s=width_s,
     )
+
+
+def row_percentiles(hist: Histogram) -> tuple[float | None, float | None, float | None]:
+    """A row's p50, p95, p99 in ms; None for a row without a latency sample."""
+    if not hist.count:
+        return None, None, None
+    return percentiles_ms(hist)
 
 
 def _latency(prefix: str, hist: Histogram) -> dict[str, float]:

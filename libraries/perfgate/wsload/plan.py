@@ -20,6 +20,7 @@ from perfgate.thresholds import Threshold
 from perfgate.units import parse_duration, parse_rate
 from perfgate.wsload.config import WsLoadConfig, WsProtocol, parse_ramp, validate
 from perfgate.wsload.criteria import resolve_thresholds
+from perfgate.wsload.stamps import check_time_format
 
 DurationLike = str | float | int | timedelta
 
@@ -63,7 +64,11 @@ def _rate(value: float | str, what: str, example: str) -> float:
     return rate
 
 
-def _protocol(protocol: Mapping[str, Any] | str | None, templates: Mapping[str, Any]) -> WsProtocol:
+def _protocol(
+    protocol: Mapping[str, Any] | str | None,
+    templates: Mapping[str, Any],
+    time_format: str = "perfgate",
+) -> WsProtocol:
     overrides: dict[str, Any] = {}
     if _given(protocol):
         if isinstance(protocol, str):
@@ -82,6 +87,15 @@ def _protocol(protocol: Mapping[str, Any] | str | None, templates: Mapping[str, 
         else:
             raise ValueError(f"protocol must be a dictionary of field names, not {protocol!r}.")
     overrides.update({k: v for k, v in templates.items() if _given(v)})
+    fmt = check_time_format(time_format)
+    if "time_format" in overrides:  # protocol={"time_format": ...} works too
+        given = check_time_format(overrides["time_format"])
+        if fmt not in ("perfgate", given):
+            raise ValueError(
+                f"time_format={fmt} and the protocol's time_format {given} disagree; give one."
+            )
+        fmt = given if fmt == "perfgate" else fmt
+    overrides["time_format"] = fmt
     return WsProtocol().with_overrides(overrides)
 
 
@@ -104,6 +118,7 @@ def plan_websocket_run(
     unsubscribe_message: str | None = None,
     echo_message: str | None = None,
     protocol: Mapping[str, Any] | str | None = None,
+    time_format: str = "perfgate",
     headers: Mapping[str, Any] | str | Sequence[str] | None = None,
     workers: int | str | None = None,
     timeout: DurationLike = "10 s",
@@ -148,6 +163,7 @@ def plan_websocket_run(
                 "unsubscribe": unsubscribe_message,
                 "echo": echo_message,
             },
+            time_format,
         ),
         headers=parse_headers(headers),
         workers=worker_count,

@@ -11,6 +11,8 @@ from perfgate.thresholds import Threshold, format_value
 from perfgate.units import format_ms
 from perfgate.wsload.charts import all_charts
 from perfgate.wsload.result import WebSocketResult
+from perfgate.wsload.stampcount import fine_ms
+from perfgate.wsload.stamps import UNIT_NS
 
 _TH = '<th style="text-align:left;padding-right:1em;vertical-align:top">'
 _PASS = '<b style="color:#2a9d3c">PASS</b>'
@@ -32,11 +34,51 @@ def summary_line(result: WebSocketResult) -> str:
         f"WebSocket {result.mode} on {result.url}: {result.connections:,} connections "
         f"({_pct(result.connection_success_rate)} of {_n(result.connect_attempts)} attempts "
         f"succeeded, connect p95 {format_ms(result.connect_p95)}), {_n(result.events_received)} "
-        f"{what} in {result.duration_s:.1f} s, latency p50 {format_ms(result.event_latency_p50)} "
-        f"p95 {format_ms(result.event_latency_p95)} p99 {format_ms(result.event_latency_p99)}, "
+        f"{what} in {result.duration_s:.1f} s, {_latency_summary(result)}, "
         f"lost {_n(result.events_lost)} of {_n(result.events_expected)} "
         f"({_pct(result.event_loss_rate)}), disconnections {_n(result.disconnections)}."
     )
+
+
+def _latency_summary(result: WebSocketResult) -> str:
+    """``latency p50 .. p95 .. p99 ..``, with the server's clock and its uncertainty, or why not."""
+    if not result.latency_samples:
+        return f"latency not measured ({result.latency_note or 'no sample'})"
+    shown = (
+        f"latency p50 {format_ms(result.event_latency_p50)} p95 "
+        f"{format_ms(result.event_latency_p95)} p99 {format_ms(result.event_latency_p99)}"
+    )
+    if result.time_format in UNIT_NS:
+        shown += (
+            f" (against the server's wall clock, {result.time_format}; uncertainty "
+            f"{fine_ms(result.latency_uncertainty_ms)})"
+        )
+    return shown
+
+
+def _latency_row(result: WebSocketResult) -> str:
+    """The table's event latency cell."""
+    if not result.latency_samples:
+        return f"<b>not measured</b>: {escape(result.latency_note or 'no sample')}"
+    cell = (
+        "p50 / p95 / p99 / max: "
+        + _latencies(result, "event_latency")
+        + f" ({_n(result.latency_samples)} samples)"
+    )
+    if result.time_format in UNIT_NS:
+        unit = fine_ms(UNIT_NS[result.time_format] / 1e6)
+        cell += (
+            f"<br>measured against {escape(result.latency_clock)}; uncertainty "
+            f"{fine_ms(result.latency_uncertainty_ms)} (the stamp's resolution {unit} plus "
+            f"{fine_ms(result.clock_drift_ms)} the wall clock moved against the monotonic "
+            "clock during the run)"
+        )
+    if result.events_stamped_ahead:
+        cell += (
+            f"<br>{_n(result.events_stamped_ahead)} events stamped later than they arrived, "
+            "beyond the uncertainty (not counted)"
+        )
+    return cell
 
 
 def verdict_line(verdict: Verdict) -> str:
@@ -102,14 +144,7 @@ def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "")
     )
     rows.append(("Connection time", "p50 / p95 / p99 / max: " + _latencies(result, "connect")))
     origin = "round trip" if result.mode == "echo" else "publish to receipt"
-    rows.append(
-        (
-            f"Event latency ({origin})",
-            "p50 / p95 / p99 / max: "
-            + _latencies(result, "event_latency")
-            + f" ({_n(result.latency_samples)} samples)",
-        )
-    )
+    rows.append((f"Event latency ({origin})", _latency_row(result)))
     sent = "sent" if result.mode == "echo" else "published"
     events = (
         f"expected {_n(result.events_expected)}, received {_n(result.events_received)}, "

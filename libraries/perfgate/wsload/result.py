@@ -63,9 +63,8 @@ _NULLABLE = frozenset(
         "event_latency_max",
         "event_loss_rate",
         "connection_success_rate",
-        "p50",
-        "p95",
-        "p99",
+        "latency_uncertainty_ms",
+        "clock_drift_ms",
         "gateway_memory_peak_mb",
         "gateway_memory_growth_mb",
     }
@@ -86,9 +85,10 @@ class WsTimelineRow:
     events: int  # events (or echo replies) received in the row
     events_per_s: float  # events / width_s
     sent: int  # events published, or echo messages sent
-    p50: float  # event latency of the events received in the row, ms
-    p95: float
-    p99: float
+    # Event latency of the events received in the row, ms; None when the row has none.
+    p50: float | None
+    p95: float | None
+    p99: float | None
     lost: int  # gaps found in the row (an out-of-order arrival fills one again)
     warmup: bool = False
     width_s: float = 1.0  # seconds the row covers
@@ -136,6 +136,14 @@ class WebSocketResult:
     event_latency_p99: float = NAN
     event_latency_max: float = NAN
     latency_samples: int = 0
+    # What `time_field` held and what the latencies stand on (perfgate.wsload.stampcount).
+    time_format: str = "perfgate"
+    latency_clock: str = ""
+    latency_uncertainty_ms: float = NAN  # stamp resolution + clock drift; NaN: no latency
+    clock_drift_ms: float = NAN  # how far the wall clock moved against the monotonic clock
+    events_stamped_ahead: int = 0  # stamped later than received, beyond the uncertainty
+    stamps_rejected: int = 0  # time_field values that were no send time of this run
+    latency_note: str = ""  # why no latency was measured ("" when it was)
     events_expected: int = 0
     events_received: int = 0
     events_lost: int = 0
@@ -207,9 +215,14 @@ class WebSocketResult:
         return cls(**d)
 
     def __str__(self) -> str:
+        latency = (
+            f"event p95 {self.event_latency_p95:.2f} ms"
+            if self.latency_samples
+            else "event latency not measured"
+        )
         return (
             f"WebSocketResult({self.mode}, {self.connections} connections, "
-            f"event p95 {self.event_latency_p95:.2f} ms, lost {self.events_lost}/"
+            f"{latency}, lost {self.events_lost}/"
             f"{self.events_expected}, disconnections {self.disconnections})"
         )
 

@@ -48,7 +48,7 @@ def run_websocket_load(
     notes = preflight(config, channel)
     n = worker_count(config)
     monitor = _memory_monitor(gateway, config.duration_s)
-    agg = WsAggregator(n, config.warmup_s, config.duration_s)
+    agg = WsAggregator(n, config.warmup_s, config.duration_s, config.protocol)
     procs: list[subprocess.Popen[bytes]] = []
     pipes: list[Connection] = []
     stopped_early = False

@@ -52,6 +52,7 @@ from perfgate.wsload.errors import FatalRunError
 from perfgate.wsload.fdlimit import FdLimit, raise_fd_limit
 from perfgate.wsload.publisher import Publisher, paced
 from perfgate.wsload.recorder import WsRecorder
+from perfgate.wsload.stamps import check_time_format
 from perfgate.wsload.tracker import Counts
 
 _now = time.monotonic_ns
@@ -103,7 +104,11 @@ async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLim
         worker=plan.index,
         workers=plan.count,
         start_ns=start_ns,
-        recorder=WsRecorder(start_ns + int(cfg.warmup_s * 1e9)),
+        recorder=WsRecorder(
+            start_ns + int(cfg.warmup_s * 1e9),
+            start_ns,
+            check_time_format(cfg.protocol.time_format),
+        ),
     )
     if limit.note:
         ctx.note(limit.note)
