@@ -121,7 +121,7 @@ def test_whitespace_is_normalised_in_the_text() -> None:
     ("text", "message"),
     [
         ("p96 < 200 ms", "unknown metric 'p96' in threshold 'p96 < 200 ms'"),
-        ("latency < 200 ms", "known: error_rate, errors, max, mean"),
+        ("latency < 200 ms", "known: error_rate, errors, goodput, max, mean"),
         ("p95 200 ms", "is not 'metric operator limit'"),
         ("p95 <", "is not 'metric operator limit'"),
         ("< 200 ms", "is not 'metric operator limit'"),

@@ -23,8 +23,10 @@ from perfgate.assertions import (
     get_metric,
     parse_metric,
     passed_text,
+    suspect_note,
 )
 from perfgate.engine import LoadResult, WorkerError
+from perfgate.loadkw.capacity import refusal
 from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.loadkw.plan import RunPlan, plan_run
 from perfgate.loadkw.report import render_html, summary_line, verdict_line
@@ -178,11 +180,18 @@ class HttpLoadKeywords:
         """Returns ``metric`` of a load result and, given ``operator`` and ``expected``, asserts it.
 
         ``metric`` is any threshold metric: ``p50 p75 p90 p95 p99 p99.9 min max
-        mean stdev`` (ms), ``rps`` and ``target_rps`` (req/s), ``error_rate``
-        (a fraction: 0.01 is 1 %), ``requests errors successes``,
-        ``service_p95`` etc. (open model: time from the actual send),
-        ``breaking_point`` (see `Run Load Profile`). For one request name:
-        ``create.p95`` or ``p95{name=GET /x}``.
+        mean stdev`` (ms), ``rps`` (every response), ``goodput`` (successful
+        responses) and ``target_rps`` (req/s), ``error_rate`` (a fraction:
+        0.01 is 1 %), ``requests errors successes``, ``service_p95`` etc.
+        (open model: time from the actual send), ``breaking_point`` (see
+        `Run Load Profile`). For one request name: ``create.p95`` or
+        ``p95{name=GET /x}``.
+
+        Capacity and throughput figures count only successful responses:
+        ``rps`` and ``goodput`` fail, with or without an assertion, when the
+        run's error rate is above its ``error_rate`` threshold (50 % when it
+        gave none), and ``breaking_point`` fails when no request succeeded
+        by the second the load broke in. The failure names the error rate.
 
         ``operator`` is ``<  <=  >  >=  ==  !=`` (or ``less than``,
         ``greater than``, ``equal``, ``should be``, ``inequal``); ``expected``
@@ -202,6 +211,10 @@ class HttpLoadKeywords:
         """
         load = _as_result(result)
         metrics = LoadMetrics(load)
+        ref = self._ref(metric)
+        refused = refusal(load, ref.metric, ref.scope)
+        if refused is not None:
+            raise AssertionError(refused + suspect_note(generator_warnings(load)))
         try:
             value = get_metric(
                 metrics,
@@ -215,7 +228,6 @@ class HttpLoadKeywords:
             )
         except ValueError as exc:
             raise LoadError(str(exc)) from None
-        ref = parse_metric(metric, KNOWN_METRICS)
         if operator:
             check = build_check(metric, operator, expected, KNOWN_METRICS)
             logger.info(passed_text(check, value))
@@ -267,16 +279,19 @@ class HttpLoadKeywords:
     def throughput_should_be_at_least(
         self, result: LoadResult | str, limit: str, name: str | None = None, message: str = ""
     ) -> float | None:
-        """Fails unless a load result achieved at least ``limit`` requests per second.
+        """Fails unless a load result got at least ``limit`` successful responses per second.
 
-        ``limit`` is a rate: ``500``, ``500 rps``, ``500/s``, ``1.5k rps``,
-        ``30000 rpm``. The rate is over the measured period (warm-up
-        excluded). Give ``name`` for one request of a scenario. Returns the
-        rate.
+        Throughput is goodput: responses with an expected status (2xx or 3xx
+        unless a scenario says otherwise) and passing checks, per second of
+        the measured period (warm-up excluded). A run whose error rate is
+        above its ``error_rate`` threshold (50 % when it gave none) never
+        passes, whatever its rate. ``limit`` is a rate: ``500``, ``500 rps``,
+        ``500/s``, ``1.5k rps``, ``30000 rpm``. Give ``name`` for one request
+        of a scenario. Returns the goodput.
 
         | Throughput Should Be At Least    ${result}    500 rps
         """
-        return self.get_load_metric(result, self._scoped("rps", name), ">=", limit, message)
+        return self.get_load_metric(result, self._scoped("goodput", name), ">=", limit, message)
 
     @staticmethod
     def _ref(metric: str) -> Any:
@@ -341,14 +356,21 @@ error threshold is already lost on the running totals (after the warm-up and
 
 The ``breakpoint`` profile (and any profile with ``stop_on_threshold: true``)
 raises the load until a threshold breaks, judging each second on its own
-(two breaching seconds in a row), and stops there. That does not fail the
-keyword: the result's ``breaking_point`` says where it broke
+(two breaching seconds in a row), and stops there; errors break it at the
+``error_rate`` threshold, or at 50 % when none is given. That does not fail
+the keyword: the result's ``breaking_point`` says where it broke
 (``${{result.breaking_point.target}}`` req/s; ``broke`` is false and the
 target the highest load reached when it never broke). Assert on it with
 `Get Load Metric`: ``Get Load Metric    ${{result}}    breaking_point    >=    500 rps``.
+Only served load counts: when no request succeeded up to the second it broke
+in, there is no breaking point above 0 and the keyword fails, naming the
+error rate. So does a run with a threshold on ``rps``, ``goodput`` or
+``breaking_point`` whose error rate is above its ``error_rate`` threshold
+(50 % when none).
 
 The result (times in ms, rates as fractions): ``${{result.p95}}``,
-``${{result.p99}}``, ``${{result.rps}}``, ``${{result.error_rate}}``,
+``${{result.p99}}``, ``${{result.rps}}`` (every response),
+``${{result.goodput}}`` (successful responses per second), ``${{result.error_rate}}``,
 ``${{result.requests}}``, ``${{result.errors}}``, ``${{result.by_name['create'].p95}}``,
 ``${{result.timeline}}`` (rows of ``width_s`` seconds: 1 s for the last hour,
 coarser before it), ``${{result.suspect}}``, ``${{result.json_path}}``. It

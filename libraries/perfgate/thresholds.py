@@ -8,7 +8,7 @@ one string separated by commas, semicolons or newlines::
 Operators: ``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=`` (``≤ ≥ ≠`` also work).
 
 Metrics for the requests of a load run: ``p50 p75 p90 p95 p99 p99.9 min max
-mean stdev rps error_rate requests errors``; other results add their own
+mean stdev rps goodput error_rate requests errors``; other results add their own
 (``event_latency_p95``, ``connect_p95``, ``event_loss_rate``...), so any
 identifier is accepted and the caller names the valid ones.
 
@@ -68,6 +68,7 @@ REQUEST_METRICS = frozenset(
         "mean",
         "stdev",
         "rps",
+        "goodput",
         "error_rate",
         "requests",
         "errors",
@@ -96,7 +97,7 @@ _EXAMPLE = "'p95 < 200 ms', 'error_rate < 1%' or 'rps >= 500'"
 
 def metric_kind(metric: str) -> str:
     """What a metric measures, from its name: time, fraction, rate, count, bytes, growth, number."""
-    if metric == "rps" or metric.endswith("_rps"):
+    if metric in ("rps", "goodput") or metric.endswith("_rps"):
         return "rate"
     if metric.endswith("_rate") or metric.endswith("_ratio"):
         return "fraction"

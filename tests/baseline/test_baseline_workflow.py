@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,8 @@ def test_metrics_and_per_metric_tolerance(settings: workflow.Settings) -> None:
     # +20 % p95: inside the 25 % single-sample default, beyond an explicit 10 %.
     lenient = workflow.compare_to_baseline(settings, load(48.0), "checkout", metrics="p95")
     assert lenient.failure is None
-    assert [v.metric for v in lenient.comparison.verdicts] == ["p95"]  # type: ignore[union-attr]
+    # The error rate is compared too, named or not.
+    assert [v.metric for v in lenient.comparison.verdicts] == ["p95", "error_rate"]  # type: ignore[union-attr]
     strict = workflow.compare_to_baseline(
         settings, load(48.0), "checkout", metrics="p95, rps", tolerance="p95:10%, rps:5%"
     )
@@ -190,3 +192,53 @@ def test_metric_new_since_the_baseline_is_reported_not_failed(settings: workflow
     assert outcome.failure is None
     assert outcome.comparison is not None and outcome.comparison.not_in_baseline == ["p99"]
     assert "has no p99 yet" in outcome.warnings[0]
+
+
+def counted(error_rate: float = 0.0, requests: int = 10_000) -> dict[str, Any]:
+    """A load result with request counts, as `LoadResult.to_dict` gives them."""
+    errors = round(error_rate * requests)
+    return {**load(40.0), "requests": requests, "errors": errors, "error_rate": errors / requests}
+
+
+def test_the_saturation_baseline_of_the_issue_is_never_recorded(
+    settings: workflow.Settings,
+) -> None:
+    # What `The Saturation Point Is Found` recorded against a gateway that answered 404.
+    issue = {"kind": "load", "rps": 1666.67, "error_rate": 1.0}
+    outcome = workflow.compare_to_baseline(
+        settings, issue, "throughput-saturation-point", metrics="rps, error_rate"
+    )
+    assert outcome.action == "skipped" and outcome.failure == (
+        "Baseline 'throughput-saturation-point' was not recorded: the error rate was 100.00%, "
+        "above the limit error_rate < 50% (the default when no error_rate threshold is given), "
+        "so the result describes failures rather than the gateway; make the requests succeed "
+        "(check the URL, the route and the status it answers) and run again."
+    )
+    assert not outcome.path.exists() and not settings.history_file.exists()
+    with pytest.raises(ValueError, match=r"was not recorded: the error rate was 100\.00%"):
+        workflow.update_baseline(settings, issue, "throughput-saturation-point", reason="x")
+    assert not outcome.path.exists()
+
+
+def test_a_bulk_update_does_not_record_a_failing_run(settings: workflow.Settings) -> None:
+    workflow.compare_to_baseline(settings, counted(0.0), "checkout")
+    updating = workflow.Settings(settings.baselines_dir, settings.history_file, update_all=True)
+    outcome = workflow.compare_to_baseline(updating, counted(0.9), "checkout")
+    assert outcome.action == "compared" and outcome.failure is not None
+    assert outcome.failure.startswith("Baseline 'checkout' was not recorded: the error rate was")
+    assert "error_rate 90% vs 0% (errors where the baseline had none)" in outcome.failure
+    assert json.loads(outcome.path.read_text())["version"] == 1
+
+
+def test_a_rise_from_zero_to_two_percent_is_flagged_whatever_metrics_names(
+    settings: workflow.Settings,
+) -> None:
+    workflow.compare_to_baseline(settings, [counted(0.0)] * 5, "checkout")
+    outcome = workflow.compare_to_baseline(settings, counted(0.02), "checkout", metrics="rps")
+    assert outcome.failure == (
+        f"Performance regressed against baseline 'checkout' (environment {HERE.default_label}, "
+        "version 1): error_rate 2% vs 0% (errors where the baseline had none)."
+    )
+    assert outcome.comparison is not None
+    (verdict,) = [v for v in outcome.comparison.verdicts if v.metric == "error_rate"]
+    assert verdict.method == "zero baseline" and verdict.band_abs == 0

@@ -47,6 +47,7 @@ def load_result(
             requests=len(lat),
             successes=len(lat),
             rps=len(lat) / seconds,
+            goodput=len(lat) / seconds,
             **latency_fields(h),
         )
     per_second = requests / seconds
@@ -62,6 +63,7 @@ def load_result(
             active=4,
             target=4.0,
             warmup=t < warmup_s,
+            goodput=per_second - errors // seconds,
         )
         for t in range(seconds)
     ]
@@ -79,6 +81,7 @@ def load_result(
         errors=errors,
         error_rate=errors / (requests + errors) if requests + errors else 0.0,
         rps=(requests + errors) / seconds,
+        goodput=requests / seconds,
         errors_by_kind={"http_5xx": errors} if errors else {},
         status_codes={"200": requests},
         **latency_fields(hist),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.baseline.decision import MIN_SAMPLES, MetricVerdict, decide
+from perfgate.baseline.errorrate import METRIC as ERROR_RATE
+from perfgate.baseline.errorrate import decide_error_rate
 from perfgate.baseline.metrics import DEFAULT_METRICS, spec_for
 from perfgate.baseline.store import Baseline
 from perfgate.baseline.summary import metric_names
@@ -29,7 +31,8 @@ class Comparison:
 
     @property
     def statistical(self) -> bool:
-        return all(v.method == "mann-whitney" for v in self.verdicts)
+        """Every verdict came from a test (or from the error rate's zero-baseline rule)."""
+        return all(v.method != "tolerance-only" for v in self.verdicts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,11 @@ def compare(
     stored = baseline.current.samples
     summary = baseline.current.summary
     stored_metrics = set(metric_names(stored))
+    # A load result's error rate is always compared when both sides have one: any rise
+    # counts (`perfgate.baseline.errorrate`), whatever `metrics=` names.
+    both = stored_metrics.intersection(metric_names(samples))
+    if kind == "load" and ERROR_RATE in both and ERROR_RATE not in metrics:
+        metrics = [*metrics, ERROR_RATE]
     verdicts: list[MetricVerdict] = []
     not_in_baseline: list[str] = []
     statistical = len(stored) >= MIN_SAMPLES and len(samples) >= MIN_SAMPLES
@@ -94,14 +102,18 @@ def compare(
             not_in_baseline.append(metric)
             continue
         tolerance, _ = tolerances.for_metric(metric, statistical=statistical)
-        cov = summary[metric]["cov"]
+        stored_cov = summary[metric]["cov"]
+        cov = float(stored_cov) if stored_cov is not None else None
+        if metric == ERROR_RATE:
+            verdicts.append(decide_error_rate(stored, samples, tolerance, cov))
+            continue
         verdicts.append(
             decide(
                 metric,
                 [sample[metric] for sample in stored],
                 [sample[metric] for sample in samples],
                 tolerance,
-                float(cov) if cov is not None else None,
+                cov,
             )
         )
     return Comparison(

@@ -33,7 +33,8 @@ CONFIDENCE = 0.90
 _BOOTSTRAP_SEED = 20240611
 
 Verdict = Literal["improved", "within noise", "regressed"]
-Method = Literal["mann-whitney", "tolerance-only"]
+# The error rate has methods of its own (`perfgate.baseline.errorrate`).
+Method = Literal["mann-whitney", "tolerance-only", "zero baseline", "fisher exact"]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,11 @@ def format_change(verdict: MetricVerdict) -> str:
 
 
 def format_band(verdict: MetricVerdict) -> str:
+    if verdict.method == "zero baseline":
+        return "none: any error is a regression"
+    if verdict.method == "fisher exact":
+        spread = f"±{format_amount(verdict.band_abs, verdict.unit)}" if verdict.band_abs else "none"
+        return f"sampling noise (Fisher exact); between runs {spread}"
     widened = verdict.cov is not None and 3 * verdict.cov > verdict.tolerance
     source = f"3 x CoV {verdict.cov * 100:.1f}%" if widened and verdict.cov else "tolerance"
     return (
@@ -39,12 +44,29 @@ def format_band(verdict: MetricVerdict) -> str:
     )
 
 
+_ERROR_RATE_NOTE = {
+    "zero baseline": " The baseline had no error: any error now is a regression.",
+    "fisher exact": (
+        " The error rate regressed if a one-sided Fisher exact test of the request counts finds "
+        "it higher and the rise exceeds 3 x the baseline's CoV; the tolerance does not apply."
+    ),
+}
+
+
 def method_note(comparison: Comparison) -> str:
-    """One sentence saying how the verdicts were reached, for the log."""
+    """How the verdicts were reached, for the log."""
     if not comparison.verdicts:
         return "No metric was compared."
+    notes = "".join(sorted({_ERROR_RATE_NOTE.get(v.method, "") for v in comparison.verdicts}))
+    return (_samples_note(comparison) + notes).strip()
+
+
+def _samples_note(comparison: Comparison) -> str:
+    methods = {v.method for v in comparison.verdicts}
     first = comparison.verdicts[0]
-    if comparison.statistical:
+    if "tolerance-only" not in methods:
+        if "mann-whitney" not in methods:
+            return ""
         return (
             f"Decided by a one-sided Mann-Whitney U test (alpha {ALPHA:g}) and a bootstrap "
             f"{CONFIDENCE:.0%} confidence interval of the change in medians, "
@@ -60,10 +82,19 @@ def method_note(comparison: Comparison) -> str:
     )
 
 
+def _why(verdict: MetricVerdict) -> str:
+    """Why a regressed metric regressed, in the parenthesis after its values."""
+    if verdict.method == "zero baseline":
+        return "errors where the baseline had none"
+    if verdict.method == "fisher exact":
+        return f"{format_change(verdict)}, Fisher exact p={verdict.p_value:.2g}"
+    return f"{format_change(verdict)}, noise band ±{verdict.band * 100:.1f}%"
+
+
 def failure_message(comparison: Comparison) -> str:
     parts = [
         f"{v.metric} {format_value(v.current, v.unit)} vs {format_value(v.baseline, v.unit)} "
-        f"({format_change(v)}, noise band ±{v.band * 100:.1f}%)"
+        f"({_why(v)})"
         for v in comparison.regressed
     ]
     message = (
@@ -72,11 +103,11 @@ def failure_message(comparison: Comparison) -> str:
         + "; ".join(parts)
         + "."
     )
-    if not comparison.statistical:
-        first = comparison.verdicts[0]
+    loose = [v for v in comparison.regressed if v.method == "tolerance-only"]
+    if loose:
         message += (
-            f" Decided by the noise band alone ({first.n_baseline} baseline vs "
-            f"{first.n_current} current samples, fewer than {MIN_SAMPLES} on a side)."
+            f" Decided by the noise band alone ({loose[0].n_baseline} baseline vs "
+            f"{loose[0].n_current} current samples, fewer than {MIN_SAMPLES} on a side)."
         )
     return message
 

@@ -1,7 +1,10 @@
 """What Compare To Baseline and Update Baseline do, without Robot Framework.
 
 Everything is validated before anything is written, so bad arguments never
-leave a half-recorded baseline or history entry behind.
+leave a half-recorded baseline or history entry behind. No version is ever
+recorded from a load result whose error rate is above its limit
+(`perfgate.baseline.errorrate`): the first record and PERFGATE_UPDATE_BASELINES
+fail saying why, `Update Baseline` refuses.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from perfgate.baseline import history, journal, store
 from perfgate.baseline.compare import Comparison, chosen_metrics, compare, parse_metrics
+from perfgate.baseline.errorrate import recording_refusal
 from perfgate.baseline.fingerprint import Fingerprint, current_fingerprint
 from perfgate.baseline.gitinfo import current_commit
 from perfgate.baseline.metrics import samples_from
@@ -93,65 +97,17 @@ def compare_to_baseline(
     path = store.baseline_path(settings.baselines_dir, label, name)
     run = _Run(settings, name, label, kind, fingerprint, samples, _with_commit(context))
     warnings: list[str] = []
+    refusal = recording_refusal(result, samples, name) if kind == "load" else None
 
     baseline = store.load(path)
     if baseline is None:
-        if missing == "fail" and not settings.update_all:
-            return Outcome(
-                "skipped",
-                path,
-                None,
-                failure=(
-                    f"No baseline '{name}' for environment {label} ({path}): record one with "
-                    "Update Baseline or compare with missing=record."
-                ),
-            )
-        if missing == "skip" and not settings.update_all:
-            warnings.append(
-                f"No baseline '{name}' for environment {label} ({path}); nothing was compared "
-                "(missing=skip)."
-            )
-            run.log("skipped", None)
-            return Outcome("skipped", path, None, warnings=warnings)
-        reason = (
-            settings.update_reason
-            if settings.update_all
-            else "first run: recorded by Compare To Baseline (missing=record)"
-        )
-        baseline, written = run.record(path, reason, "recorded", only_if_missing=True)
-        if written:
-            warnings.append(
-                f"No baseline '{name}' for environment {label} yet: recorded this result as "
-                f"version 1 in {path}; review and commit it."
-            )
-            return Outcome("recorded", path, baseline, warnings=warnings)
-        # Another process recorded it a moment ago: compare with that.
-
-    stored = baseline.current.fingerprint
-    if stored.digest != fingerprint.digest and not settings.update_all:
-        difference = _describe_difference(stored, fingerprint)
-        if other_environment == "fail":
-            return Outcome(
-                "skipped",
-                path,
-                baseline,
-                failure=(
-                    f"Baseline '{name}' ({label}) was recorded on another environment "
-                    f"({difference}): record one here or pass other_environment=compare."
-                ),
-            )
-        if other_environment == "skip":
-            warnings.append(
-                f"Baseline '{name}' ({label}) was recorded on another environment "
-                f"({difference}); not compared. Pass other_environment=compare to compare anyway, "
-                "or use an environment label per machine type."
-            )
-            run.log("skipped", baseline)
-            return Outcome("skipped", path, baseline, warnings=warnings)
-        warnings.append(
-            f"Comparing with baseline '{name}' ({label}) from another environment ({difference}) "
-            "because other_environment=compare."
-        )
+        early, baseline = _record_missing(run, path, missing, refusal)
+        if early is not None:
+            return early
+    assert baseline is not None
+    early = _other_environment(run, path, baseline, other_environment, warnings)
+    if early is not None:
+        return early
 
     comparison = compare(baseline, kind, samples, chosen, tolerances)
     if comparison.not_in_baseline:
@@ -159,7 +115,7 @@ def compare_to_baseline(
             f"Baseline '{name}' has no {', '.join(comparison.not_in_baseline)} yet; "
             "those were not compared."
         )
-    if settings.update_all:
+    if settings.update_all and refusal is None:
         updated, _ = run.record(path, settings.update_reason, "updated", comparison)
         warnings.append(
             f"Baseline '{name}' updated to version {updated.current.version} in {path} "
@@ -167,8 +123,78 @@ def compare_to_baseline(
         )
         return Outcome("updated", path, updated, comparison, warnings)
     run.log("compared", baseline, comparison)
-    failure = failure_message(comparison) if comparison.regressed else None
-    return Outcome("compared", path, baseline, comparison, warnings, failure)
+    failures = [refusal] if settings.update_all and refusal is not None else []
+    failures += [failure_message(comparison)] if comparison.regressed else []
+    return Outcome("compared", path, baseline, comparison, warnings, " ".join(failures) or None)
+
+
+def _record_missing(
+    run: _Run, path: Path, missing: Missing, refusal: str | None
+) -> tuple[Outcome | None, store.Baseline | None]:
+    """No baseline yet: the outcome to return, or the baseline another process recorded a
+    moment ago to compare with."""
+    settings, name, label = run.settings, run.name, run.label
+    if missing == "fail" and not settings.update_all:
+        failure = (
+            f"No baseline '{name}' for environment {label} ({path}): record one with "
+            "Update Baseline or compare with missing=record."
+        )
+        return Outcome("skipped", path, None, failure=failure), None
+    if missing == "skip" and not settings.update_all:
+        warning = (
+            f"No baseline '{name}' for environment {label} ({path}); nothing was compared "
+            "(missing=skip)."
+        )
+        run.log("skipped", None)
+        return Outcome("skipped", path, None, warnings=[warning]), None
+    if refusal is not None:
+        return Outcome("skipped", path, None, failure=refusal), None
+    reason = (
+        settings.update_reason
+        if settings.update_all
+        else "first run: recorded by Compare To Baseline (missing=record)"
+    )
+    baseline, written = run.record(path, reason, "recorded", only_if_missing=True)
+    if not written:
+        return None, baseline
+    warning = (
+        f"No baseline '{name}' for environment {label} yet: recorded this result as "
+        f"version 1 in {path}; review and commit it."
+    )
+    return Outcome("recorded", path, baseline, warnings=[warning]), None
+
+
+def _other_environment(
+    run: _Run,
+    path: Path,
+    baseline: store.Baseline,
+    other_environment: OtherEnvironment,
+    warnings: list[str],
+) -> Outcome | None:
+    """A baseline from another fingerprint: the outcome to return, or None to compare."""
+    stored, name, label = baseline.current.fingerprint, run.name, run.label
+    if stored.digest == run.fingerprint.digest or run.settings.update_all:
+        return None
+    difference = _describe_difference(stored, run.fingerprint)
+    if other_environment == "fail":
+        failure = (
+            f"Baseline '{name}' ({label}) was recorded on another environment "
+            f"({difference}): record one here or pass other_environment=compare."
+        )
+        return Outcome("skipped", path, baseline, failure=failure)
+    if other_environment == "skip":
+        warnings.append(
+            f"Baseline '{name}' ({label}) was recorded on another environment "
+            f"({difference}); not compared. Pass other_environment=compare to compare anyway, "
+            "or use an environment label per machine type."
+        )
+        run.log("skipped", baseline)
+        return Outcome("skipped", path, baseline, warnings=warnings)
+    warnings.append(
+        f"Comparing with baseline '{name}' ({label}) from another environment ({difference}) "
+        "because other_environment=compare."
+    )
+    return None
 
 
 def update_baseline(
@@ -188,6 +214,9 @@ def update_baseline(
             "of the baseline diff why the new numbers are right."
         )
     kind, samples = samples_from(result)
+    refusal = recording_refusal(result, samples, name) if kind == "load" else None
+    if refusal is not None:
+        raise ValueError(refusal)
     fingerprint = current_fingerprint()
     label = _label(settings, environment, fingerprint)
     path = store.baseline_path(settings.baselines_dir, label, name)

@@ -1,5 +1,9 @@
 """The charts of a load run in log.html: latency, throughput, errors, active clients, histogram.
 
+The throughput chart draws every response per second and, beside it, the
+successful ones (goodput): a gateway that answers 404 fast has a high rate and
+no goodput.
+
 Each is a small inline SVG from `perfgate.svgchart` (a few KB). The
 timeline's rows (seconds; 10 or 60 s before the last hour of a long run) are
 plotted at their middle; the warm-up is shaded; a run stopped early or a
@@ -101,15 +105,18 @@ def throughput_chart(
     rows = result.timeline
     end = _run_length(result)
     xs = _midpoints(rows, end)
-    series = [Series("achieved", [(x, r.rps) for x, r in zip(xs, rows, strict=True)], BLUE)]
+    series = [
+        Series("achieved", [(x, r.rps) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series("successful", [(x, r.goodput) for x, r in zip(xs, rows, strict=True)], GREEN),
+    ]
     if result.model == "open":
         series.append(
             Series("target", [(x, r.target) for x, r in zip(xs, rows, strict=True)], GREY, True)
         )
     return line_chart(
         series,
-        title="Requests per second",
-        rules=_rules(thresholds, {"rps"}),
+        title="Requests per second: all and successful (goodput)",
+        rules=_rules(thresholds, {"rps", "goodput"}),
         markers=markers,
         shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
         x_range=(0.0, end),

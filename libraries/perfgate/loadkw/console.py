@@ -14,10 +14,13 @@ PRINT_EVERY_S = 5.0
 def progress_line(label: str, progress: Progress, unit: str, open_model: bool) -> str:
     """``[stress] 12/60 s  412 req/s  p95 12.3 ms  errors 3 (0.05%)  clients 37``.
 
-    Rate and p95 are the last second's (what is happening now); errors are
+    Rate and p95 are the last second's (what is happening now), with its
+    successful responses (``412 req/s (0 ok)``) when some failed; errors are
     the total of the measured period so far.
     """
     row = progress.row
+    good = row.requests - row.errors
+    ok = f" ({good / row.width_s:,.0f} ok)" if row.errors and row.width_s > 0 else ""
     target = f" (target {row.target:,.0f})" if open_model else ""
     phase = "  warm-up" if progress.warmup else ""
     errors = (
@@ -29,7 +32,7 @@ def progress_line(label: str, progress: Progress, unit: str, open_model: bool) -
     digits = 0 if progress.duration_s >= 20 else 1  # a CI-scaled run lasts seconds
     return (
         f"[{label}] {progress.elapsed_s:,.{digits}f}/{progress.duration_s:,.{digits}f} s{phase}  "
-        f"{row.rps:,.0f} req/s{target}  p95 {format_ms(row.p95)}{errors}  "
+        f"{row.rps:,.0f} req/s{ok}{target}  p95 {format_ms(row.p95)}{errors}  "
         f"{unit} {row.active:,}{missed}"
     )
 

@@ -13,12 +13,17 @@ callback (called once a second; returning ``"stop"`` ends the run):
   judged on its own figures (p50, p95, p99 and error rate of that second; the
   other metrics on the running totals), counting only seconds with at least
   `MIN_ROW_SAMPLES` responses. `CONFIRM_ROWS` breaching seconds in a row
-  stop the run, so one stray slow second (a GC pause) does not; in the open
-  model a second where more requests were missed than answered breaches too
-  (a stalled server answers nothing at all). The *breaking point* is the
-  target (req/s, or clients in a closed profile) of the first of those
-  seconds. A run that never breaks reports the highest target it reached as
-  a lower bound.
+  stop the run, so one stray slow second (a GC pause) does not. The load
+  breaks where errors cross the threshold (``error_rate < 50%`` when the run
+  gives no ``error_rate`` threshold, `perfgate.errorlimit`) or where goodput
+  stops following the target: in the open model, a second in which more
+  requests were never sent than got a successful response (a stalled server
+  answers nothing at all). The *breaking point* is the target (req/s, or
+  clients in a closed profile) of the first of those seconds. A run that
+  never breaks reports the highest target it reached as a lower bound. Both
+  count only load that was served: when no request succeeded up to the
+  breaking second (or in the whole run), the breaking point is 0 and not
+  *served* - everything failed from the start.
 
 What cannot be judged before the end is left to the end: per-name
 thresholds (progress has no per-name figures), ``rps`` (a running rate
@@ -36,6 +41,7 @@ from typing import Any
 
 from perfgate.assertions import suspect_note
 from perfgate.engine.result import LoadResult, Progress, TimelineRow
+from perfgate.errorlimit import error_limit
 from perfgate.stages import Stage, expected_arrivals, total_duration
 from perfgate.thresholds import Breach, Threshold, evaluate, failure_message
 
@@ -81,17 +87,38 @@ class BreakingPoint:
     """Where a stop_on_threshold run broke, or how far it got without breaking."""
 
     broke: bool
-    target: float  # req/s (open model) or clients (closed) when it broke; else the peak reached
+    target: float  # the breaking point: `tried`, or 0 when no request had succeeded
     unit: str  # "req/s" or "clients"
     at_s: float | None  # seconds into the run of the first breaching second
     rps: float  # achieved req/s in that second (or at the peak)
     reasons: tuple[str, ...] = ()
+    goodput: float = 0.0  # successful responses per second in that second (or at the peak)
+    # Of the measured seconds before the breaking one (the whole run if it never broke;
+    # the breaking second itself when nothing came before it).
+    error_rate: float = 0.0
+    tried: float | None = None  # the load of the breaking second (or the peak); None: target
+    served: bool = True  # some request succeeded up to the breaking second (or in the run)
 
     def describe(self) -> str:
+        tried = self.target if self.tried is None else self.tried
+        if not self.served:
+            where = (
+                f"up to the second in which the load broke at {tried:,.1f} {self.unit} "
+                f"(at {self.at_s:.1f} s; {'; '.join(self.reasons)})"
+                if self.broke
+                else f"in the whole run, up to {tried:,.1f} {self.unit}"
+            )
+            return (
+                f"No breaking point above 0 {self.unit}: no request succeeded {where}, "
+                f"{self.error_rate:.2%} of the requests failed. A breaking point counts only "
+                f"successful responses: check the URL and that the gateway answers it with "
+                f"2xx or 3xx."
+            )
         if self.broke:
             return (
                 f"Breaking point: {self.target:,.1f} {self.unit} (at {self.at_s:.1f} s, "
-                f"{self.rps:,.1f} req/s achieved): {'; '.join(self.reasons)}."
+                f"{self.rps:,.1f} req/s achieved, {self.goodput:,.1f} successful): "
+                f"{'; '.join(self.reasons)}."
             )
         return (
             f"No breaking point: the thresholds held up to {self.target:,.1f} {self.unit}, the "
@@ -107,6 +134,10 @@ class BreakingPoint:
             at_s=None if data.get("at_s") is None else float(data["at_s"]),
             rps=float(data.get("rps") or 0.0),
             reasons=tuple(data.get("reasons") or ()),
+            goodput=float(data.get("goodput") or 0.0),
+            error_rate=float(data.get("error_rate") or 0.0),
+            tried=None if data.get("tried") is None else float(data["tried"]),
+            served=bool(data.get("served", True)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,7 +148,43 @@ class BreakingPoint:
             "at_s": self.at_s,
             "rps": self.rps,
             "reasons": list(self.reasons),
+            "goodput": self.goodput,
+            "error_rate": self.error_rate,
+            "tried": self.tried,
+            "served": self.served,
         }
+
+
+def _good(row: TimelineRow) -> int:
+    return row.requests - row.errors
+
+
+def _point(
+    broke: bool,
+    tried: float,
+    unit: str,
+    row: TimelineRow,
+    before: Sequence[TimelineRow],
+    reasons: tuple[str, ...] = (),
+) -> BreakingPoint:
+    """The breaking point at `row` (or the peak, unbroken) after the rows `before` it."""
+    requests = sum(r.requests for r in before)
+    errors = sum(r.errors for r in before)
+    served = requests > errors or (broke and _good(row) > 0)
+    if not requests:
+        requests, errors = row.requests, row.errors
+    return BreakingPoint(
+        broke,
+        tried if served else 0.0,
+        unit,
+        row.t if broke else None,
+        row.rps,
+        reasons,
+        goodput=_good(row) / row.width_s if row.width_s > 0 else 0.0,
+        error_rate=errors / requests if requests else 0.0,
+        tried=tried,
+        served=served,
+    )
 
 
 class LiveGate:
@@ -135,8 +202,13 @@ class LiveGate:
         stages: Sequence[Stage] = (),
     ) -> None:
         """`stages` (the resolved profile's) give a breaking point the mean target of its
-        second; without them, the target sampled at the end of that second is used."""
+        second; without them, the target sampled at the end of that second is used. Judged
+        per second, errors always count: without an ``error_rate`` threshold, the default
+        limit of `perfgate.errorlimit` (50 %) applies."""
         self.thresholds = live_thresholds(thresholds)
+        limit = error_limit(thresholds)
+        if per_second and limit.default:
+            self.thresholds.append(limit.threshold)
         self.stages = tuple(stages)
         self.per_second = per_second
         self.open_model = open_model
@@ -178,16 +250,15 @@ class LiveGate:
 
     def _row_reasons(self, progress: Progress) -> list[str] | None:
         row = progress.row
-        stalled = (
-            self.open_model and row.missed >= self.min_row_samples and row.missed > row.requests
-        )
+        # Goodput stopped following the target: fewer successes than requests never sent.
+        stalled = self.open_model and row.missed >= self.min_row_samples and row.missed > _good(row)
         if row.requests < self.min_row_samples and not stalled:
             return None
         reasons = []
         if stalled:
             reasons.append(
                 f"{row.missed:,} of {row.missed + row.requests:,} intended requests in one second "
-                f"were never sent (the system stopped keeping up)"
+                f"were never sent and {_good(row):,} succeeded (the system stopped keeping up)"
             )
         if row.requests >= self.min_row_samples:
 
@@ -204,16 +275,15 @@ class LiveGate:
     def breaking_point(self, result: LoadResult) -> BreakingPoint:
         """Where the run broke (per-second mode), or the highest target it held."""
         unit = "req/s" if self.open_model else "clients"
+        measured = [r for r in result.timeline if not r.warmup] or result.timeline
         if self.stop is not None and self.stop.row is not None:
             row = self.stop.row
-            return BreakingPoint(
-                True, self._mean_target(row), unit, row.t, row.rps, self.stop.reasons
-            )
-        measured = [r for r in result.timeline if not r.warmup] or result.timeline
+            before = [r for r in measured if r.t < row.t]
+            return _point(True, self._mean_target(row), unit, row, before, self.stop.reasons)
         peak = max(measured, key=self._mean_target, default=self._peak)
         if peak is None:
-            return BreakingPoint(False, 0.0, unit, None, 0.0)
-        return BreakingPoint(False, self._mean_target(peak), unit, None, peak.rps)
+            return BreakingPoint(False, 0.0, unit, None, 0.0, served=False)
+        return _point(False, self._mean_target(peak), unit, peak, measured)
 
     def _mean_target(self, row: TimelineRow) -> float:
         """The target averaged over the row (a second, or 10 or 60 s of a long run): during a
@@ -234,22 +304,27 @@ class Verdict:
     stop: EarlyStop | None = None
     breaking_point: BreakingPoint | None = None
     warnings: list[str] = field(default_factory=list)
+    # Why a capacity or throughput figure of the run cannot pass (`perfgate.loadkw.capacity`).
+    refusal: str | None = None
 
     @property
     def failed(self) -> bool:
-        """A stop_on_threshold run is expected to break: its breaking point is the finding."""
+        """A stop_on_threshold run is expected to break: its breaking point is the finding,
+        unless nothing was served. Capacity figures of a failing run never pass."""
+        if self.refusal is not None:
+            return True
         if self.breaking_point is not None:
             return False
         return bool(self.breaches) or self.stop is not None
 
     def message(self) -> str:
-        """The failure message: the early stop, every breach, and the suspect note."""
-        parts = []
+        """The failure message: the refusal, the early stop, every breach, the suspect note."""
+        parts = [] if self.refusal is None else [self.refusal]
         if self.stop is not None:
             parts.append(f"Load run stopped early (abort_on_fail): {self.stop.describe()}.")
             if self.breaches:
                 parts.append(f"At the end, {failure_message(self.breaches)}.")
-        elif self.breaches:
+        elif self.breaches and self.breaking_point is None:  # a breakpoint run's are its finding
             text = failure_message(self.breaches)
             parts.append(text[0].upper() + text[1:] + ".")
         return " ".join(parts) + suspect_note(self.warnings)
@@ -281,6 +356,7 @@ class Verdict:
             if self.breaking_point is None
             else self.breaking_point.to_dict(),
             "warnings": list(self.warnings),
+            "refusal": self.refusal,
         }
 
 
@@ -291,6 +367,7 @@ def judge(
     stop: EarlyStop | None = None,
     breaking_point: BreakingPoint | None = None,
     warnings: Sequence[str] = (),
+    refusal: str | None = None,
 ) -> Verdict:
     """The verdict on a finished run; `lookup(metric, scope)` reads the result's figures."""
     return Verdict(
@@ -299,4 +376,5 @@ def judge(
         stop=None if breaking_point is not None else stop,
         breaking_point=breaking_point,
         warnings=list(warnings),
+        refusal=refusal,
     )

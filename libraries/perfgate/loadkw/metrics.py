@@ -1,10 +1,12 @@
 """The metric names a load result answers, for thresholds, getters and assertions.
 
-Besides the engine's own (`perfgate.thresholds.REQUEST_METRICS`, ``successes``
-and the open model's ``service_p95`` etc.), a load result answers
-``target_rps`` (the open model's intended rate) and ``breaking_point`` (the
-load at which a ``stop_on_threshold`` run broke; if it never broke, the
-highest load it reached, a lower bound).
+Besides the engine's own (`perfgate.thresholds.REQUEST_METRICS`, ``rps`` of
+every response and ``goodput`` of the successful ones among them,
+``successes`` and the open model's ``service_p95`` etc.), a load result
+answers ``target_rps`` (the open model's intended rate) and ``breaking_point``
+(the load at which a ``stop_on_threshold`` run broke; if it never broke, the
+highest load it reached, a lower bound; 0 when no request succeeded). Which
+of them cannot pass from a failing run: `perfgate.loadkw.capacity`.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ def summary_line(result: LoadResult, plan: RunPlan) -> str:
     """``Load 'stress' on http://...: 12,345 requests in 60.0 s, 205.7 req/s, p95 ...``."""
     return (
         f"Load '{plan.profile.name}' on {result.url}: {_n(result.requests)} requests in "
-        f"{result.duration_s:.1f} s, {result.rps:,.1f} req/s, p50 {format_ms(result.p50)}, "
+        f"{result.duration_s:.1f} s, {result.rps:,.1f} req/s ({result.goodput:,.1f} "
+        f"successful), p50 {format_ms(result.p50)}, "
         f"p95 {format_ms(result.p95)}, p99 {format_ms(result.p99)}, errors "
         f"{_n(result.errors)} ({_pct(result.error_rate)}); {plan.warmup_text()} not counted."
     )
@@ -83,10 +84,10 @@ def render_table(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link:
     metrics = LoadMetrics(result)
     profile = plan.profile
     unit = "req/s" if profile.model == "open" else "clients"
-    if verdict.breaking_point is not None:
-        head = escape(verdict.breaking_point.describe())
-    elif verdict.failed:
+    if verdict.failed:
         head = f"{_FAIL} {escape(verdict.message())}"
+    elif verdict.breaking_point is not None:
+        head = escape(verdict.breaking_point.describe())
     elif verdict.thresholds:
         head = f"{_PASS} all {len(verdict.thresholds)} threshold(s) held"
     else:
@@ -117,7 +118,13 @@ def render_table(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link:
         )
     )
     target = f" (target {result.target_rps:,.1f})" if result.target_rps is not None else ""
-    rows.append(("Throughput", f"{result.rps:,.1f} req/s{target}"))
+    rows.append(
+        (
+            "Throughput",
+            f"{result.rps:,.1f} req/s{target}; goodput (successful responses) "
+            f"{result.goodput:,.1f} req/s",
+        )
+    )
     kinds = ", ".join(f"{escape(k)} {_n(v)}" for k, v in result.errors_by_kind.items())
     statuses = ", ".join(f"{escape(k)}: {_n(v)}" for k, v in result.status_codes.items())
     rows.append(
@@ -160,11 +167,15 @@ def render_names(result: LoadResult) -> str:
         return ""
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("name", "requests", "errors", "error rate", "req/s", "p50", "p95", "p99", "max")
-    )
+        for h in (
+            "name", "requests", "errors", "error rate", "req/s", "goodput", "p50", "p95", "p99",
+            "max",
+        )
+    )  # fmt: skip
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{_n(s.requests)}</td><td>{_n(s.errors)}</td>"
-        f"<td>{_pct(s.error_rate)}</td><td>{s.rps:,.1f}</td><td>{format_ms(s.p50)}</td>"
+        f"<td>{_pct(s.error_rate)}</td><td>{s.rps:,.1f}</td><td>{s.goodput:,.1f}</td>"
+        f"<td>{format_ms(s.p50)}</td>"
         f"<td>{format_ms(s.p95)}</td><td>{format_ms(s.p99)}</td><td>{format_ms(s.max)}</td></tr>"
         for name, s in result.by_name.items()
     )

@@ -4,7 +4,9 @@ The result is saved as JSON before the keyword layer asserts anything, so a
 failing test keeps its data. The saved file is the engine's result
 (``LoadResult.to_dict``, readable with ``LoadResult.from_dict``) plus two
 keys of this layer: ``verdict`` (thresholds, breaches, early stop, breaking
-point) and ``plan`` (the resolved profile and arguments).
+point, the refusal of its capacity figures) and ``plan`` (the resolved
+profile and arguments). The result gets three attributes: ``breaking_point``,
+``error_limit`` (`perfgate.errorlimit`, from the thresholds) and ``json_path``.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Any
 
 from perfgate.artifacts import artifact_path, write_json_atomic
 from perfgate.engine import LoadResult, Progress, run_load
+from perfgate.errorlimit import error_limit
+from perfgate.loadkw.capacity import run_refusal
 from perfgate.loadkw.console import ProgressPrinter
 from perfgate.loadkw.gate import BreakingPoint, LiveGate, Verdict, judge
-from perfgate.loadkw.metrics import LoadMetrics
+from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.loadkw.plan import RunPlan
 from perfgate.stages import format_stages
+from perfgate.thresholds import parse_thresholds
 
 
 @dataclass
@@ -97,12 +102,14 @@ def execute(
     # The engine's LoadResult has no field for these; as attributes they are
     # reachable from Robot (${result.breaking_point.target}, ${result.json_path}).
     setattr(result, "breaking_point", point)  # noqa: B010
+    setattr(result, "error_limit", error_limit(plan.thresholds))  # noqa: B010
     verdict = judge(
         plan.thresholds,
         LoadMetrics(result).metric,
         stop=gate.stop if gate is not None else None,
         breaking_point=point,
         warnings=result.health.warnings,
+        refusal=run_refusal(result, plan.thresholds),
     )
     data = result.to_dict()
     data["verdict"] = verdict.to_dict()
@@ -119,12 +126,15 @@ def read_saved(path: str | Path) -> LoadResult:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         result = LoadResult.from_dict(data)
-        point = (data.get("verdict") or {}).get("breaking_point")
+        verdict = data.get("verdict") or {}
+        point = verdict.get("breaking_point")
         breaking_point = BreakingPoint.from_dict(point) if point else None
+        limit = error_limit(parse_thresholds(verdict.get("thresholds") or [], KNOWN_METRICS))
     except OSError as exc:
         raise ValueError(f"cannot read a load result from {str(path)!r}: {exc.strerror}.") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{str(path)!r} does not hold a saved load result ({exc}).") from None
     setattr(result, "breaking_point", breaking_point)  # noqa: B010
+    setattr(result, "error_limit", limit)  # noqa: B010
     setattr(result, "json_path", str(path))  # noqa: B010
     return result
