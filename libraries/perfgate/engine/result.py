@@ -13,6 +13,7 @@ from typing import Any
 
 from perfgate.artifacts import write_json_atomic
 from perfgate.histogram import Histogram
+from perfgate.itemaccess import ItemAccess
 
 PERCENTILES = (("p50", 50.0), ("p75", 75.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0),
                ("p99_9", 99.9))  # fmt: skip
@@ -32,7 +33,9 @@ def latency_fields(hist: Histogram | None) -> dict[str, Any]:
 
 
 @dataclass
-class LatencySummary:
+class LatencySummary(ItemAccess):
+    """A latency summary in ms; `summary.p50` and `summary["p50"]` alike (the JSON shows a dict)."""
+
     count: int = 0
     min: float = NAN
     mean: float = NAN

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.artifacts import json_safe, write_json_atomic
+from perfgate.itemaccess import ItemAccess
 
 NAN = math.nan
 
@@ -72,9 +73,9 @@ _NULLABLE = frozenset(
 
 
 @dataclass
-class WsTimelineRow:
+class WsTimelineRow(ItemAccess):
     """One second of the run (warm-up seconds included, flagged); before the last hour of a
-    long run, 10 or 60 seconds (`perfgate.timeline`)."""
+    long run, 10 or 60 seconds (`perfgate.timeline`). `row.p95` and `row["p95"]` alike."""
 
     t: float  # start of the row, seconds from the start of the run
     connected: int  # open connections at the end of the row
@@ -95,8 +96,9 @@ class WsTimelineRow:
 
 
 @dataclass
-class GatewayMemory:
-    """The gateway's resident memory during the run (`perfgate.memory`'s sampler)."""
+class GatewayMemory(ItemAccess):
+    """The gateway's resident memory during the run (`perfgate.memory`'s sampler);
+    `memory.peak_mb` and `memory["peak_mb"]` alike."""
 
     source: str
     interval_s: float
