@@ -124,9 +124,9 @@ Error Rate Should Be Below
     ...    Error Rate Should Be Below    ${RESULT}    0%
 
 Throughput Should Be At Least
-    ${rps}=    Throughput Should Be At Least    ${RESULT}    10 rps
-    Should Be Equal    ${rps}    ${RESULT.rps}
-    Run Keyword And Expect Error    assertion failed: rps was *, limit >= 1M rps.
+    ${goodput}=    Throughput Should Be At Least    ${RESULT}    10 rps
+    Should Be Equal    ${goodput}    ${RESULT.goodput}
+    Run Keyword And Expect Error    assertion failed: goodput was *, limit >= 1M rps.
     ...    Throughput Should Be At Least    ${RESULT}    1M rps
 
 A Suspect Result Says So In Every Failure

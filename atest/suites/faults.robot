@@ -6,8 +6,7 @@ Documentation       The suites pointed at a faulty gateway fail, and say which t
 ...                 its output.
 
 Resource            ../resources/common.resource
-Library             Collections
-Library             InnerRun.py
+Resource            inner_run.resource
 
 Suite Setup         Run The Suites Against A Faulty Gateway
 Suite Teardown      Remove Directory    ${WORK}    recursive=True
@@ -67,10 +66,3 @@ Run The Suites Against A Faulty Gateway
     Log    ${result.stdout}
     ${tests}=    Tests In Output    ${WORK}/output.xml
     VAR    ${INNER_TESTS}=    ${tests}    scope=SUITE    # robocop: off=VAR05
-
-Inner Test
-    [Documentation]    Status and message of the inner run's test ``name``.
-    [Arguments]    ${name}
-    Dictionary Should Contain Key    ${INNER_TESTS}    ${name}
-    Log    ${INNER_TESTS}[${name}][message]
-    RETURN    ${INNER_TESTS}[${name}]

@@ -18,7 +18,7 @@ Tool Calls Scale From One Backend To Four
     [Tags]    smoke
     ${one}=    Most Tool Calls Per Second    1    tool-calls-one-backend.yaml
     ${four}=    Most Tool Calls Per Second    4    tool-calls-four-backends.yaml
-    Report Scaling Factor    four backends against one    ${four.rps}    ${one.rps}
+    Report Scaling Factor    four backends against one    ${four.goodput}    ${one.goodput}
     Compare To Baseline    ${one}    throughput-one-backend    &{LOAD_BASELINE}
     Compare To Baseline    ${four}    throughput-four-backends    &{LOAD_BASELINE}
 

@@ -19,13 +19,13 @@ Test Tags           throughput    nightly    smoke
 Throughput Of Tool Routing
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
     ...    scenario=${SCENARIOS}/tool-calls-four-backends.yaml    thresholds=error_rate < ${ERROR_LIMIT}
-    Set Test Message    Tool routing: ${result.rps} calls per second.
+    Set Test Message    Tool routing: ${result.goodput} calls per second.
     Compare To Baseline    ${result}    throughput-tool-routing    &{LOAD_BASELINE}
 
 Throughput Of Notifications
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=64    duration=1 min
     ...    scenario=${SCENARIOS}/notifications.yaml    thresholds=error_rate < ${ERROR_LIMIT}
-    Set Test Message    Notifications: ${result.rps} per second.
+    Set Test Message    Notifications: ${result.goodput} per second.
     Compare To Baseline    ${result}    throughput-notifications    &{LOAD_BASELINE}
 
 Throughput Of Subscriptions

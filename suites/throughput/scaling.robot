@@ -18,7 +18,7 @@ Throughput Scales From One Gateway Worker To Two
     [Tags]    smoke
     ${one}=    Most Requests Per Second With Workers    1
     ${two}=    Most Requests Per Second With Workers    2
-    Report Scaling Factor    two gateway workers against one    ${two.rps}    ${one.rps}
+    Report Scaling Factor    two gateway workers against one    ${two.goodput}    ${one.goodput}
     Compare To Baseline    ${one}    throughput-one-worker    &{LOAD_BASELINE}
     Compare To Baseline    ${two}    throughput-two-workers    &{LOAD_BASELINE}
 
@@ -28,7 +28,7 @@ Throughput Scales From 10 Connections To 100
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     ${hundred}=    Run Load Profile    constant    ${gateway.url}${ECHO_PATH}    clients=100
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
-    Report Scaling Factor    100 connections against 10    ${hundred.rps}    ${ten.rps}
+    Report Scaling Factor    100 connections against 10    ${hundred.goodput}    ${ten.goodput}
     Compare To Baseline    ${ten}    throughput-10-connections    &{LOAD_BASELINE}
     Compare To Baseline    ${hundred}    throughput-100-connections    &{LOAD_BASELINE}
 
