@@ -144,7 +144,23 @@ class BaselineLibrary:
         tolerance is a generous 25% instead of 10%, and the log says so.
         An improvement is decided the same way in the other direction.
         Latencies, error and loss rates and memory are better when lower;
-        ``rps``, ``requests`` and ``connection_success_rate`` when higher.
+        ``rps``, ``goodput``, ``requests`` and ``connection_success_rate``
+        when higher.
+
+        == Error rates ==
+
+        A load result's ``error_rate`` is compared whenever both sides have
+        one, named in ``metrics`` or not, and any rise counts; the
+        tolerance does not apply. From a baseline without errors, any error
+        is a regression. From a nonzero rate, a rise regressed when a
+        one-sided Fisher exact test of the request counts finds it
+        significant and it exceeds 3 x the baseline's CoV (the spread of
+        its runs); a rise within that sampling noise is within noise.
+
+        No baseline is recorded from a load result whose error rate is above
+        its limit (its run's ``error_rate`` threshold, else 50%): the first
+        run fails saying why instead of recording failures as the baseline,
+        and ``PERFGATE_UPDATE_BASELINES`` does not update from it.
 
         == Arguments ==
 
@@ -209,7 +225,8 @@ class BaselineLibrary:
         new numbers are right. ``reason`` is stored in the file for the
         reviewer of the diff. ``result`` may be a list of repeated samples;
         five or more make later comparisons statistical. The previous
-        version moves to the file's ``previous`` list.
+        version moves to the file's ``previous`` list. A load result whose
+        error rate is above its limit is refused (see `Compare To Baseline`).
 
         Example:
         | ${samples}= | Run Repeated | 5 | Run Load Profile | constant | ${URL} |

@@ -42,6 +42,7 @@ METRICS: dict[str, MetricSpec] = {
         _spec("mean", "lower", "ms", 0.05),
         _spec("max", "lower", "ms", 0.05),
         _spec("rps", "higher", "req/s", 1.0),
+        _spec("goodput", "higher", "req/s", 1.0),
         _spec("error_rate", "lower", "fraction", 0.001),
         _spec("requests", "higher", "requests", 1.0),
         # websocket
