@@ -29,6 +29,13 @@ def _environ(proc: psutil.Process) -> dict[str, str]:
         return {}
 
 
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []
+
+
 def _describe(proc: psutil.Process) -> str:
     try:
         return f"{proc.pid} ({' '.join(proc.cmdline()[:4])})"
@@ -58,6 +65,8 @@ def _with_marker(
             continue
         env = _environ(proc)
         wanted = env.get(MARKER) == marker and (not spawned_only or "PERFGATE_SPAWN" in env)
+        # A daemon that scrubbed its environment carries the marker on its command line.
+        wanted = wanted or (not env and marker in _cmdline(proc))
         if wanted and command is not None:
             try:
                 wanted = command in proc.cmdline()

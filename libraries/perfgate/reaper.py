@@ -42,6 +42,7 @@ _POLL_S = 0.05
 # attributed to its gateway while it is still inside the tree (a daemon that
 # scrubs its environment and leaves its session is known only this way).
 _TRACK_S = 0.2
+_TRACK_ON_POLL_S = 0.02
 _KILL_WAIT_S = 5.0
 
 
@@ -83,7 +84,7 @@ class Reaper:
         self.unattributed: set[Identity] = set()
         self.counter = 0
         self.stopping = False
-        self.next_track = 0.0
+        self.last_track = -_TRACK_S
 
     # -- requests ---------------------------------------------------------
 
@@ -93,6 +94,9 @@ class Reaper:
             if op == "spawn":
                 return {"ok": True, "pid": self.spawn(request)}
             if op == "poll":
+                # Start Gateway polls until healthy: daemons forked during start-up
+                # are known (and in the registry) by the time it returns.
+                self.track_due(_TRACK_ON_POLL_S)
                 self.reap()
                 entry = self.spawned[int(request["pid"])]
                 return {"ok": True, "returncode": entry.returncode, "reason": entry.reason}
@@ -202,7 +206,9 @@ class Reaper:
             root_is_ours=not entry.reaped,
             known=entry.known,
         )
-        entry.known |= found
+        if found - entry.known:
+            entry.known |= found
+            self.save()  # so that a cleanup after our death knows them too
         return found
 
     def kill_tree(self, entry: Spawned, members: set[Identity] | None = None) -> None:
@@ -228,10 +234,10 @@ class Reaper:
             if entry is not None and entry.returncode is None:
                 entry.returncode = os.waitstatus_to_exitcode(status)
 
-    def track_due(self) -> None:
+    def track_due(self, interval: float = _TRACK_S) -> None:
         now = time.monotonic()
-        if now >= self.next_track:
-            self.next_track = now + _TRACK_S
+        if now >= self.last_track + interval:
+            self.last_track = now
             self.track()
 
     def track(self) -> None:
@@ -240,31 +246,33 @@ class Reaper:
         live = [e for e in self.spawned.values() if not e.reaped or e.known]
         if not live and not adopted:
             return
-        before = sum(len(e.known) for e in live) + len(self.unattributed)
         claimed: set[Identity] = set()
         for entry in live:
             members = self.members(entry, adopted)
             claimed |= members
             if entry.memory_limit is not None and not entry.reaped and members:
                 self.check_memory(entry, members)
-        self.attribute_orphans(adopted, claimed, live)
-        if sum(len(e.known) for e in live) + len(self.unattributed) != before:
-            self.save()  # so that a cleanup after our death knows them too
+        if self.attribute_orphans(adopted, claimed, live):
+            self.save()
 
     def attribute_orphans(
         self, adopted: list[psutil.Process], claimed: set[Identity], live: list[Spawned]
-    ) -> None:
-        """Descendants no tree claims: one running gateway owns them, else nobody can tell."""
+    ) -> bool:
+        """Descendants no tree claims: one running gateway owns them, else nobody can tell.
+
+        True when one was attributed or set aside that was not before.
+        """
+        changed = False
         for proc in adopted:
             identity = proctree.identify(proc.pid)
             if identity is None or identity in claimed or not proctree.is_running(identity):
                 continue
             running = [e for e in live if not e.reaped]
-            if len(running) == 1:
-                running[0].known.add(identity)
-            else:
-                self.unattributed.add(identity)
+            owner = running[0].known if len(running) == 1 else self.unattributed
+            changed = changed or identity not in owner
+            owner.add(identity)
         self.unattributed = {i for i in self.unattributed if proctree.is_running(i)}
+        return changed
 
     def check_memory(self, entry: Spawned, members: set[Identity]) -> None:
         assert entry.memory_limit is not None
