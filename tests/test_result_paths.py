@@ -34,8 +34,9 @@ _PATH = re.compile(
     re.IGNORECASE,
 )
 ATTRIBUTES = {
-    # The keyword layer adds breaking_point and json_path to the engine's LoadResult.
-    "load": {f.name for f in fields(LoadResult)} | {"breaking_point", "json_path", "warnings"},
+    # The keyword layer adds breaking_point, error_limit and json_path to the engine's LoadResult.
+    "load": {f.name for f in fields(LoadResult)}
+    | {"breaking_point", "error_limit", "json_path", "warnings"},
     "websocket": {f.name for f in fields(WebSocketResult)}
     | {"gateway_memory_peak_mb", "gateway_memory_growth_mb"},
 }

@@ -63,8 +63,14 @@ The Service Time Reads As An Attribute And As An Item
 Timeline Rows, Request Names And Server-Timing Read As Attributes
     Should Not Be Empty    ${RESULT.timeline}
     Should Be True    0 < ${RESULT.timeline[-1].p95} and ${RESULT.timeline[-1].width_s} > 0
+    Should Be Equal    ${RESULT.timeline[-1]['p95']}    ${RESULT.timeline[-1].p95}
     Dictionary Should Contain Key    ${RESULT.by_name}    create
     Should Be True    ${RESULT.by_name['create'].p95} > 0
+    Should Be Equal    ${RESULT.by_name['create']['p95']}    ${RESULT.by_name['create'].p95}
+    Should Be True    0 < ${RESULT.by_name['create'].goodput} <= ${RESULT.goodput}
+    Should Be True    0 < ${RESULT.error_limit.threshold.limit} <= 0.5
+    Should Not Be Empty    ${RESULT.error_limit.text}
+    Should Not Be Equal    ${RESULT.error_limit}    ${None}
     Should Be True    ${RESULT.by_name['create'].requests} + ${RESULT.by_name['list'].requests} == ${RESULT.requests}
     Dictionary Should Contain Key    ${RESULT.server_timing}    backend
     Should Be True    0 <= ${RESULT.server_timing['backend'].mean} <= ${RESULT.server_timing['backend'].p95}
@@ -74,6 +80,7 @@ The Load Generator's Health And The Breaking Point
     Should Be True    0 <= ${RESULT.health.missed} <= ${RESULT.health.intended}
     Should Be Equal    ${RESULT.suspect}    ${{bool($RESULT.health.warnings)}}
     Should Be Equal    ${RESULT.health.warnings}    ${RESULT.to_dict()}[health][warnings]
+    Should Be Equal    ${RESULT.health['warnings']}    ${RESULT.health.warnings}
     Should Not Be Equal    ${RESULT.breaking_point}    ${None}
     Should Be Equal    ${RESULT.breaking_point.broke}    ${False}
     Should Be True    0 < ${RESULT.breaking_point.target} <= 100

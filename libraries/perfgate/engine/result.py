@@ -54,7 +54,7 @@ class LatencySummary(ItemAccess):
 
 
 @dataclass
-class RequestStats:
+class RequestStats(ItemAccess):
     """Counts and latency of one named request (or of all requests)."""
 
     name: str
@@ -79,7 +79,7 @@ class RequestStats:
 
 
 @dataclass
-class TimelineRow:
+class TimelineRow(ItemAccess):
     """One second of the run (warm-up seconds included, flagged); before the last hour of a
     long run, 10 or 60 seconds (`perfgate.timeline`)."""
 
@@ -99,14 +99,14 @@ class TimelineRow:
 
 
 @dataclass
-class ServerTimingStat:
+class ServerTimingStat(ItemAccess):
     count: int
     mean: float  # ms
     p95: float  # ms
 
 
 @dataclass
-class GeneratorHealth:
+class GeneratorHealth(ItemAccess):
     cpu_percent: list[float] = field(default_factory=list)  # per worker, over the measured period
     intended: int = 0  # open model: requests the schedule asked for (measured period)
     missed: int = 0  # open model: of those, never sent
