@@ -12,7 +12,7 @@ ROBOT_ARGS ?=
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: suites nightly soak test lint pytest atest smoke docs install node-fixtures clean
+.PHONY: suites nightly soak test lint pytest atest smoke docs install node-fixtures memory-real clean
 
 install: $(BIN)/.installed
 
@@ -58,6 +58,10 @@ pytest: install node-fixtures
 
 atest: install node-fixtures
 	$(BIN)/robot --outputdir $(RESULTS)/atest --xunit xunit.xml $(ROBOT_ARGS) atest
+
+# Leak verdicts on a real Node gateway over 1 to 10 minutes, the slow ones included (~35 min).
+memory-real: install
+	$(BIN)/pytest -q -s -m 'slow or not slow' --timeout 900 tests/memory/test_node_gateway.py
 
 smoke: install
 	$(MAKE) --no-print-directory suites RESULTS=$(RESULTS)/smoke ROBOT_ARGS="--include smoke"

@@ -20,6 +20,7 @@ from perfgate.memory.monitor import MemoryMonitor, monitor_for
 from perfgate.memory.report import render_html, save_json, summary_line, write_json
 from perfgate.memory.result import MemoryResult
 from perfgate.memory.sample import MemorySample
+from perfgate.memory.saved import read_saved
 from perfgate.memory.targets import resolve_source
 from perfgate.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 
@@ -267,7 +268,7 @@ class MemoryLibrary:
     @keyword
     def memory_should_not_leak(
         self,
-        memory: MemoryResult,
+        memory: MemoryResult | str,
         max_rate: str = "",
         min_growth: str = "",
         warmup: str = "",
@@ -276,7 +277,10 @@ class MemoryLibrary:
     ) -> MemoryResult:
         """Fails when the verdict on ``memory`` is LEAK, and by default when it is INCONCLUSIVE.
 
-        Without arguments the verdict made when the monitor stopped stands.
+        ``memory`` is the result of `Stop Memory Monitor` or `Monitor Memory`,
+        or the path of the JSON file it was saved as (``${mem.json_path}``),
+        so a run can be judged again later. Without arguments the verdict
+        made when the monitor stopped stands.
         Given ``max_rate`` (``5 MB/h``, ``1 MB/min``), ``min_growth``
         (``10 MB``), ``warmup`` or ``windows``, the run is judged again with
         those, logged, and its JSON file rewritten to match.
@@ -289,11 +293,12 @@ class MemoryLibrary:
         Returns the (possibly re-judged) result.
 
         | Memory Should Not Leak    ${mem}    max_rate=60 MB/h    min_growth=2 MB
+        | Memory Should Not Leak    ${OUTPUT DIR}/perfgate/memory-soak-q0-p4242-001.json    max_rate=60 MB/h
         """
         on_inconclusive = inconclusive.strip().lower()
         if on_inconclusive not in ("fail", "warn", "pass"):
             raise ValueError(f"inconclusive must be fail, warn or pass, got {inconclusive!r}.")
-        _require_result(memory)
+        memory = _as_result(memory)
         if max_rate or min_growth or warmup or windows is not None:
             changes: dict[str, Any] = _warmup(warmup) if warmup else {}
             if max_rate:
@@ -320,29 +325,30 @@ class MemoryLibrary:
 
     @keyword
     def memory_should_stay_below(
-        self, memory: MemoryResult, limit: str, metric: str = "rss"
+        self, memory: MemoryResult | str, limit: str, metric: str = "rss"
     ) -> None:
         """Fails when the peak ``metric`` (``rss`` or ``uss``) of ``memory`` reached ``limit``.
 
-        The peak is over every sample taken, not only the points kept for the
-        chart. ``limit`` is a size such as ``512 MB`` or ``1.5 GiB``.
+        ``memory`` is a result or the path of its saved JSON file. The peak is
+        over every sample taken, not only the points kept for the chart.
+        ``limit`` is a size such as ``512 MB`` or ``1.5 GiB``.
 
         | Memory Should Stay Below    ${mem}    512 MB
         | Memory Should Stay Below    ${mem}    400 MB    metric=uss
         """
-        _require_result(memory)
-        check = check_stays_below(memory, parse_bytes(limit), metric)
+        check = check_stays_below(_as_result(memory), parse_bytes(limit), metric)
         if not check.ok:
             raise AssertionError(check.message)
         logger.info(check.message)
 
     @keyword
     def memory_should_recover_after_idle(
-        self, memory: MemoryResult, tolerance: str = "10%", idle: str = ""
+        self, memory: MemoryResult | str, tolerance: str = "10%", idle: str = ""
     ) -> None:
         """Fails unless the memory floor came back near its post-warm-up level after idling.
 
-        Run load, then let the gateway idle before stopping the monitor. The
+        ``memory`` is a result or the path of its saved JSON file. Run load,
+        then let the gateway idle before stopping the monitor. The
         baseline is the lowest RSS in the first window after the warm-up cut;
         the idle floor is the lowest RSS in the last ``idle`` of the run
         (default: one window, i.e. (run - warm-up) / windows). Passes when the
@@ -354,9 +360,8 @@ class MemoryLibrary:
         | ${mem}=    Stop Memory Monitor
         | Memory Should Recover After Idle    ${mem}    tolerance=15%    idle=45 s
         """
-        _require_result(memory)
         idle_s = parse_duration(idle) if idle else None
-        check = check_recovery(memory, parse_fraction(tolerance), idle_s)
+        check = check_recovery(_as_result(memory), parse_fraction(tolerance), idle_s)
         if not check.ok:
             raise AssertionError(check.message)
         logger.info(check.message)
@@ -456,12 +461,16 @@ def _request_count(load: Any) -> int | None:
     )
 
 
-def _require_result(memory: Any) -> None:
-    if not isinstance(memory, MemoryResult):
-        raise ValueError(
-            f"expected the result of Stop Memory Monitor or Monitor Memory, got "
-            f"{type(memory).__name__}."
-        )
+def _as_result(memory: Any) -> MemoryResult:
+    """A MemoryResult, or one read back from the JSON file it was saved as."""
+    if isinstance(memory, MemoryResult):
+        return memory
+    if isinstance(memory, (str, os.PathLike)) and str(memory).endswith(".json"):
+        return read_saved(memory)
+    raise ValueError(
+        f"expected the result of Stop Memory Monitor or Monitor Memory (or the path of its "
+        f"saved JSON file), got {type(memory).__name__}."
+    )
 
 
 def _find_gateway(alias: str) -> object:

@@ -16,6 +16,7 @@ from robot.api import ExecutionResult
 SUITE = """
 *** Settings ***
 Library    MemoryLibrary
+Library    OperatingSystem
 Suite Setup    Start Memory Monitor    ${PID}    interval=100 ms    alias=suite-wide
 
 *** Test Cases ***
@@ -40,6 +41,21 @@ Rejudged Result Is Rewritten On Disk
     ${saved}=    Evaluate    json.load(open($mem.json_path))    modules=json
     Should Be Equal As Numbers    ${saved}[leak][criteria][max_rate_mb_per_hour]    1024
     Should Be Equal    ${saved}[verdict]    ${same.verdict}
+
+Saved Result Is Judged Again From Its Path
+    ${mem}=    Monitor Memory    ${PID}    duration=1.5 s    interval=100 ms    alias=saved
+    ${again}=    Memory Should Not Leak    ${mem.json_path}    max_rate=2 GB/h    min_growth=0 MB
+    ...    inconclusive=pass
+    Should Be Equal    ${again.json_path}    ${mem.json_path}
+    Should Be Equal As Integers    ${again.samples}    ${mem.samples}
+    ${saved}=    Evaluate    json.load(open($mem.json_path))    modules=json
+    Should Be Equal As Numbers    ${saved}[leak][criteria][max_rate_mb_per_hour]    2048
+    Memory Should Stay Below    ${mem.json_path}    100 GB
+    Create File    ${OUTPUT DIR}/not-memory.json    {"kind": "load"}
+    Run Keyword And Expect Error    *does not hold a saved memory result*
+    ...    Memory Should Not Leak    ${OUTPUT DIR}/not-memory.json
+    Run Keyword And Expect Error    *cannot read a memory result*
+    ...    Memory Should Recover After Idle    ${OUTPUT DIR}/missing.json
 
 Inconclusive Fails By Default And Can Warn
     ${mem}=    Monitor Memory    ${PID}    duration=1 s    interval=100 ms

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from memory.results import result_from
 from memory.synthetic import rss_series
@@ -19,6 +20,7 @@ from perfgate.memory.report import (
     save_json,
     summary_line,
 )
+from perfgate.memory.saved import read_saved
 
 
 def leaky():
@@ -33,12 +35,20 @@ def test_sparkline_scales_and_handles_flat_and_empty():
     assert len(sparkline(np.arange(1000.0), width=20)) == 20
 
 
-def test_chart_is_small_svg_with_cut_floors_and_trend():
+def test_chart_is_small_svg_with_cut_collections_windows_floors_and_trend():
     result = leaky()
+    leak = result.leak
     svg = render_chart(result)
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert "warm-up" in svg and "LEAK" in svg
-    assert svg.count("<circle") == len(result.leak.floors)
+    # One ring per window floor, one dot per floor, one tick per collection.
+    assert svg.count("<circle") == len(leak.window_floors)
+    dots = re.search(r'<path d="([^"]*)" stroke="#c0392b"', svg)
+    assert dots is not None and dots.group(1).count("h0") == len(leak.floors)
+    ticks = re.search(r'<path d="([^"]*)" stroke="#7b3fa0"', svg)
+    assert ticks is not None and ticks.group(1).count("v7") == len(leak.collections_s)
+    # Every other window shaded.
+    assert svg.count('fill="#e8eef6"') == len(leak.window_floors) // 2
     assert 'stroke="#e07b00"' in svg  # the trend line
     assert len(svg) < 16_000
     assert "<script" not in svg
@@ -115,3 +125,29 @@ def test_inconclusive_result_is_json_safe_and_charts():
     result = result_from(t, rss, LeakCriteria())
     json.dumps(result.to_dict(), allow_nan=False)
     assert render_chart(result).startswith("<svg")
+
+
+def test_a_saved_result_reads_back_and_is_judged_again(tmp_path):
+    saved = save_json(leaky(), tmp_path)
+    back = read_saved(saved.json_path)  # type: ignore[arg-type]
+    assert back.json_path == saved.json_path
+    assert (back.verdict, back.reason, back.samples) == (saved.verdict, saved.reason, saved.samples)
+    assert back.leak.floors == saved.leak.floors
+    assert back.leak.collections_s == saved.leak.collections_s
+    for mine, theirs in zip(back.series(), saved.series(), strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-3)
+    strict = LeakCriteria(max_rate_mb_per_hour=1000, min_growth_mb=2)
+    assert back.with_criteria(strict).verdict == saved.with_criteria(strict).verdict
+
+
+def test_a_file_that_is_not_a_saved_memory_result_is_refused_in_one_sentence(tmp_path):
+    load = tmp_path / "load.json"
+    load.write_text('{"kind": "load"}')
+    with pytest.raises(ValueError, match=r"does not hold a saved memory result \(expected"):
+        read_saved(load)
+    with pytest.raises(ValueError, match=r"cannot read a memory result from .*: No such file"):
+        read_saved(tmp_path / "missing.json")
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text("{")
+    with pytest.raises(ValueError, match="is not JSON"):
+        read_saved(garbled)

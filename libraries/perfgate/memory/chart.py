@@ -7,6 +7,7 @@ or stylesheet, so a log.html with fifty of them still opens at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -37,8 +38,38 @@ def sparkline(values: np.ndarray | list[float], width: int = 32) -> str:
     return "".join(BLOCKS[i] for i in index)
 
 
+def _verdict_marks(
+    result: MemoryResult, x: Callable[[float], float], y: Callable[[float], float]
+) -> list[str]:
+    """Collections, floors, window floors and the trend: every figure the reason names."""
+    leak = result.leak
+    parts = []
+    # One tick per few pixels: an 8-hour soak has hundreds of collections.
+    ticks = sorted({round(x(at) / 4) * 4 for at in leak.collections_s})
+    if ticks:
+        path = "".join(f"M{tx} {TOP}v7" for tx in ticks)
+        parts.append(f'<path d="{path}" stroke="#7b3fa0" stroke-width="1.5"/>')
+    if leak.floors:
+        dots = "".join(f"M{x(f.at_s):.0f} {y(f.floor_mb):.0f}h0" for f in leak.floors)
+        parts.append(f'<path d="{dots}" stroke="#c0392b" stroke-width="5" stroke-linecap="round"/>')
+    for floor in leak.window_floors:
+        parts.append(
+            f'<circle cx="{x(floor.at_s):.1f}" cy="{y(floor.floor_mb):.1f}" r="5" fill="none" '
+            'stroke="#7a1f14" stroke-width="1.5"/>'
+        )
+    if math.isfinite(leak.rate_mb_per_hour) and leak.floors:
+        # From the first floor to the last: the rise the reason reports.
+        x0, x1 = leak.floors[0].at_s, leak.floors[-1].at_s
+        parts.append(
+            f'<line x1="{x(x0):.1f}" y1="{y(leak.trend_at(x0)):.1f}" x2="{x(x1):.1f}" '
+            f'y2="{y(leak.trend_at(x1)):.1f}" stroke="#e07b00" stroke-width="1.5" '
+            'stroke-dasharray="6 3"/>'
+        )
+    return parts
+
+
 def render_chart(result: MemoryResult) -> str:
-    """RSS and USS over time with the warm-up cut, window floors and fitted trend."""
+    """RSS and USS over time with the warm-up cut, collections, windows, floors and trend."""
     t, low, high, uss = result.series()
     if t.size < 2 or t[-1] <= 0:
         return ""
@@ -79,6 +110,13 @@ def render_chart(result: MemoryResult) -> str:
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
         'stroke="#ccc"/>',
     ]
+    # Every other window shaded, so the windows the verdict compares are visible.
+    for window in leak.window_floors[1::2]:
+        parts.append(
+            f'<rect x="{x(window.start_s):.1f}" y="{TOP}" '
+            f'width="{x(window.end_s) - x(window.start_s):.1f}" height="{plot_h}" '
+            'fill="#e8eef6"/>'
+        )
     for frac in (0.0, 0.5, 1.0):
         mb = y_lo + frac * (y_hi - y_lo)
         parts.append(
@@ -104,19 +142,9 @@ def render_chart(result: MemoryResult) -> str:
             f'<polyline fill="none" stroke="#2a9d3c" stroke-width="1" '
             f'points="{" ".join(uss_path)}"/>'
         )
-    if math.isfinite(leak.rate_mb_per_hour):
-        x0, x1 = leak.warmup_s, duration
-        parts.append(
-            f'<line x1="{x(x0):.1f}" y1="{y(leak.trend_at(x0)):.1f}" x2="{x(x1):.1f}" '
-            f'y2="{y(leak.trend_at(x1)):.1f}" stroke="#e07b00" stroke-width="1.5" '
-            'stroke-dasharray="6 3"/>'
-        )
-    for floor in leak.floors:
-        parts.append(
-            f'<circle cx="{x(floor.at_s):.1f}" cy="{y(floor.floor_mb):.1f}" r="3" fill="#c0392b"/>'
-        )
-    legend = [("#1f6fb4", "RSS"), ("#2a9d3c", "USS"), ("#c0392b", "window floor")]
-    legend.append(("#e07b00", "floor trend"))
+    parts.extend(_verdict_marks(result, x, y))
+    legend = [("#1f6fb4", "RSS"), ("#2a9d3c", "USS"), ("#c0392b", "floor")]
+    legend += [("#7a1f14", "window floor"), ("#7b3fa0", "collection"), ("#e07b00", "trend")]
     lx = LEFT
     for colour, label in legend:
         parts.append(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from perfgate.memory.display import BYTES_PER_MB, format_duration
+from perfgate.memory.leak import LeakAnalysis
 from perfgate.memory.result import MemoryResult
 
 
@@ -54,6 +56,12 @@ def check_stays_below(result: MemoryResult, limit_bytes: int, metric: str = "rss
     return LimitCheck(ok, metric, peak, limit, message)
 
 
+def _default_window(leak: LeakAnalysis) -> float:
+    # A run judged too short has no windows; one nominal window still
+    # defines the baseline and the idle period.
+    return leak.analysed_s / leak.criteria.windows if leak.analysed_s > 0 else 0.0
+
+
 def check_recovery(
     result: MemoryResult, tolerance: float, idle_s: float | None = None
 ) -> RecoveryCheck:
@@ -68,7 +76,7 @@ def check_recovery(
         raise ValueError(f"tolerance must be a fraction such as '10%', got {tolerance}.")
     t, low, _, _ = result.series()
     leak = result.leak
-    window = leak.analysed_s / leak.criteria.windows if leak.analysed_s > 0 else 0.0
+    window = leak.window_s if math.isfinite(leak.window_s) else _default_window(leak)
     idle = window if idle_s is None else idle_s
     if t.size < 2 or window <= 0 or idle <= 0:
         raise ValueError(

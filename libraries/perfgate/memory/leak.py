@@ -4,44 +4,57 @@ A plain regression over every RSS sample is fooled both ways: warm-up growth
 (caches filling, pools opening) looks like a leak, and the garbage-collection
 sawtooth adds so much scatter that a real leak fits badly and passes. So:
 
-1. Drop the warm-up (default the first 20 % of the run).
-2. Split the rest into equal time windows and keep each window's minimum:
-   the floor the collector gets back to. A sawtooth has a flat floor; a leak
-   lifts it.
-3. Fit a Theil-Sen slope through the floors (a median of pairwise slopes, so
+1. Find the runtime's collection cycle from the falls in the samples
+   (`perfgate.memory.cycles`).
+2. Drop the warm-up (default the first 20 % of the run).
+3. Split the rest into equal windows, each at least one full cycle (the
+   longest stretch without a collection), at most `windows` of them; keep
+   each window's minimum: the floor the collector gets back to. Fewer than
+   four such windows: INCONCLUSIVE, with the run length that would do.
+4. Fit a Theil-Sen slope through the floors (a median of pairwise slopes, so
    one odd window cannot swing it) and run a one-sided Mann-Kendall test for
    an upward trend (Kendall's tau between time and floor with the tie-
    corrected variance: scipy's vetted implementations).
-4. LEAK only when all hold: the trend is significant, the slope is above the
-   limit, the growth after warm-up is above max(`min_growth`, the peak-to-peak
-   jitter of the floors about the trend, i.e. twice the sawtooth amplitude
-   left after taking floors), and the last three floors each rose, together
-   faster than the limit (a warm-up tail or a filling cache levels off).
-5. Otherwise ask whether the run could have seen a leak at all: add a
+5. LEAK only when all hold: the trend is significant, the slope is above the
+   limit, the trend's rise from the first floor to the last is above
+   max(`min_growth`, the peak-to-peak jitter of the floors about the trend),
+   the last three floors each rose, together faster than the limit (a
+   warm-up tail or a filling cache levels off), and the slope's 95 % CI is
+   within +-30 % of it. A leak that passes all but the last is INCONCLUSIVE:
+   its rate is not known well enough to report.
+6. Otherwise ask whether the run could have seen a leak at all: add a
    synthetic leak of `DETECT_FACTOR` times the limit to this very series and
-   judge again. If even that would not be called LEAK, the verdict is
-   INCONCLUSIVE and says how long a run would do; if it would, NO LEAK.
+   judge the same windows again. If even that would not be called LEAK, the
+   verdict is INCONCLUSIVE and says how long a run would do; if it would,
+   NO LEAK.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
+from perfgate.memory.cycles import Collections
 from perfgate.memory.display import SECONDS_PER_HOUR, format_duration
+from perfgate.memory.floors import (
+    MIN_POINTS_PER_WINDOW,
+    MIN_WINDOWS,
+    RATE_PRECISION,
+    FloorFit,
+    WindowFloor,
+    WindowPlan,
+    fit_floors,
+    plan_windows,
+)
 from perfgate.memory.jsonsafe import json_safe
 
 LEAK = "LEAK"
 NO_LEAK = "NO LEAK"
 INCONCLUSIVE = "INCONCLUSIVE"
 
-# A window floor needs a few samples or it is just a sample; four windows is
-# the fewest for which "the last three floors each rose" means anything.
-MIN_POINTS_PER_WINDOW = 3
-MIN_WINDOWS = 4
 # NO LEAK vouches that a leak this many times the limit would have been
 # caught. At exactly 1x a flat server plus a leak at the limit has its
 # slope above the limit only half the time, so no run could vouch for it.
@@ -100,24 +113,28 @@ class LeakCriteria:
 
 
 @dataclass(frozen=True)
-class WindowFloor:
-    """One window after warm-up: its lowest and highest RSS and when the lowest was."""
-
-    start_s: float
-    end_s: float
-    at_s: float
-    floor_mb: float
-    high_mb: float
-
-
-@dataclass(frozen=True)
 class LeakAnalysis:
+    """The verdict and every figure behind it; times are seconds from the first sample.
+
+    `collections_s` are when memory fell back by at least `min_fall_mb`
+    (`collection_falls_mb` how much); `cycle_s` the longest stretch without
+    such a fall after warm-up (NaN when none was seen), and `window_s` the
+    width of the windows, at least `cycle_s`.
+    """
+
     verdict: str
     reason: str
     criteria: LeakCriteria
     warmup_s: float
     analysed_s: float
     floors: tuple[WindowFloor, ...] = ()
+    window_floors: tuple[WindowFloor, ...] = ()
+    stretch_s: float = math.nan
+    window_s: float = math.nan
+    cycle_s: float = math.nan
+    collections_s: tuple[float, ...] = ()
+    collection_falls_mb: tuple[float, ...] = ()
+    min_fall_mb: float = math.nan
     rate_mb_per_hour: float = math.nan
     rate_ci_mb_per_hour: tuple[float, float] = (math.nan, math.nan)
     intercept_mb: float = math.nan
@@ -139,29 +156,25 @@ class LeakAnalysis:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["floors"] = [asdict(f) for f in self.floors]
+        data["window_floors"] = [asdict(f) for f in self.window_floors]
         return json_safe(data)
 
-
-@dataclass(frozen=True)
-class _Fit:
-    """The four LEAK conditions evaluated on one series."""
-
-    floors: tuple[WindowFloor, ...]
-    slope: float
-    intercept: float
-    ci: tuple[float, float]
-    tau: float
-    p_value: float
-    jitter: float
-    sawtooth: float
-    threshold: float
-    growth: float
-    rose: bool
-    checks: dict[str, bool]
-
-    @property
-    def is_leak(self) -> bool:
-        return all(self.checks.values())
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeakAnalysis:
+        """Rebuild an analysis from `to_dict` output (null figures back to NaN)."""
+        known = {f.name for f in fields(cls)}
+        d: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        for f in fields(cls):
+            if f.name in d and d[f.name] is None and f.default is not None:
+                d[f.name] = math.nan
+        d["criteria"] = LeakCriteria(**data["criteria"])
+        for name in ("floors", "window_floors"):
+            d[name] = tuple(WindowFloor(**floor) for floor in data.get(name, ()))
+        for name in ("collections_s", "collection_falls_mb"):
+            d[name] = tuple(d.get(name, ()))
+        ci = d.get("rate_ci_mb_per_hour") or (None, None)
+        d["rate_ci_mb_per_hour"] = tuple(math.nan if v is None else v for v in ci)
+        return cls(**d)
 
 
 def analyse_leak(
@@ -181,28 +194,63 @@ def analyse_leak(
         raise ValueError("times, low and high memory series must be 1-D and of equal length.")
     if t.size and np.any(np.diff(t) < 0):
         raise ValueError("sample times must not go backwards; pass them in the order taken.")
-
-    start = float(t[0]) if t.size else 0.0
-    duration = float(t[-1]) - start if t.size else 0.0
-    warmup = min(crit.warmup_for(duration), duration)
-    analysed = duration - warmup
-    span = (start + warmup, start + duration)
-    fit = _fit(t, low, high, crit, span)
+    # Everything below counts seconds from the first sample, as the chart does.
+    t = t - t[0] if t.size else t
+    duration = float(t[-1]) if t.size else 0.0
+    plan = plan_windows(t, low, crit.warmup_for(duration), crit.windows)
+    fit = fit_floors(t, low, high, plan, *_limits(crit))
     if fit is None:
-        return _too_few_samples(t, crit, warmup, analysed)
-
-    summary = (
-        f"floors after a {format_duration(warmup)} warm-up rise at {fit.slope:.1f} MB/h "
-        f"(95% CI {fit.ci[0]:.1f} to {fit.ci[1]:.1f}) over {format_duration(analysed)}, "
-        f"Mann-Kendall p={fit.p_value:.3g}, growth {fit.growth:.1f} MB against a "
-        f"{fit.threshold:.1f} MB threshold"
-    )
+        if plan.collections.seen and _cycles_short(plan):
+            return _too_few_cycles(plan, crit)
+        return _too_few_samples(t, crit, plan)
+    common = _figures(plan, fit, crit)
+    summary = _summary(plan, fit)
     limit = crit.max_rate_mb_per_hour
-    common: dict[str, Any] = {
-        "criteria": crit,
-        "warmup_s": warmup,
-        "analysed_s": analysed,
+    if fit.is_leak:
+        reason = (
+            f"{summary}: a significant rise above the {limit:g} MB/h limit that is still "
+            f"going (the last three window floors each rose), its rate known to "
+            f"+-{fit.precision:.0%}."
+        )
+        return LeakAnalysis(LEAK, reason, **common)
+    if fit.rising:
+        return _rate_not_pinned(plan, fit, crit, summary, common)
+    if fit.looks_like_leak(limit):
+        reason = (
+            f"Rising, but not in every window: {summary}; over the last three windows the "
+            f"floors still rise at {fit.end_rate:.1f} MB/h, above the {limit:g} MB/h limit, "
+            "though not each window's floor above the one before. Run longer to tell a leak "
+            "from a cache still filling."
+        )
+        return LeakAnalysis(INCONCLUSIVE, reason, **common)
+    resolvable = _resolvable_rate(t, low, high, plan, crit)
+    common["resolvable_mb_per_hour"] = resolvable
+    if resolvable > DETECT_FACTOR * limit:
+        return _cannot_vouch(plan, fit, crit, summary, common, resolvable)
+    reason = (
+        f"{summary}: {_why_not(fit.checks, crit)}. A leak of {DETECT_FACTOR * limit:g} MB/h "
+        "would have been caught."
+    )
+    return LeakAnalysis(NO_LEAK, reason, **common)
+
+
+def _limits(crit: LeakCriteria) -> tuple[float, float, float]:
+    return crit.max_rate_mb_per_hour, crit.min_growth_mb, crit.alpha
+
+
+def _cycles_short(plan: WindowPlan) -> bool:
+    """Did the collection cycle, rather than the sample count, leave too few windows?"""
+    return not plan.cycle_s > 0 or plan.analysed_s // plan.cycle_s < MIN_WINDOWS
+
+
+def _figures(plan: WindowPlan, fit: FloorFit, crit: LeakCriteria) -> dict[str, Any]:
+    """The fields every verdict on a fitted series shares."""
+    return {
+        **_plan_figures(plan, crit),
         "floors": fit.floors,
+        "window_floors": fit.window_floors,
+        "stretch_s": plan.stretch_s,
+        "window_s": plan.window_s,
         "rate_mb_per_hour": fit.slope,
         "rate_ci_mb_per_hour": fit.ci,
         "intercept_mb": fit.intercept,
@@ -215,113 +263,138 @@ def analyse_leak(
         "last_floors_rose": fit.rose,
         "checks": fit.checks,
     }
-    if fit.is_leak:
-        reason = (
-            f"{summary}: a significant rise above the {limit:g} MB/h limit that is still "
-            "going (the last three window floors each rose)."
-        )
-        return LeakAnalysis(LEAK, reason, **common)
-
-    resolvable = _resolvable_rate(t, low, high, crit, span)
-    common["resolvable_mb_per_hour"] = resolvable
-    if resolvable > DETECT_FACTOR * limit:
-        if math.isfinite(resolvable):
-            # What one run can resolve shrinks in proportion to its length;
-            # the margin covers the floors' jitter, which a longer run may not
-            # shrink in proportion.
-            scale = REQUIRED_MARGIN * resolvable / (DETECT_FACTOR * limit)
-            required = crit.run_needed_for(analysed * scale)
-            advice = (
-                f"to vouch for the {limit:g} MB/h limit, run at least "
-                f"{format_duration(required)} (warm-up included), or raise max_rate or lower "
-                "min_growth"
-            )
-        else:
-            required = None
-            advice = "take more samples or use fewer windows"
-        reason = (
-            f"Too short to tell: this run could only have caught a leak faster than "
-            f"{resolvable:.1f} MB/h (growth must exceed {fit.threshold:.1f} MB and the floors "
-            f"jitter by {fit.jitter:.2f} MB); {advice}. Seen so far: {summary}."
-        )
-        return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **common)
-    reason = (
-        f"{summary}: {_why_not(fit.checks, crit)}. A leak of {DETECT_FACTOR * limit:g} MB/h "
-        "would have been caught."
-    )
-    return LeakAnalysis(NO_LEAK, reason, **common)
 
 
-def _fit(
-    t: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    crit: LeakCriteria,
-    span: tuple[float, float],
-) -> _Fit | None:
-    # scipy.stats takes most of a second to import; only a verdict needs it.
-    from scipy import stats
-
-    post = t >= span[0]
-    n_windows = min(crit.windows, int(post.sum()) // MIN_POINTS_PER_WINDOW)
-    floors = _window_floors(t[post], low[post], high[post], n_windows, span)
-    if len(floors) < MIN_WINDOWS:
-        return None
-    at = np.array([f.at_s for f in floors])
-    fl = np.array([f.floor_mb for f in floors])
-    at_h = at / SECONDS_PER_HOUR
-    slope, intercept, lo, hi = stats.theilslopes(fl, at_h, alpha=0.95)
-    tau, p_value = stats.kendalltau(at, fl, alternative="greater")
-    p_value = 1.0 if math.isnan(p_value) else float(p_value)
-    tau = 0.0 if math.isnan(tau) else float(tau)
-    residuals = fl - (intercept + slope * at_h)
-    jitter = float(residuals.max() - residuals.min())
-    threshold = max(crit.min_growth_mb, jitter)
-    growth = float(slope) * (span[1] - span[0]) / SECONDS_PER_HOUR
-    # The last three floors must each rise, and together faster than the
-    # limit: a warm-up tail still settling also rises at the end, but slowly.
-    tail_t, tail_f = at_h[-MIN_WINDOWS:], fl[-MIN_WINDOWS:]
-    tail_rate = (tail_f[-1] - tail_f[0]) / (tail_t[-1] - tail_t[0])
-    rose = bool(np.all(np.diff(tail_f) > 0) and tail_rate > crit.max_rate_mb_per_hour)
-    checks = {
-        "trend_significant": bool(p_value < crit.alpha),
-        "rate_above_limit": bool(slope > crit.max_rate_mb_per_hour),
-        "growth_above_threshold": bool(growth > threshold),
-        "last_floors_rose": rose,
+def _plan_figures(plan: WindowPlan, crit: LeakCriteria) -> dict[str, Any]:
+    col: Collections = plan.collections
+    return {
+        "criteria": crit,
+        "warmup_s": plan.warmup_s,
+        "analysed_s": plan.analysed_s,
+        "cycle_s": plan.cycle_s,
+        "collections_s": col.at_s,
+        "collection_falls_mb": col.fall_mb,
+        "min_fall_mb": col.min_fall_mb,
     }
-    return _Fit(
-        floors=floors,
-        slope=float(slope),
-        intercept=float(intercept),
-        ci=(float(lo), float(hi)),
-        tau=tau,
-        p_value=p_value,
-        jitter=jitter,
-        sawtooth=float(np.median([f.high_mb - f.floor_mb for f in floors])),
-        threshold=threshold,
-        growth=growth,
-        rose=rose,
-        checks=checks,
+
+
+def _summary(plan: WindowPlan, fit: FloorFit) -> str:
+    windows = ", ".join(f"{f.floor_mb:.1f}" for f in fit.window_floors)
+    return (
+        f"{_windows_text(plan)}: the floors rise at {fit.slope:.1f} MB/h (95% CI "
+        f"{fit.ci[0]:.1f} to {fit.ci[1]:.1f}), Mann-Kendall p={fit.p_value:.3g}; window floors "
+        f"{windows} MB; the trend rises {fit.growth:.1f} MB from the first floor to the last, "
+        f"against a {fit.threshold:.1f} MB threshold"
     )
+
+
+def _windows_text(plan: WindowPlan) -> str:
+    """Which floors were taken and why that far apart: the collections seen, or none."""
+    cut = (
+        f"{plan.stretches} floors, one per {format_duration(plan.stretch_s)} after a "
+        f"{format_duration(plan.warmup_s)} warm-up, in {plan.windows} windows"
+    )
+    if not plan.collections.seen:
+        return f"{cut} (no collection cycle seen: memory never fell back by 1 MB or more)"
+    return f"{cut} ({_collections_text(plan)}, so each floor spans at least one cycle)"
+
+
+def _collections_text(plan: WindowPlan) -> str:
+    col = plan.collections
+    at = col.at_s
+    if len(at) <= 8:
+        when = "at " + ", ".join(format_duration(a) for a in at)
+    else:
+        when = f"{len(at)} times, typically {format_duration(col.typical_s())} apart"
+    return (
+        f"memory fell back by {col.min_fall_mb:.1f} MB or more {when}; the longest stretch "
+        f"without such a fall after warm-up is {format_duration(plan.cycle_s)}"
+    )
+
+
+def _too_few_cycles(plan: WindowPlan, crit: LeakCriteria) -> LeakAnalysis:
+    needed = MIN_WINDOWS * plan.cycle_s
+    # The advice assumes the longest stretch seen anywhere (the first, before
+    # any collection, included) may come again.
+    duration = plan.warmup_s + plan.analysed_s
+    longest = max(plan.cycle_s, plan.collections.longest_stretch(0.0, duration))
+    required = crit.run_needed_for(MIN_WINDOWS * longest)
+    reason = (
+        f"Too few collection cycles to tell: {_collections_text(plan)}. The verdict needs "
+        f"{MIN_WINDOWS} windows at least that long after warm-up ({format_duration(needed)}); "
+        f"this run has {format_duration(plan.analysed_s)} after a "
+        f"{format_duration(plan.warmup_s)} warm-up. With the longest stretch seen in the "
+        f"whole run ({format_duration(longest)}) as the cycle, run at least "
+        f"{format_duration(required)} (warm-up included), longer if the cycle grows."
+    )
+    return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **_plan_figures(plan, crit))
+
+
+def _rate_not_pinned(
+    plan: WindowPlan, fit: FloorFit, crit: LeakCriteria, summary: str, common: dict[str, Any]
+) -> LeakAnalysis:
+    # With the windows' jitter unchanged, the CI shrinks as the run grows.
+    scale = REQUIRED_MARGIN * fit.precision / RATE_PRECISION
+    required = crit.run_needed_for(plan.analysed_s * scale)
+    reason = (
+        f"Rising, but the rate is not known well enough to report: {summary}. The 95% CI "
+        f"reaches +-{fit.precision:.0%} of the rate, over the +-{RATE_PRECISION:.0%} a "
+        f"reported rate must keep; run at least {format_duration(required)} (warm-up "
+        "included) to pin it."
+    )
+    return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **common)
+
+
+def _cannot_vouch(
+    plan: WindowPlan,
+    fit: FloorFit,
+    crit: LeakCriteria,
+    summary: str,
+    common: dict[str, Any],
+    resolvable: float,
+) -> LeakAnalysis:
+    limit = crit.max_rate_mb_per_hour
+    required = None
+    advice = "take more samples or use fewer windows"
+    if math.isfinite(resolvable):
+        # What one run can resolve shrinks in proportion to its length; the
+        # margin covers the floors' jitter, which a longer run may not
+        # shrink in proportion.
+        scale = REQUIRED_MARGIN * resolvable / (DETECT_FACTOR * limit)
+        required = crit.run_needed_for(plan.analysed_s * scale)
+        advice = (
+            f"to vouch for the {limit:g} MB/h limit, run at least "
+            f"{format_duration(required)} (warm-up included), or raise max_rate or lower "
+            "min_growth"
+        )
+    reason = (
+        f"Too short to tell: this run could only have caught a leak faster than "
+        f"{resolvable:.1f} MB/h (growth must exceed {fit.threshold:.1f} MB and the floors "
+        f"jitter by {fit.jitter:.2f} MB); {advice}. Seen so far: {summary}."
+    )
+    return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **common)
 
 
 def _resolvable_rate(
     t: np.ndarray,
     low: np.ndarray,
     high: np.ndarray,
+    plan: WindowPlan,
     crit: LeakCriteria,
-    span: tuple[float, float],
 ) -> float:
     """The slowest extra leak (MB/h) that, added to this series, would be called LEAK.
 
     Answers "could this run have seen a leak?" with the run's own noise,
-    sawtooth and shape instead of a model of them.
+    sawtooth and shape instead of a model of them. The windows stay those of
+    the real series: a leak does not move the collections. Caught means not
+    NO LEAK: a rise whose rate is not yet pinned is INCONCLUSIVE, which is
+    enough for NO LEAK to be sound.
     """
-    t_h = (t - t[0]) / SECONDS_PER_HOUR
+    t_h = t / SECONDS_PER_HOUR
 
     def caught(rate: float) -> bool:
-        fit = _fit(t, low + rate * t_h, high + rate * t_h, crit, span)
-        return fit is not None and fit.is_leak
+        fit = fit_floors(t, low + rate * t_h, high + rate * t_h, plan, *_limits(crit))
+        return fit is not None and fit.rising
 
     target = DETECT_FACTOR * crit.max_rate_mb_per_hour
     if caught(target):
@@ -346,45 +419,15 @@ def _why_not(checks: dict[str, bool], crit: LeakCriteria) -> str:
     if not checks["rate_above_limit"]:
         why.append(f"the rate is within the {crit.max_rate_mb_per_hour:g} MB/h limit")
     if not checks["growth_above_threshold"]:
-        why.append("the growth is under the threshold")
+        why.append("the rise is under the threshold")
     if not checks["last_floors_rose"]:
         why.append("the last three window floors did not each rise faster than the limit")
     return "; ".join(why)
 
 
-def _window_floors(
-    t: np.ndarray, low: np.ndarray, high: np.ndarray, n_windows: int, span: tuple[float, float]
-) -> tuple[WindowFloor, ...]:
-    start, end = span
-    if n_windows <= 0 or end <= start:
-        return ()
-    width = (end - start) / n_windows
-    index = np.minimum(((t - start) / width).astype(int), n_windows - 1)
-    floors = []
-    for w in range(n_windows):
-        members = np.flatnonzero(index == w)
-        # A window with no samples (the target did not answer) is left out
-        # rather than guessed.
-        if members.size == 0:
-            continue
-        lowest = members[np.argmin(low[members])]
-        floors.append(
-            WindowFloor(
-                start_s=start + w * width,
-                end_s=start + (w + 1) * width,
-                at_s=float(t[lowest]),
-                floor_mb=float(low[lowest]),
-                high_mb=float(high[members].max()),
-            )
-        )
-    return tuple(floors)
-
-
-def _too_few_samples(
-    t: np.ndarray, crit: LeakCriteria, warmup: float, analysed: float
-) -> LeakAnalysis:
+def _too_few_samples(t: np.ndarray, crit: LeakCriteria, plan: WindowPlan) -> LeakAnalysis:
     needed_points = MIN_WINDOWS * MIN_POINTS_PER_WINDOW
-    n_post = int((t >= (t[0] if t.size else 0.0) + warmup).sum())
+    n_post = int((t >= plan.warmup_s).sum())
     interval = float(np.median(np.diff(t))) if t.size > 1 else math.nan
     required = None
     advice = "take more samples (a shorter interval) or run longer"
@@ -392,15 +435,8 @@ def _too_few_samples(
         required = crit.run_needed_for(needed_points * interval)
         advice = f"run at least {format_duration(required)} at this interval"
     reason = (
-        f"Too short to tell: {n_post} samples in the {format_duration(analysed)} after a "
-        f"{format_duration(warmup)} warm-up; the verdict needs at least {needed_points} "
-        f"({MIN_WINDOWS} windows of {MIN_POINTS_PER_WINDOW}), so {advice}."
+        f"Too short to tell: {n_post} samples in the {format_duration(plan.analysed_s)} after "
+        f"a {format_duration(plan.warmup_s)} warm-up; the verdict needs at least "
+        f"{needed_points} ({MIN_WINDOWS} windows of {MIN_POINTS_PER_WINDOW}), so {advice}."
     )
-    return LeakAnalysis(
-        INCONCLUSIVE,
-        reason,
-        criteria=crit,
-        warmup_s=warmup,
-        analysed_s=analysed,
-        required_run_s=required,
-    )
+    return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **_plan_figures(plan, crit))

@@ -57,11 +57,7 @@ def render_table(result: MemoryResult) -> str:
             f"{_fmt(leak.rate_mb_per_hour, ' MB/h', 2)} (95% CI {_fmt(low, '', 2)} to "
             f"{_fmt(high, ' MB/h', 2)}), Mann-Kendall p={_fmt(leak.trend_p_value, '', 3)}",
         ),
-        (
-            "Warm-up / windows",
-            f"{format_duration(leak.warmup_s)} / {len(leak.floors)} windows, sawtooth "
-            f"{_fmt(leak.sawtooth_mb, ' MB')}, floor jitter {_fmt(leak.floor_jitter_mb, ' MB', 2)}",
-        ),
+        ("Warm-up / collections / windows", _windows_cell(result)),
         (
             "USS initial / final / peak",
             f"{_fmt(result.initial_uss_mb, ' MB')} / {_fmt(result.final_uss_mb, ' MB')} / "
@@ -101,6 +97,29 @@ def render_table(result: MemoryResult) -> str:
         for k, v in rows
     )
     return f'<table class="perfgate-memory">{body}</table>'
+
+
+def _windows_cell(result: MemoryResult) -> str:
+    leak = result.leak
+    if leak.collections_s:
+        cycle = (
+            f"{len(leak.collections_s)} collections (falls of {_fmt(leak.min_fall_mb, ' MB')} "
+            f"or more), longest stretch without one after warm-up "
+            f"{format_duration(leak.cycle_s) if math.isfinite(leak.cycle_s) else 'n/a'}"
+        )
+    else:
+        cycle = "no collection cycle seen"
+    windows = "n/a"
+    if leak.window_floors:
+        windows = (
+            f"{len(leak.floors)} floors {format_duration(leak.stretch_s)} apart in "
+            f"{len(leak.window_floors)} windows of {format_duration(leak.window_s)}"
+        )
+    return (
+        f"{format_duration(leak.warmup_s)} / {cycle} / {windows}; sawtooth "
+        f"{_fmt(leak.sawtooth_mb, ' MB')}, window floor jitter "
+        f"{_fmt(leak.floor_jitter_mb, ' MB', 2)}"
+    )
 
 
 def render_mapping_growth(result: MemoryResult) -> str:

@@ -21,6 +21,8 @@ RUNTIME_KNOBS = (
     "error_rate",
     "leak_kb_per_request",
     "leak_mb_per_min",
+    "sawtooth_mb",
+    "sawtooth_period",
     "stall_every",
     "stall_for",
     "drop_events",

@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error-rate", type=float, default=d.error_rate, help="fraction answered 5xx")
     p.add_argument("--leak-kb-per-request", type=float, default=d.leak_kb_per_request)
     p.add_argument("--leak-mb-per-min", type=float, default=d.leak_mb_per_min)
+    p.add_argument(
+        "--sawtooth-mb",
+        type=float,
+        default=d.sawtooth_mb,
+        help="MiB of garbage built up and dropped every --sawtooth-period, like a GC cycle",
+    )
+    p.add_argument("--sawtooth-period", type=float, default=d.sawtooth_period, help="seconds")
     p.add_argument("--stall-every", type=float, default=d.stall_every, help="seconds")
     p.add_argument("--stall-for", type=float, default=d.stall_for, help="seconds")
     p.add_argument("--drop-events", type=float, default=d.drop_events, help="fraction dropped")
@@ -88,6 +95,8 @@ def parse_options(argv: list[str]) -> GatewayOptions:
         error_rate=ns.error_rate,
         leak_kb_per_request=ns.leak_kb_per_request,
         leak_mb_per_min=ns.leak_mb_per_min,
+        sawtooth_mb=ns.sawtooth_mb,
+        sawtooth_period=ns.sawtooth_period,
         stall_every=ns.stall_every,
         stall_for=ns.stall_for,
         drop_events=ns.drop_events,

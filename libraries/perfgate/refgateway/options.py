@@ -35,6 +35,8 @@ class GatewayOptions:
     error_rate: float = 0.0
     leak_kb_per_request: float = 0.0
     leak_mb_per_min: float = 0.0
+    sawtooth_mb: float = 0.0
+    sawtooth_period: float = 0.0
     stall_every: float = 0.0
     stall_for: float = 0.0
     drop_events: float = 0.0
@@ -69,6 +71,8 @@ class GatewayOptions:
         for name in (
             "leak_kb_per_request",
             "leak_mb_per_min",
+            "sawtooth_mb",
+            "sawtooth_period",
             "stall_every",
             "stall_for",
             "event_rate",
@@ -78,6 +82,10 @@ class GatewayOptions:
         ):
             value = getattr(self, name)
             _check(value >= 0, f"--{_flag(name)} {value} must not be negative")
+        _check(
+            (self.sawtooth_mb > 0) == (self.sawtooth_period > 0),
+            "--sawtooth-mb and --sawtooth-period must be given together (both positive)",
+        )
         _check(
             (self.stall_every > 0) == (self.stall_for > 0),
             "--stall-every and --stall-for must be given together (both positive)",

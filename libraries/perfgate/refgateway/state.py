@@ -89,6 +89,8 @@ class GatewayState:
             "tool_calls": {b.name: b.calls for b in self.rpc.backends},
             "injected_errors": self.faults.injected_errors,
             "leaked_bytes": self.faults.leaked_bytes,
+            "sawtooth_bytes": self.faults.sawtooth.held_bytes,
+            "sawtooth_cycles": self.faults.sawtooth.cycles,
             "stalls": self.faults.stalls,
             "stalled_s": round(self.faults.stalled_s, 6),
             "missions": {
