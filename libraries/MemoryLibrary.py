@@ -67,33 +67,46 @@ class MemoryLibrary:
     A straight line through all samples is fooled both ways: warm-up growth
     looks like a leak, and the garbage-collection sawtooth scatters the
     samples so much that a real leak fits badly and passes. PerfGate judges
-    the *floor* instead:
+    the *floor* the runtime comes back to after each collection instead:
 
+    - The collection cycle is read from the samples: a *collection* is a fall
+       of memory of at least 1 MB, eight times the reading-to-reading noise
+       and 30 % of the largest fall in the run. The *cycle* is the longest
+       stretch after warm-up without one.
     - The warm-up is cut off: the first 20 % of the run, or ``warmup=``.
-    - The rest is split into ``windows`` equal windows (default 5) and each
-       window's lowest RSS is kept: the floor the collector returns to. A
-       sawtooth has a flat floor; a leak lifts it. Windows should be longer
-       than one collection cycle.
-    - A Theil-Sen slope (median of pairwise slopes, robust to one odd
-       window) is fitted through the floors, and a one-sided Mann-Kendall
-       test asks whether they trend upward (scipy's ``theilslopes`` and
-       ``kendalltau``).
+    - The rest is cut into *floors* (each stretch's lowest reading), one per
+       cycle or more, and into ``windows`` equal windows (default 5), each at
+       least a cycle long, so every floor and window holds a collection.
+       Fewer than four such windows fit: *INCONCLUSIVE*, with the run length
+       that would do.
+    - A Theil-Sen slope (median of pairwise slopes, robust to one odd floor)
+       is fitted through the floors, and a one-sided Mann-Kendall test asks
+       whether they trend upward (scipy's ``theilslopes`` and ``kendalltau``).
     - *LEAK* only when all hold: the trend is significant (p < 0.05), the
-       slope is above ``max_rate``, the growth after warm-up is above both
-       ``min_growth`` and the peak-to-peak jitter of the floors about the
-       trend, and the last three floors each rose, together faster than
-       ``max_rate`` (a warm-up tail or a cache filling up levels off; a leak
-       keeps going).
+       slope is above ``max_rate``, the trend's rise from the first floor to
+       the last is above both ``min_growth`` and the peak-to-peak jitter of
+       the window floors about the trend, the last three window floors each
+       rose, together faster than ``max_rate`` (a warm-up tail or a cache
+       filling up levels off; a leak keeps going), and the slope's 95 %
+       confidence interval is within +-30 % of it. A rise whose rate is not
+       known to +-30 % is *INCONCLUSIVE*: a rate off by more is no figure to
+       act on.
+    - A target on a collected runtime (Node.js, the JVM, .NET: found from its
+       process names or its metrics) that has not collected once in the run
+       is not convicted: its climb may be its first cycle.
     - Otherwise PerfGate asks whether the run *could* have seen a leak: it
        adds a synthetic leak of 1.5 x ``max_rate`` to the very samples it
-       took and judges again. If even that would not be a LEAK, the verdict
-       is *INCONCLUSIVE*, and the reason says which leak rate the run could
-       resolve and how long a run would vouch for ``max_rate``. Else *NO LEAK*.
+       took and judges the same windows again. If even that would not be a
+       LEAK, the verdict is *INCONCLUSIVE*, and the reason says which leak
+       rate the run could resolve and how long a run would vouch for
+       ``max_rate``. Else *NO LEAK*.
 
     So a short run can convict a fast leak but cannot clear a server against
     a tight limit: with the defaults (5 MB/h, 10 MB) that takes a soak of
     about 1 h 45 min. For short runs raise ``max_rate`` or lower
     ``min_growth``; the reason of an INCONCLUSIVE verdict says what would do.
+    The reason names the collections, windows and floors it used, and the
+    chart in the log shows them.
 
     = Results =
 
@@ -108,10 +121,11 @@ class MemoryLibrary:
     Before any assertion runs, the result is saved as JSON under
     ``${OUTPUT DIR}/perfgate/`` with a name unique across pabot processes
     (``memory-<alias>-q<queue>-p<pid>-<n>.json``). The log shows a chart of
-    RSS and USS with the warm-up cut, window floors and fitted trend, a
+    RSS and USS with the warm-up cut, collections, windows, floors and fitted trend, a
     sparkline in the message and a table; on a LEAK, the growth by kind of
     memory mapping (heap, anonymous, files, ...) between the first and the
-    last sample.
+    last sample. `Memory Should Not Leak` and the other checks also take
+    the path of such a file, so a saved run can be judged again.
 
     Monitors still running when their test (or, if started in a suite setup,
     their suite) ends are stopped by the library, with a warning: no

@@ -51,6 +51,24 @@ Ten Second Run Is Inconclusive
     Run Keyword And Expect Error    *INCONCLUSIVE*Too short to tell*    Memory Should Not Leak    ${mem}
     Memory Should Not Leak    ${mem}    inconclusive=pass
 
+A Collection Sawtooth Is Not A Leak And A Leak Under It Is Found At Its Rate
+    [Documentation]    The reference gateway imitates a collected runtime (``--sawtooth-mb``,
+    ...    ``--sawtooth-period``: garbage piles up and is given back at once, every 4 or 20 s,
+    ...    each cycle +-25 %). Without a leak: never LEAK; a 20 s cycle leaves too few cycles in
+    ...    a minute to tell. With 30 MB a minute leaked on top: LEAK at 1800 MB/h +-30 %.
+    [Timeout]    3 min
+    Start Reference Gateway    saw4    --sawtooth-mb    30    --sawtooth-period    4
+    Start Reference Gateway    saw20    --sawtooth-mb    30    --sawtooth-period    20
+    Start Reference Gateway    saw4-leak    --sawtooth-mb    30    --sawtooth-period    4
+    ...    --leak-mb-per-min    30
+    ${flat}    ${slow}    ${leak}=    Watch Gateways Side By Side    60 s    saw4    saw20    saw4-leak
+    Should Not Be Equal    ${flat.verdict}    LEAK    ${flat.reason}
+    Should Be True    len($flat.leak.collections_s) >= 10    ${flat.reason}
+    Should Be Equal    ${slow.verdict}    INCONCLUSIVE    ${slow.reason}
+    Should Start With    ${slow.reason}    Too few collection cycles to tell
+    Should Be Equal    ${leak.verdict}    LEAK    ${leak.reason}
+    Should Be True    1260 <= ${leak.leak_rate_mb_per_hour} <= 2340    ${leak.reason}
+
 Background Monitor With Load Result And Alias
     [Timeout]    1 min
     ${gw}=    Start Reference Gateway    bg
@@ -124,6 +142,22 @@ Start Reference Gateway
     ${gw}=    Start Gateway    ${PYTHON}    -m    perfgate.refgateway    --port    {port}
     ...    @{options}    alias=${alias}
     RETURN    ${gw}
+
+Watch Gateways Side By Side
+    [Documentation]    Monitors the gateways with these aliases at once for ``duration``, every
+    ...    250 ms, judged against 60 MB/h and 2 MB; returns their results in order.
+    [Arguments]    ${duration}    @{aliases}
+    FOR    ${alias}    IN    @{aliases}
+        Start Memory Monitor    ${alias}    interval=250 ms    alias=${alias}    max_rate=60 MB/h
+        ...    min_growth=2 MB
+    END
+    Sleep    ${duration}
+    VAR    @{results}=    @{EMPTY}
+    FOR    ${alias}    IN    @{aliases}
+        ${mem}=    Stop Memory Monitor    ${alias}
+        Append To List    ${results}    ${mem}
+    END
+    RETURN    ${results}
 
 Start Light Load
     [Documentation]    About 20 requests per second from a separate process, bounded in time.

@@ -17,11 +17,13 @@ run with `make memory-real` (about 30 min).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,9 @@ from perfgate.memory.display import BYTES_PER_MB, SECONDS_PER_HOUR
 from perfgate.memory.floors import RATE_PRECISION
 from perfgate.memory.leak import LEAK, NO_LEAK, LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor
+from perfgate.memory.report import save_json
 from perfgate.memory.result import MemoryResult
+from perfgate.memory.sources import ProcessTreeSource
 from perfgate.memory.targets import resolve_source
 from perfgate.reaper_client import ReaperClient
 from perfgate.stages import Stage
@@ -74,9 +78,11 @@ def run_node(tmp_path: Path) -> Iterator[RunNode]:
         command = [str(NODE), str(FIXTURE), "--port", "{port}", "--leak-bytes", str(leak_bytes)]
         gateway = manager.start(command, output_dir=str(tmp_path), timeout_s=30)
         try:
-            return _monitored_load(gateway, duration_s)
+            run = _monitored_load(gateway, duration_s)
         finally:
             manager.stop(gateway, 5)
+        # On record, to look at the series and chart of a surprising verdict.
+        return replace(run, result=save_json(run.result, tmp_path))
 
     try:
         yield run
@@ -120,7 +126,10 @@ def _judgements(run: NodeRun) -> dict[str, MemoryResult]:
 
 
 def _report(label: str, run: NodeRun) -> str:
-    lines = [f"{label}: true leak {run.true_mb_per_hour:.1f} MB/h, {run.requests} requests"]
+    lines = [
+        f"{label}: true leak {run.true_mb_per_hour:.1f} MB/h, {run.requests} requests, "
+        f"saved as {run.result.json_path}"
+    ]
     for name, judged in _judgements(run).items():
         lines.append(
             f"  {name}: {judged.verdict} at {judged.leak_rate_mb_per_hour:.1f} MB/h - "
@@ -144,6 +153,20 @@ def assert_leak_at_its_rate_or_inconclusive(label: str, run: NodeRun) -> None:
         if judged.verdict == LEAK:
             error = judged.leak_rate_mb_per_hour / run.true_mb_per_hour - 1
             assert abs(error) <= RATE_PRECISION, report
+
+
+def test_the_monitor_knows_node_collects(tmp_path: Path) -> None:
+    node = subprocess.Popen([str(NODE), "-e", "setTimeout(() => {}, 20000)"])
+    try:
+        source = ProcessTreeSource(node.pid)
+        source.sample()
+        assert source.collector == "Node.js"
+    finally:
+        node.kill()
+        node.wait(timeout=10)
+    python = ProcessTreeSource(os.getpid())
+    python.sample()
+    assert python.collector is None
 
 
 def test_no_leak_in_60_s_is_never_a_leak(run_node: RunNode) -> None:

@@ -15,7 +15,12 @@ import pytest
 
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.monitor import MemoryMonitor
-from perfgate.memory.sources import PrometheusSource, SampleFailed, parse_metrics
+from perfgate.memory.sources import (
+    PrometheusSource,
+    SampleFailed,
+    collector_in_metrics,
+    parse_metrics,
+)
 from perfgate.memory.targets import metrics_url, resolve_source
 
 PAGE = """# HELP process_resident_memory_bytes Resident memory size in bytes.
@@ -83,6 +88,14 @@ def test_parse_metrics_sums_labelled_series_and_reads_fds():
 def test_parse_metrics_without_rss_says_what_to_do():
     with pytest.raises(ValueError, match="no process_resident_memory_bytes"):
         parse_metrics("# TYPE other gauge\nother 1\n")
+
+
+def test_the_metrics_of_a_collected_runtime_name_it():
+    page = "process_resident_memory_bytes 1e8\n"
+    assert collector_in_metrics(page) is None
+    assert collector_in_metrics(page + "nodejs_heap_size_used_bytes 4e7\n") == "Node.js"
+    assert collector_in_metrics('jvm_memory_bytes_used{area="heap"} 1\n' + page) == "the JVM"
+    assert collector_in_metrics(page + "python_gc_collections_total 3\n") is None
 
 
 def test_metrics_url_adds_the_path_only_when_missing():

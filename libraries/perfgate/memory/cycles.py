@@ -80,18 +80,27 @@ def find_collections(t: np.ndarray, low: np.ndarray) -> Collections:
     if t.size < 3:
         return Collections()
     steps = np.diff(low)
-    noise = _MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps))))
     falls = _falls(t, low, steps)
-    if not falls:
-        return Collections()
-    largest = max(size for _, size in falls)
-    threshold = max(MIN_FALL_MB, NOISE_FACTOR * noise, LARGEST_SHARE * largest)
+    largest = max((size for _, size in falls), default=0.0)
+    threshold = max(MIN_FALL_MB, NOISE_FACTOR * _step_noise(steps), LARGEST_SHARE * largest)
     kept = [(at, size) for at, size in falls if size >= threshold]
     return Collections(
         at_s=tuple(at for at, _ in kept),
         fall_mb=tuple(size for _, size in kept),
         min_fall_mb=threshold,
     )
+
+
+def _step_noise(steps: np.ndarray) -> float:
+    """The spread of reading-to-reading steps on their lower side (as a normal sigma).
+
+    Only steps at or below the median: a climb in bursts (a heap allocating
+    in chunks) spreads the steps upward without being noise a fall could
+    come from.
+    """
+    middle = float(np.median(steps))
+    lower = steps[steps <= middle]
+    return _MAD_TO_SIGMA * float(np.median(middle - lower))
 
 
 def _falls(t: np.ndarray, low: np.ndarray, steps: np.ndarray) -> list[tuple[float, float]]:

@@ -176,10 +176,6 @@ def fit_floors(
     growth = float(slope) * (at_h[-1] - at_h[0])
     rose = _still_rising(win_h, win, max_rate)
     ci = (float(lo), float(hi))
-    # The floors' own trend over the last three windows, which one window
-    # that did not rise cannot swing.
-    end = at_h >= windows[-3].start_s / SECONDS_PER_HOUR
-    end_rate = float(stats.theilslopes(fl[end], at_h[end])[0]) if end.sum() >= 2 else math.nan
     return FloorFit(
         floors=floors,
         window_floors=windows,
@@ -193,7 +189,7 @@ def fit_floors(
         threshold=threshold,
         growth=growth,
         rose=rose,
-        end_rate=end_rate,
+        end_rate=_end_rate(at_h, fl, windows[-3].start_s),
         checks={
             "trend_significant": bool(p_value < alpha),
             "rate_above_limit": bool(slope > max_rate),
@@ -202,6 +198,17 @@ def fit_floors(
             "rate_pinned": bool(rate_precision(float(slope), ci) <= RATE_PRECISION),
         },
     )
+
+
+def _end_rate(at_h: np.ndarray, floors: np.ndarray, from_s: float) -> float:
+    """The floors' own trend (MB/h) from `from_s` on, which one window that did
+    not rise cannot swing; NaN with fewer than two floors there."""
+    from scipy import stats
+
+    end = at_h >= from_s / SECONDS_PER_HOUR
+    if end.sum() < 2:
+        return math.nan
+    return float(stats.theilslopes(floors[end], at_h[end])[0])
 
 
 def _still_rising(at_h: np.ndarray, floors: np.ndarray, max_rate: float) -> bool:

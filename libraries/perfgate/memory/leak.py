@@ -182,10 +182,13 @@ def analyse_leak(
     low_mb: np.ndarray | list[float],
     high_mb: np.ndarray | list[float] | None = None,
     criteria: LeakCriteria | None = None,
+    collector: str | None = None,
 ) -> LeakAnalysis:
     """Judge a memory series. `times_s` rise from the run's start; `low_mb` is
     each point's RSS (or, for a downsampled point, the lowest RSS it covers)
-    and `high_mb` the highest it covers (defaults to `low_mb`)."""
+    and `high_mb` the highest it covers (defaults to `low_mb`). `collector`
+    names the collected runtime the target runs on ("Node.js"), when known:
+    such a runtime is not convicted before it has been seen to collect."""
     crit = criteria or LeakCriteria()
     t = np.asarray(times_s, dtype=float)
     low = np.asarray(low_mb, dtype=float)
@@ -206,6 +209,8 @@ def analyse_leak(
     common = _figures(plan, fit, crit)
     summary = _summary(plan, fit)
     limit = crit.max_rate_mb_per_hour
+    if fit.is_leak and collector and not plan.collections.seen:
+        return _first_climb(plan, crit, summary, common, collector)
     if fit.is_leak:
         reason = (
             f"{summary}: a significant rise above the {limit:g} MB/h limit that is still "
@@ -216,13 +221,7 @@ def analyse_leak(
     if fit.rising:
         return _rate_not_pinned(plan, fit, crit, summary, common)
     if fit.looks_like_leak(limit):
-        reason = (
-            f"Rising, but not in every window: {summary}; over the last three windows the "
-            f"floors still rise at {fit.end_rate:.1f} MB/h, above the {limit:g} MB/h limit, "
-            "though not each window's floor above the one before. Run longer to tell a leak "
-            "from a cache still filling."
-        )
-        return LeakAnalysis(INCONCLUSIVE, reason, **common)
+        return _rising_unevenly(fit, limit, summary, common)
     resolvable = _resolvable_rate(t, low, high, plan, crit)
     common["resolvable_mb_per_hour"] = resolvable
     if resolvable > DETECT_FACTOR * limit:
@@ -295,7 +294,8 @@ def _windows_text(plan: WindowPlan) -> str:
         f"{format_duration(plan.warmup_s)} warm-up, in {plan.windows} windows"
     )
     if not plan.collections.seen:
-        return f"{cut} (no collection cycle seen: memory never fell back by 1 MB or more)"
+        fall = plan.collections.min_fall_mb
+        return f"{cut} (no collection seen: memory never fell back by {fall:.1f} MB or more)"
     return f"{cut} ({_collections_text(plan)}, so each floor spans at least one cycle)"
 
 
@@ -328,6 +328,35 @@ def _too_few_cycles(plan: WindowPlan, crit: LeakCriteria) -> LeakAnalysis:
         f"{format_duration(required)} (warm-up included), longer if the cycle grows."
     )
     return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **_plan_figures(plan, crit))
+
+
+def _first_climb(
+    plan: WindowPlan, crit: LeakCriteria, summary: str, common: dict[str, Any], collector: str
+) -> LeakAnalysis:
+    duration = plan.warmup_s + plan.analysed_s
+    # The cycle is longer than the run: four windows need four such stretches.
+    required = crit.run_needed_for(MIN_WINDOWS * duration)
+    reason = (
+        f"No collection seen: {collector} gives memory back only when it collects, and in this "
+        f"{format_duration(duration)} run memory never fell back by "
+        f"{plan.collections.min_fall_mb:.1f} MB or more, so the climb may be its first cycle "
+        f"rather than a leak. Run at least {format_duration(required)} (warm-up included), "
+        f"long enough for four collections. Seen so far: {summary}."
+    )
+    return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **common)
+
+
+def _rising_unevenly(
+    fit: FloorFit, limit: float, summary: str, common: dict[str, Any]
+) -> LeakAnalysis:
+    # No NO LEAK for a rise above the limit that one flat window interrupted.
+    reason = (
+        f"Rising, but not in every window: {summary}; over the last three windows the "
+        f"floors still rise at {fit.end_rate:.1f} MB/h, above the {limit:g} MB/h limit, "
+        "though not each window's floor above the one before. Run longer to tell a leak "
+        "from a cache still filling."
+    )
+    return LeakAnalysis(INCONCLUSIVE, reason, **common)
 
 
 def _rate_not_pinned(

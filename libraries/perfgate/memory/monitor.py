@@ -169,6 +169,7 @@ class MemoryMonitor:
                 criteria=self.criteria,
                 notes=notes,
                 mapping_growth=growth,
+                collector=getattr(self.source, "collector", None),
             )
         close = getattr(self.source, "close", None)
         if close is not None:

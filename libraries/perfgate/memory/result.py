@@ -61,6 +61,7 @@ class MemoryResult:
     requests: int | None = None
     bytes_per_request: float | None = None
     json_path: str | None = None
+    collector: str | None = None
     kind: str = "memory"
 
     @property
@@ -103,7 +104,7 @@ class MemoryResult:
     def with_criteria(self, criteria: LeakCriteria) -> MemoryResult:
         """The same run judged against other criteria."""
         t, low, high, _ = self.series()
-        judged = replace(self, leak=analyse_leak(t, low, high, criteria))
+        judged = replace(self, leak=analyse_leak(t, low, high, criteria, self.collector))
         return judged.with_requests(self.requests)
 
     def with_requests(self, requests: int | None) -> MemoryResult:
@@ -167,6 +168,7 @@ def build_result(
     criteria: LeakCriteria,
     notes: list[str] | None = None,
     mapping_growth: list[MappingGrowth] | None = None,
+    collector: str | None = None,
 ) -> MemoryResult:
     first, last, peak, lowest = series.first, series.last, series.peak, series.lowest
     if first is None or last is None or peak is None or lowest is None:
@@ -207,9 +209,10 @@ def build_result(
         processes_max=series.max_processes,
         ols_slope_mb_per_hour=ols.slope_mb_per_hour,
         ols_r_squared=ols.r_squared,
-        leak=analyse_leak(t, low, high, criteria),
+        leak=analyse_leak(t, low, high, criteria, collector),
         points=points,
         stride=series.stride,
         notes=list(notes or []),
         mapping_growth=list(mapping_growth or []),
+        collector=collector,
     )

@@ -15,6 +15,23 @@ from perfgate.memory.sample import MemorySample
 
 RSS_METRIC = "process_resident_memory_bytes"
 FDS_METRIC = "process_open_fds"
+# Runtimes that give memory back only when they collect, so that until their
+# first collection a climb cannot be told from a leak (perfgate.memory.cycles):
+# by process name, and by the metrics their Prometheus clients export.
+COLLECTED_RUNTIMES = {
+    "node": "Node.js",
+    "nodejs": "Node.js",
+    "deno": "Deno",
+    "bun": "Bun",
+    "java": "the JVM",
+    "dotnet": ".NET",
+}
+COLLECTED_RUNTIME_METRICS = (
+    ("nodejs_", "Node.js"),
+    ("jvm_", "the JVM"),
+    ("dotnet_", ".NET"),
+    ("process_runtime_dotnet_", ".NET"),
+)
 
 
 class SourceGone(Exception):
@@ -29,6 +46,8 @@ class MemorySource(Protocol):
     kind: str
     description: str
     notes: list[str]
+    # The collected runtime the target runs on ("Node.js"), once seen; None if unknown.
+    collector: str | None
 
     def sample(self) -> MemorySample: ...
 
@@ -60,7 +79,9 @@ class ProcessTreeSource:
         prefix = f"{label}: " if label else ""
         self.description = f"{prefix}PID {pid} ({_name(self._root)}) and its children"
         self.notes: list[str] = []
+        self.collector: str | None = None
         self._uss_denied: set[int] = set()
+        self._named: set[int] = set()
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -90,6 +111,7 @@ class ProcessTreeSource:
             except psutil.AccessDenied:
                 self._note(f"PID {proc.pid} could not be read (access denied) and is left out.")
                 continue
+            self._spot_collector(proc)
             rss += r
             uss += u
             threads += t
@@ -125,6 +147,13 @@ class ProcessTreeSource:
         if note not in self.notes:
             self.notes.append(note)
 
+    def _spot_collector(self, proc: psutil.Process) -> None:
+        # Each process is named once: a tree's members rarely change.
+        if self.collector is not None or proc.pid in self._named:
+            return
+        self._named.add(proc.pid)
+        self.collector = COLLECTED_RUNTIMES.get(_name(proc).lower())
+
     def mappings(self) -> MappingSnapshot | None:
         try:
             pids = [p.pid for p in self._tree()]
@@ -156,6 +185,7 @@ class PrometheusSource:
         where = f"{RSS_METRIC} at {self.shown}"
         self.description = f"{label}: {where}" if label else where
         self.notes = [f"USS and threads are not available from {self.shown}; RSS only."]
+        self.collector: str | None = None
         self._timeout = timeout_s
         self._session = requests.Session()
         # urllib3 logs each request's URL, query included, at DEBUG level.
@@ -171,6 +201,8 @@ class PrometheusSource:
             raise SampleFailed(f"{self.shown} did not answer: {redact.text(str(exc))}") from None
         ended = time.monotonic_ns()
         rss, files = parse_metrics(response.text, self.shown)
+        if self.collector is None:
+            self.collector = collector_in_metrics(response.text)
         return MemorySample(
             mono_ns=(began + ended) // 2,
             wall=wall,
@@ -208,6 +240,15 @@ def parse_metrics(text: str, where: str = "the metrics page") -> tuple[int, int 
             "Prometheus process metrics, or give a PID instead."
         )
     return int(rss), None if files is None else int(files)
+
+
+def collector_in_metrics(text: str) -> str | None:
+    """The collected runtime whose metrics a Prometheus page exports, if any."""
+    for line in text.splitlines():
+        for prefix, runtime in COLLECTED_RUNTIME_METRICS:
+            if line.startswith(prefix):
+                return runtime
+    return None
 
 
 def _open_files(proc: psutil.Process) -> int | None:
