@@ -257,7 +257,10 @@ class GatewayManager:
             # never became healthy must not outlive the keyword that started it.
             self._stop_quietly(gateway)
             raise
-        say("INFO", f"Gateway '{alias}' is healthy at {url} (pid {pid}).")
+        # The reaper records every process of the tree now, daemons forked during
+        # start-up included: a cleanup after its death will know them.
+        processes = len(self.reaper.members(pid))
+        say("INFO", f"Gateway '{alias}' is healthy at {url} (pid {pid}, {processes} process(es)).")
         return gateway
 
     def _wait_healthy(self, gateway: Gateway, timeout_s: float) -> None:
