@@ -70,8 +70,8 @@ class MemoryLibrary:
     the *floor* the runtime comes back to after each collection instead:
 
     - The collection cycle is read from the samples: a *collection* is a fall
-       of memory of at least 1 MB, eight times the reading-to-reading noise
-       and 30 % of the largest fall in the run. The *cycle* is the longest
+       of memory of at least 1 MB, eight times the readings' jitter and 30 %
+       of the second-largest fall in the run. The *cycle* is the longest
        stretch after warm-up without one.
     - The warm-up is cut off: the first 20 % of the run, or ``warmup=``.
     - The rest is cut into *floors* (each stretch's lowest reading), one per

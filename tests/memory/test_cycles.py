@@ -43,11 +43,21 @@ def test_minor_collections_do_not_set_the_cycle():
 
 
 def test_a_fall_split_over_two_readings_is_one_collection():
-    t = np.arange(0.0, 10.0)
-    rss = np.array([100, 104, 108, 112, 104, 96, 100, 104, 108, 112.0])
+    t = np.arange(0.0, 40.0)
+    climb = 100 + 0.5 * np.arange(20.0)
+    rss = np.concatenate([climb, [104.0], climb[:19] - 4])  # 109.5 -> 104 -> 96
     found = find_collections(t, rss)
-    assert found.at_s == (4.0,)
-    assert found.fall_mb == (16.0,)
+    assert found.at_s == (20.0,)
+    assert found.fall_mb == (pytest.approx(13.5),)
+
+
+def test_a_climb_in_bursts_is_not_noise_that_hides_its_collections():
+    # A heap that allocates in chunks: flat, a jump, flat... then a collection.
+    t = np.arange(0.0, 300.0, 2.0)
+    bursts = np.floor((t % 60) / 8) * 6.0  # 6 MB every 8 s, given back every 60 s
+    found = find_collections(t, 200 + bursts)
+    assert len(found.at_s) == 4
+    assert found.min_fall_mb < 42
 
 
 def test_longest_stretch_counts_the_open_ends_of_the_span():

@@ -9,10 +9,11 @@ verdict needs the cycle, and it takes it from the falls in the samples:
 - A *fall* is a run of consecutive decreasing readings; its size is how much
   it gave back.
 - A *collection* is a fall large enough to shape the floors: at least
-  `MIN_FALL_MB`, at least `NOISE_FACTOR` times the reading-to-reading noise,
-  and at least `LARGEST_SHARE` of the largest fall in the run (so a runtime
-  with frequent minor collections and rarer full ones is judged on the full
-  ones, whose sawtooth is the one that lifts a floor).
+  `MIN_FALL_MB`, at least `NOISE_FACTOR` times the readings' jitter,
+  and at least `LARGEST_SHARE` of the second-largest fall in the run (so a
+  runtime with frequent minor collections and rarer full ones is judged on
+  the full ones, whose sawtooth is the one that lifts a floor, and one
+  outsized fall does not make the regular ones look minor).
 - The *cycle* the windows must span is the longest stretch of the analysed
   span without a collection: between two of them, and the open stretches
   from the warm-up cut to the first and from the last to the end of the run
@@ -81,8 +82,11 @@ def find_collections(t: np.ndarray, low: np.ndarray) -> Collections:
         return Collections()
     steps = np.diff(low)
     falls = _falls(t, low, steps)
-    largest = max((size for _, size in falls), default=0.0)
-    threshold = max(MIN_FALL_MB, NOISE_FACTOR * _step_noise(steps), LARGEST_SHARE * largest)
+    # The second-largest fall: one outsized fall (V8 handing back a heap it
+    # had grown) must not make the regular collections look minor.
+    sizes = sorted((size for _, size in falls), reverse=True)
+    large = sizes[1] if len(sizes) > 1 else sizes[0] if sizes else 0.0
+    threshold = max(MIN_FALL_MB, NOISE_FACTOR * _jitter(low), LARGEST_SHARE * large)
     kept = [(at, size) for at, size in falls if size >= threshold]
     return Collections(
         at_s=tuple(at for at, _ in kept),
@@ -91,16 +95,19 @@ def find_collections(t: np.ndarray, low: np.ndarray) -> Collections:
     )
 
 
-def _step_noise(steps: np.ndarray) -> float:
-    """The spread of reading-to-reading steps on their lower side (as a normal sigma).
+def _jitter(low: np.ndarray) -> float:
+    """How much the readings wobble (as a normal sigma), apart from climbs and falls.
 
-    Only steps at or below the median: a climb in bursts (a heap allocating
-    in chunks) spreads the steps upward without being noise a fall could
-    come from.
+    The residuals from a running median of five: a running median follows a
+    climb, even one in bursts (a heap allocating in chunks), and keeps a
+    fall's edge, so what is left is the up-and-down noise a fall could be
+    mistaken for.
     """
-    middle = float(np.median(steps))
-    lower = steps[steps <= middle]
-    return _MAD_TO_SIGMA * float(np.median(middle - lower))
+    if low.size < 5:
+        return 0.0
+    windows = np.lib.stride_tricks.sliding_window_view(low, 5)
+    residuals = low[2:-2] - np.median(windows, axis=1)
+    return _MAD_TO_SIGMA * float(np.median(np.abs(residuals)))
 
 
 def _falls(t: np.ndarray, low: np.ndarray, steps: np.ndarray) -> list[tuple[float, float]]:

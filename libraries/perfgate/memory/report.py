@@ -55,7 +55,7 @@ def render_table(result: MemoryResult) -> str:
         (
             "Floor trend after warm-up",
             f"{_fmt(leak.rate_mb_per_hour, ' MB/h', 2)} (95% CI {_fmt(low, '', 2)} to "
-            f"{_fmt(high, ' MB/h', 2)}), Mann-Kendall p={_fmt(leak.trend_p_value, '', 3)}",
+            f"{_fmt(high, ' MB/h', 2)}), Mann-Kendall p={_p_value(leak.trend_p_value)}",
         ),
         ("Warm-up / collections / windows", _windows_cell(result)),
         (
@@ -97,6 +97,11 @@ def render_table(result: MemoryResult) -> str:
         for k, v in rows
     )
     return f'<table class="perfgate-memory">{body}</table>'
+
+
+def _p_value(p: float) -> str:
+    # Three significant digits: a tiny p shown as 0.000 reads as impossible.
+    return f"{p:.3g}" if math.isfinite(p) else "n/a"
 
 
 def _windows_cell(result: MemoryResult) -> str:
