@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -74,3 +75,14 @@ def dead_reaper_tag(state_dir: str, n: int = 1) -> str:
     from perfgate import statedir
 
     return f"{statedir.state_id(state_dir)}.999999999.1.{n}"
+
+
+def run_cleanup(state_dir: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`perfgate cleanup --state-dir <state_dir>` as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "perfgate.cli", "cleanup", "--state-dir", state_dir],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )

@@ -26,7 +26,7 @@ from perfgate import proctree, registry, statedir
 from perfgate.baseline import fileio
 from perfgate.reaper_client import ReaperClient, ReaperError
 
-from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, wait_all_gone
+from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, run_cleanup, wait_all_gone
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
 NOBODY = 65534
@@ -153,12 +153,7 @@ def test_a_state_dir_another_user_created_is_refused_and_nothing_is_killed(
         """
     )
     assert as_nobody([sys.executable, "-c", plant]).wait(timeout=30) == 0
-    out = subprocess.run(
-        [sys.executable, "-m", "perfgate.cli", "cleanup", "--state-dir", str(shared)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_cleanup(str(shared), check=False)
     assert out.returncode == 2
     assert f"refuses its state directory '{shared}'" in out.stderr
     assert "belongs to uid 65534" in out.stderr
@@ -343,13 +338,7 @@ def test_the_sweep_spares_another_users_tagged_process(state_dir: str) -> None:
     theirs = as_nobody(SLEEP, env=env)
     try:
         assert wait_for(lambda: proctree.tag_of(psutil.Process(theirs.pid)) is not None)
-        out = subprocess.run(
-            [sys.executable, "-m", "perfgate.cli", "cleanup", "--state-dir", state_dir],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        out = run_cleanup(state_dir).stdout
         assert "killed 0 leftover" in out
         assert theirs.poll() is None
     finally:

@@ -17,7 +17,7 @@ import pytest
 from perfgate import registry
 from perfgate.reaper_client import ReaperClient
 
-from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, wait_all_gone
+from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, run_cleanup, wait_all_gone
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -289,13 +289,7 @@ def test_perfgate_cleanup_command(state_dir: str) -> None:
     env = {**os.environ, "PERFGATE_SPAWN": dead_reaper_tag(state_dir)}
     leftover = subprocess.Popen(SLEEP, env=env)
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "perfgate.cli", "cleanup", "--state-dir", state_dir],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        out = run_cleanup(state_dir).stdout
         assert f"killed {leftover.pid}" in out
         assert leftover.wait(timeout=10) == -signal.SIGKILL
     finally:
