@@ -6,7 +6,8 @@
 - `MemoryMonitor(source, interval_s, alias, criteria)` with `start()` /
   `stop(requests=None)`, or `monitor_for(monitor, duration_s)`;
 - `MemoryResult` (`kind = "memory"`, `to_dict()`, `with_criteria()`);
-- `analyse_leak(times_s, low_mb, high_mb, criteria)` for a bare series.
+- `analyse_leak(times_s, low_mb, high_mb, criteria, collector)` for a bare series;
+- `read_saved(path)` for a result saved as JSON.
 """
 
 from perfgate.memory.leak import (
@@ -19,6 +20,7 @@ from perfgate.memory.leak import (
 )
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
 from perfgate.memory.result import MemoryResult
+from perfgate.memory.saved import read_saved
 from perfgate.memory.targets import resolve_source
 
 __all__ = [
@@ -31,5 +33,6 @@ __all__ = [
     "MemoryResult",
     "analyse_leak",
     "monitor_for",
+    "read_saved",
     "resolve_source",
 ]

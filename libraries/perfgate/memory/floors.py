@@ -1,9 +1,10 @@
-"""Windows of at least one collection cycle, their floors and the trend through them.
+"""Stretches and windows of at least one collection cycle, their floors and the trend.
 
-`plan_windows` decides where the analysis starts and how wide the windows
-are; `fit_floors` takes each window's lowest reading and evaluates the LEAK
-conditions on them. Both work on bare arrays so the power check can judge
-the same windows with a synthetic leak added.
+`plan_windows` decides where the analysis starts and how wide stretches and
+windows are; `fit_floors` takes the lowest reading of each, fits the trend
+through the stretch floors and evaluates the LEAK conditions. Both work on
+bare arrays so the power check can judge the same windows with a synthetic
+leak added.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ MAX_STRETCHES = 240
 
 @dataclass(frozen=True)
 class WindowFloor:
-    """One window after warm-up: its lowest and highest RSS and when the lowest was."""
+    """One stretch or window after warm-up: its lowest and highest RSS and when the
+    lowest was."""
 
     start_s: float
     end_s: float
@@ -66,7 +68,6 @@ class WindowPlan:
 
     @property
     def window_s(self) -> float:
-        """The mean window width (windows differ by at most one stretch)."""
         return self.analysed_s / self.windows if self.windows else math.nan
 
 
