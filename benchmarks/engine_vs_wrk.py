@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from perfgate.engine import LoadConfig, run_load
-from perfgate.stages import Stage
+from perfgate.load.http import LoadConfig, run_load
+from perfgate.load.stages import Stage
 
 NGINX_CONF = """
 worker_processes 1;

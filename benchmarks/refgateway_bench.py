@@ -19,7 +19,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from perfgate.refgateway.metrics import GatewayMetrics
+from perfgate.refgateway.prometheus import GatewayMetrics
 
 TARGETS = (("/health", "GET /health"), ("/api/echo?size=100", "GET /api/echo?size=100"))
 _START = re.compile(r"listening on (http://\S+) ")

@@ -19,10 +19,10 @@ import sys
 import tempfile
 import time
 
-from perfgate.gateway import GatewayManager, reference_gateway_command
-from perfgate.health import probe
-from perfgate.ports import free_port
-from perfgate.reaper_client import ReaperClient
+from perfgate.gateway.health import probe
+from perfgate.gateway.manager import GatewayManager, reference_gateway_command
+from perfgate.gateway.ports import free_port
+from perfgate.procs.reaper_client import ReaperClient
 
 
 def own_startup(command: list[str]) -> float:

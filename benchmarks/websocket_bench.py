@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libraries"))
 
-from perfgate.histogram import Histogram
-from perfgate.wsload import WebSocketResult, WsLoadConfig, run_websocket_load
+from perfgate.load.ws import WebSocketResult, WsLoadConfig, run_websocket_load
+from perfgate.measure.histogram import Histogram
 
 START_LINE = re.compile(r"listening on http://127\.0\.0\.1:(\d+) ")
 NO_COLLECTOR = (

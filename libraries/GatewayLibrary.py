@@ -8,9 +8,10 @@ from enum import Enum
 from robot.api import logger
 from robot.api.deco import keyword, library
 
-from perfgate import __version__, redact
-from perfgate.artifacts import link_html, output_dir
-from perfgate.gateway import (
+from perfgate import __version__
+from perfgate.artifacts import redact
+from perfgate.artifacts.paths import link_html, output_dir
+from perfgate.gateway.manager import (
     Gateway,
     GatewayError,
     GatewayManager,
@@ -18,9 +19,9 @@ from perfgate.gateway import (
     how_it_ended,
     tail,
 )
-from perfgate.reaper_client import ReaperError
-from perfgate.statedir import UnsafeStateDirError
-from perfgate.units import parse_bytes
+from perfgate.measure.units import parse_bytes
+from perfgate.procs.reaper_client import ReaperError
+from perfgate.procs.statedir import UnsafeStateDirError
 
 
 class AutoStop(Enum):

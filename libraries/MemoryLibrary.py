@@ -12,7 +12,9 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from perfgate import __version__, redact
+from perfgate import __version__
+from perfgate.artifacts import redact
+from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
@@ -22,7 +24,6 @@ from perfgate.memory.result import MemoryResult
 from perfgate.memory.sample import MemorySample
 from perfgate.memory.saved import read_saved
 from perfgate.memory.targets import resolve_source
-from perfgate.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 
 
 @dataclass

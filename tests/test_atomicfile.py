@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.artifacts import write_json_atomic
+from perfgate.artifacts.paths import write_json_atomic
 from perfgate.baseline.fileio import write_atomic
 
 
@@ -53,7 +53,7 @@ PAUSED_WRITER = textwrap.dedent(
 
     os.replace = paused_replace
     if which == "artifact":
-        from perfgate.artifacts import write_json_atomic
+        from perfgate.artifacts.paths import write_json_atomic
         write_json_atomic(target, {"rows": list(range(50000))})
     else:
         from perfgate.baseline.fileio import write_atomic

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from perfgate.engine.merge import Aggregator
-from perfgate.histogram import Histogram
-from perfgate.loadkw.charts import all_charts as http_charts
-from perfgate.timeline import max_rows
-from perfgate.wsload.charts import all_charts as ws_charts
-from perfgate.wsload.merge import WsAggregator
-from perfgate.wsload.tracker import MAX_GAP, SeqTracker
+from perfgate.load.http.charts import all_charts as http_charts
+from perfgate.load.http.merge import Aggregator
+from perfgate.load.ws.charts import all_charts as ws_charts
+from perfgate.load.ws.merge import WsAggregator
+from perfgate.load.ws.tracker import MAX_GAP, SeqTracker
+from perfgate.measure.histogram import Histogram
+from perfgate.measure.timeline import max_rows
 
 DAY = 86_400
 WARMUP_S = 300

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.profiles import (
+from perfgate.load.profiles import (
     BUILTIN_PROFILES,
     Profile,
     get_profile,
@@ -15,7 +15,7 @@ from perfgate.profiles import (
     profile_table,
     resolve,
 )
-from perfgate.stages import Stage, parse_stages, target_at, total_duration
+from perfgate.load.stages import Stage, parse_stages, target_at, total_duration
 
 REPO = Path(__file__).resolve().parents[1]
 

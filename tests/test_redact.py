@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from perfgate import redact
-from perfgate.engine.target import parse_target
-from perfgate.loadkw.plan import plan_run
-from perfgate.wsload.config import check_ws_url
-from perfgate.wsload.plan import plan_websocket_run
+from perfgate.artifacts import redact
+from perfgate.load.http.plan import plan_run
+from perfgate.load.http.target import parse_target
+from perfgate.load.ws.config import check_ws_url
+from perfgate.load.ws.plan import plan_websocket_run
 
 
 @pytest.fixture(autouse=True)
@@ -225,7 +225,7 @@ def test_a_guarded_logger_writes_no_secret(caplog: pytest.LogCaptureFixture) -> 
 def test_added_names_reach_child_processes() -> None:
     # The reaper, a child process, writes the registry with redact.argv.
     redact.add_names("tenant")
-    code = "from perfgate import redact; print(redact.argv(['gw', '--tenant=acme']))"
+    code = "from perfgate.artifacts import redact; print(redact.argv(['gw', '--tenant=acme']))"
     shown = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
@@ -236,8 +236,8 @@ def test_names_added_after_the_reaper_started_reach_the_registry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The client masks the command: a reaper started before `add_names` never sees it raw."""
-    from perfgate import registry
-    from perfgate.reaper_client import ReaperClient
+    from perfgate.procs import registry
+    from perfgate.procs.reaper_client import ReaperClient
 
     state = str(tmp_path / "state")
     client = ReaperClient(state_dir=state)

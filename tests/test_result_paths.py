@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.engine.result import LatencySummary, LoadResult
-from perfgate.wsload.result import WebSocketResult, WsTimelineRow
+from perfgate.load.http.result import LatencySummary, LoadResult
+from perfgate.load.ws.result import WebSocketResult, WsTimelineRow
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("README.md", "docs/engine.md", "docs/load.md", "docs/websocket.md")

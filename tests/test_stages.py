@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from perfgate.stages import (
+from perfgate.load.stages import (
     Stage,
     arrival_times,
     expected_arrivals,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from perfgate.thresholds import (
+from perfgate.load.thresholds import (
     REQUEST_METRICS,
     Breach,
     Threshold,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from perfgate.histogram import Histogram
-from perfgate.timeline import TIERS, Tier, Timeline, max_rows, percentiles_ms
+from perfgate.measure.histogram import Histogram
+from perfgate.measure.timeline import TIERS, Tier, Timeline, max_rows, percentiles_ms
 
 # The default ladder shrunk 180 times: 1 s rows for the last 20 s, 5 s rows for the 20 s
 # before, 15 s rows before that.

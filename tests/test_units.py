@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from perfgate.units import (
+from perfgate.measure.units import (
     format_bytes,
     format_ms,
     parse_bytes,

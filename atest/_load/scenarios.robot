@@ -17,7 +17,7 @@ Times Out During A Load Run
     ...    warmup=0 s    time_scale=1
 
 Nothing Is Left After The Timeout
-    No Process Of This Run Should Remain    perfgate.engine.worker    timeout=2 s
+    No Process Of This Run Should Remain    perfgate.load.http.worker    timeout=2 s
 
 Runs Load Until Signalled
     ${gw}=    Start Gateway

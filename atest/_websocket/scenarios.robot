@@ -17,7 +17,7 @@ Times Out During A WebSocket Run
     ...    duration=1 min    warmup=0 s    time_scale=1
 
 Nothing Is Left After The Timeout
-    No Process Of This Run Should Remain    perfgate.wsload.worker    timeout=2 s
+    No Process Of This Run Should Remain    perfgate.load.ws.worker    timeout=2 s
 
 Runs WebSocket Load Until Signalled
     ${gw}=    Start Gateway

@@ -1,6 +1,6 @@
 """Helpers for LoadLibrary's acceptance tests: saved results, free ports, load workers.
 
-Load workers are `python -m perfgate.engine.worker` processes. Inner robot runs
+Load workers are `python -m perfgate.load.http.worker` processes. Inner robot runs
 put PERFGATE_ATEST_MARKER=<marker> in their environment and the workers
 inherit it, so the workers of one inner run are those with its marker.
 """
@@ -12,12 +12,12 @@ from pathlib import Path
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
-from perfgate.engine import LoadResult
-from perfgate.loadkw.runner import read_saved
-from perfgate.ports import free_port  # noqa: F401 - a keyword of this library
+from perfgate.gateway.ports import free_port  # noqa: F401 - a keyword of this library
+from perfgate.load.http import LoadResult
+from perfgate.load.http.runner import read_saved
 
 MARKER = "PERFGATE_ATEST_MARKER"
-WORKER_MODULE = "perfgate.engine.worker"
+WORKER_MODULE = "perfgate.load.http.worker"
 
 
 def _saved(directory: str | None = None) -> list[Path]:

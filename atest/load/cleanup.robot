@@ -48,7 +48,7 @@ Signal A Load Run And Check
     ${process}=    Start Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Runs Load Until Signalled
     ...    ${SCENARIOS}    env:PERFGATE_ATEST_MARKER=${marker}    stderr=STDOUT
-    Wait Until Process With Marker Runs    ${marker}    perfgate.engine.worker
+    Wait Until Process With Marker Runs    ${marker}    perfgate.load.http.worker
     Send Signal To Process    ${signal}    ${process}
     ${result}=    Wait For Process    ${process}    timeout=30 s    on_timeout=kill
     Log    ${result.stdout}

@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from perfgate.lifeline import bind_to_parent
+from perfgate.procs.lifeline import bind_to_parent
 
 
 def main(argv: list[str]) -> int:

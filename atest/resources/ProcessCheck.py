@@ -116,7 +116,7 @@ def no_process_should_have_marker(
     With ``spawned_only``, only processes started by PerfGate's reaper count
     (the inner runner and its reaper are allowed to live); with ``command``,
     only processes with that word in their command line (e.g. a worker
-    module such as ``perfgate.engine.worker``).
+    module such as ``perfgate.load.http.worker``).
     """
     what = command or ("spawned" if spawned_only else "")
     kind = f"{what} process(es)".strip()
@@ -160,7 +160,7 @@ def no_spawned_process_should_remain(timeout: timedelta = timedelta(seconds=5)) 
 
 def kill_the_reaper_of_this_run() -> None:
     """SIGKILLs the process reaper of this robot process, as an attacker or the OOM killer would."""
-    from perfgate.reaper_client import get_reaper
+    from perfgate.procs.reaper_client import get_reaper
 
     pid = get_reaper().pid
     if pid is None:

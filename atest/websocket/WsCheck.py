@@ -1,6 +1,6 @@
 """Helpers for the WebSocket acceptance tests: gateway counts, saved results, load workers.
 
-WebSocket load workers are `python -m perfgate.wsload.worker` processes. Inner
+WebSocket load workers are `python -m perfgate.load.ws.worker` processes. Inner
 robot runs put PERFGATE_ATEST_MARKER=<marker> in their environment and the
 workers inherit it, so the workers of one inner run are those with its marker.
 """
@@ -21,12 +21,12 @@ from typing import Any
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
-from perfgate.ports import free_port  # noqa: F401 - a keyword of this library
-from perfgate.wsload.result import WebSocketResult
-from perfgate.wsload.runner import read_saved
+from perfgate.gateway.ports import free_port  # noqa: F401 - a keyword of this library
+from perfgate.load.ws.result import WebSocketResult
+from perfgate.load.ws.runner import read_saved
 
 MARKER = "PERFGATE_ATEST_MARKER"
-WORKER_MODULE = "perfgate.wsload.worker"
+WORKER_MODULE = "perfgate.load.ws.worker"
 
 
 def gateway_stats(gateway: Any) -> dict[str, Any]:

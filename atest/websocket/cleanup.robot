@@ -49,7 +49,7 @@ Signal A WebSocket Run And Check
     ${process}=    Start Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
     ...    --report    NONE    --consolecolors    OFF    --test    Runs WebSocket Load Until Signalled
     ...    ${SCENARIOS}    env:PERFGATE_ATEST_MARKER=${marker}    stderr=STDOUT
-    Wait Until Process With Marker Runs    ${marker}    perfgate.wsload.worker
+    Wait Until Process With Marker Runs    ${marker}    perfgate.load.ws.worker
     Send Signal To Process    ${signal}    ${process}
     ${result}=    Wait For Process    ${process}    timeout=30 s    on_timeout=kill
     Log    ${result.stdout}

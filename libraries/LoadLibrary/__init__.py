@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from robotlibcore import DynamicCore  # type: ignore[import-untyped]
 
-from perfgate import __version__, redact
+from perfgate import __version__
+from perfgate.artifacts import redact
 
 from .http_keywords import HttpLoadKeywords
 from .websocket_keywords import WebSocketLoadKeywords

@@ -1,8 +1,8 @@
 """HTTP load keywords: `Run Load Profile` and the assertion keywords on its result.
 
-A thin layer: it turns Robot arguments into `perfgate.loadkw` calls, logs,
+A thin layer: it turns Robot arguments into `perfgate.load.http` calls, logs,
 and turns the core's one-sentence errors into clean Robot failures. All
-logic lives in `perfgate.loadkw`, `perfgate.assertions` and the engine.
+logic lives in `perfgate.load.http`, `perfgate.load.assertions` and the engine.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword  # type: ignore[import-untyped]
 
-from perfgate import redact
-from perfgate.artifacts import link_html, robot_variable
-from perfgate.assertions import (
+from perfgate.artifacts import redact
+from perfgate.artifacts.paths import link_html, robot_variable
+from perfgate.load.assertions import (
     build_check,
     generator_warnings,
     get_metric,
@@ -25,15 +25,15 @@ from perfgate.assertions import (
     passed_text,
     suspect_note,
 )
-from perfgate.engine import LoadResult, WorkerError
-from perfgate.loadkw.capacity import refusal
-from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
-from perfgate.loadkw.plan import RunPlan, plan_run
-from perfgate.loadkw.report import render_html, summary_line, verdict_line
-from perfgate.loadkw.runner import execute, read_saved
-from perfgate.profiles import profile_table
-from perfgate.reaper_client import get_reaper
-from perfgate.stages import format_stages
+from perfgate.load.http import LoadResult, WorkerError
+from perfgate.load.http.capacity import refusal
+from perfgate.load.http.plan import RunPlan, plan_run
+from perfgate.load.http.report import render_html, summary_line, verdict_line
+from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.load.http.runner import execute, read_saved
+from perfgate.load.profiles import profile_table
+from perfgate.load.stages import format_stages
+from perfgate.procs.reaper_client import get_reaper
 
 
 class LoadError(Exception):
@@ -110,7 +110,7 @@ class HttpLoadKeywords:
         verify_tls: bool = True,
     ) -> LoadResult:
         # The documentation is RUN_LOAD_PROFILE_DOC, below the class: it holds the
-        # profile table generated from perfgate.profiles, so it cannot drift.
+        # profile table generated from perfgate.load.profiles, so it cannot drift.
         try:
             plan = plan_run(
                 profile,

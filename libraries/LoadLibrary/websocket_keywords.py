@@ -1,8 +1,8 @@
 """WebSocket load keywords: `Run WebSocket Load` and the assertion keywords on its result.
 
-A thin layer: it turns Robot arguments into `perfgate.wsload` calls, logs,
+A thin layer: it turns Robot arguments into `perfgate.load.ws` calls, logs,
 and turns the core's one-sentence errors into clean Robot failures. All
-logic lives in `perfgate.wsload` and `perfgate.assertions`.
+logic lives in `perfgate.load.ws` and `perfgate.load.assertions`.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 
-from perfgate import redact
-from perfgate.artifacts import link_html
-from perfgate.assertions import build_check, parse_metric, passed_text
-from perfgate.engine import WorkerError
-from perfgate.reaper_client import get_reaper
-from perfgate.wsload.criteria import DEFAULT_THRESHOLDS, get_ws_metric
-from perfgate.wsload.errors import FatalRunError
-from perfgate.wsload.plan import WsPlan, plan_websocket_run
-from perfgate.wsload.report import render_html, summary_line, verdict_line
-from perfgate.wsload.result import WS_METRICS, WebSocketResult
-from perfgate.wsload.runner import execute, read_saved
-from perfgate.wsload.stamps import TimeFormat
+from perfgate.artifacts import redact
+from perfgate.artifacts.paths import link_html
+from perfgate.load.assertions import build_check, parse_metric, passed_text
+from perfgate.load.http import WorkerError
+from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
+from perfgate.load.ws.errors import FatalRunError
+from perfgate.load.ws.plan import WsPlan, plan_websocket_run
+from perfgate.load.ws.report import render_html, summary_line, verdict_line
+from perfgate.load.ws.result import WS_METRICS, WebSocketResult
+from perfgate.load.ws.runner import execute, read_saved
+from perfgate.load.ws.stamps import TimeFormat
+from perfgate.procs.reaper_client import get_reaper
 
 
 class WebSocketLoadError(Exception):

@@ -8,7 +8,7 @@ import sys
 # Subcommand -> module with a `main(argv: list[str]) -> int`. Imported lazily
 # so that `perfgate cleanup` works even when an unrelated module is broken.
 _SUBCOMMANDS = {
-    "cleanup": ("perfgate.cleanup", "remove processes left behind by a crashed run"),
+    "cleanup": ("perfgate.procs.cleanup", "remove processes left behind by a crashed run"),
     "trends": ("perfgate.baseline.trends", "write an HTML/text report of results over runs"),
     "gateway": ("perfgate.refgateway.__main__", "run the reference gateway"),
 }

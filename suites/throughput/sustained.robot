@@ -58,7 +58,7 @@ Run At 80 Percent Of Capacity
 Post Bodies Of
     [Documentation]    32 clients post bodies of ``size`` to ``${ECHO_PATH}`` for a minute; logs MB/s.
     [Arguments]    ${size}
-    ${bytes}=    Evaluate    perfgate.units.parse_bytes($size)    modules=perfgate.units
+    ${bytes}=    Evaluate    perfgate.measure.units.parse_bytes($size)    modules=perfgate.measure.units
     ${body}=    Evaluate    'x' * $bytes
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=32
     ...    duration=1 min    method=POST    body=${body}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from perfgate.baseline.compare import chosen_metrics, parse_metrics
-from perfgate.baseline.metrics import DEFAULT_METRICS, METRICS, samples_from
+from perfgate.baseline.metric_table import DEFAULT_METRICS, METRICS, samples_from
 from perfgate.baseline.tolerance import (
     DEFAULT_TOLERANCE,
     FALLBACK_TOLERANCE,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfgate.engine import LoadConfig, LoadResult, run_load
-from perfgate.stages import Stage
+from perfgate.load.http import LoadConfig, LoadResult, run_load
+from perfgate.load.stages import Stage
 
 
 def steady(target: float, seconds: float) -> list[Stage]:

@@ -16,7 +16,7 @@ import pytest
 
 from engine.helpers import run
 from engine.servers import HttpTestServer
-from perfgate.engine import load_scenario
+from perfgate.load.http import load_scenario
 
 
 def test_keep_alive_reuses_one_connection_per_client(server: HttpTestServer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.helpers import run
 from engine.servers import HttpTestServer
-from perfgate.stages import Stage
+from perfgate.load.stages import Stage
 
 
 def test_closed_model_client_count_follows_the_stages(server: HttpTestServer) -> None:

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.engine import LoadConfig, merge
-from perfgate.engine.checks import parse_expectations, parse_json_check, parse_status_expectation
-from perfgate.engine.config import validate, worker_count
-from perfgate.engine.merge import Aggregator
-from perfgate.engine.recorder import Recorder
-from perfgate.engine.scenario import load_scenario, scenario_from_data
-from perfgate.engine.servertiming import parse_server_timing
-from perfgate.engine.target import parse_target
-from perfgate.engine.templates import SeqCounter, parse_template
-from perfgate.engine.wire import build_wire_requests
-from perfgate.engine.worker import share
-from perfgate.histogram import Histogram
-from perfgate.stages import Stage
+from perfgate.load.http import LoadConfig, merge
+from perfgate.load.http.checks import parse_expectations, parse_json_check, parse_status_expectation
+from perfgate.load.http.config import validate, worker_count
+from perfgate.load.http.merge import Aggregator
+from perfgate.load.http.recorder import Recorder
+from perfgate.load.http.scenario import load_scenario, scenario_from_data
+from perfgate.load.http.servertiming import parse_server_timing
+from perfgate.load.http.target import parse_target
+from perfgate.load.http.templates import SeqCounter, parse_template
+from perfgate.load.http.wire import build_wire_requests
+from perfgate.load.http.worker import share
+from perfgate.load.stages import Stage
+from perfgate.measure.histogram import Histogram
 
 
 def test_status_expectations() -> None:
@@ -148,7 +148,7 @@ def test_config_validation() -> None:
 
 
 def _snap(worker: int, second: int, n: int, final: bool = False) -> dict[str, object]:
-    from perfgate.histogram import Histogram
+    from perfgate.measure.histogram import Histogram
 
     h = Histogram()
     for i in range(n):

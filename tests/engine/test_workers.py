@@ -15,7 +15,7 @@ from robot.errors import TimeoutExceeded
 
 from engine.helpers import run
 from engine.servers import HttpTestServer
-from perfgate.engine import LoadResult, Progress
+from perfgate.load.http import LoadResult, Progress
 
 
 def _gone(pids: list[int]) -> bool:
@@ -126,8 +126,8 @@ def test_result_is_json_safe_and_round_trips(server: HttpTestServer, tmp_path: o
 _PARENT = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from perfgate.engine import LoadConfig, run_load
-from perfgate.stages import Stage
+from perfgate.load.http import LoadConfig, run_load
+from perfgate.load.stages import Stage
 
 def started(pid):
     print(pid, flush=True)

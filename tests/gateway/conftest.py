@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from perfgate.reaper_client import ReaperClient
+from perfgate.procs.reaper_client import ReaperClient
 
 FAKE_GATEWAY = str(Path(__file__).resolve().parents[2] / "atest" / "fixtures" / "fake_gateway.py")
 
@@ -72,7 +72,7 @@ os.environ.setdefault("PYTHONUNBUFFERED", "1")
 
 def dead_reaper_tag(state_dir: str, n: int = 1) -> str:
     """A spawn tag of `state_dir` naming a reaper that cannot exist (PID above pid_max)."""
-    from perfgate import statedir
+    from perfgate.procs import statedir
 
     return f"{statedir.state_id(state_dir)}.999999999.1.{n}"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from perfgate import gateway as gateway_module
-from perfgate.gateway import GatewayError, GatewayManager
-from perfgate.reaper_client import ReaperClient
+from perfgate.gateway import manager as gateway_module
+from perfgate.gateway.manager import GatewayError, GatewayManager
+from perfgate.procs.reaper_client import ReaperClient
 
 from .conftest import FAKE_GATEWAY, fake_command, pid_exists, wait_all_gone
 
@@ -77,7 +77,7 @@ def test_string_command_is_split_without_a_shell(manager: GatewayManager, tmp_pa
 
 
 def test_fixed_port(manager: GatewayManager, tmp_path: Path) -> None:
-    from perfgate.ports import free_port
+    from perfgate.gateway.ports import free_port
 
     port = free_port()
     gw = manager.start(
@@ -255,7 +255,7 @@ def test_attach_to_running_gateway(manager: GatewayManager, tmp_path: Path) -> N
 def test_attach_errors(manager: GatewayManager) -> None:
     with pytest.raises(GatewayError, match="must start with http:// or https://"):
         manager.attach("127.0.0.1:80")
-    from perfgate.ports import free_port
+    from perfgate.gateway.ports import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(GatewayError, match=r"is not healthy .*connection refused"):

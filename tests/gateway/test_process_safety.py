@@ -22,9 +22,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from perfgate import proctree, registry, statedir
 from perfgate.baseline import fileio
-from perfgate.reaper_client import ReaperClient, ReaperError
+from perfgate.procs import proctree, registry, statedir
+from perfgate.procs.reaper_client import ReaperClient, ReaperError
 
 from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, run_cleanup, wait_all_gone
 
@@ -37,7 +37,7 @@ as_root = pytest.mark.skipif(
 
 
 def fake(*options: str) -> list[str]:
-    from perfgate.ports import free_port
+    from perfgate.gateway.ports import free_port
 
     return [sys.executable, FAKE_GATEWAY, "--port", str(free_port()), *options]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from perfgate import registry
-from perfgate.reaper_client import ReaperClient
+from perfgate.procs import registry
+from perfgate.procs.reaper_client import ReaperClient
 
 from .conftest import FAKE_GATEWAY, dead_reaper_tag, pid_exists, run_cleanup, wait_all_gone
 
@@ -23,7 +23,7 @@ SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
 
 
 def fake(*options: str) -> list[str]:
-    from perfgate.ports import free_port
+    from perfgate.gateway.ports import free_port
 
     return [sys.executable, FAKE_GATEWAY, "--port", str(free_port()), *options]
 
@@ -158,7 +158,7 @@ RUNNER = textwrap.dedent(
     """
     import json, os, signal, sys, time
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    from perfgate.reaper_client import get_reaper
+    from perfgate.procs.reaper_client import get_reaper
     reaper = get_reaper()
     pid = reaper.spawn({command!r})
 
@@ -219,7 +219,7 @@ def test_nothing_survives_when_the_runners_anchor_dies(state_dir: str) -> None:
     script = textwrap.dedent(
         f"""
         import json, time
-        from perfgate.reaper_client import ReaperClient
+        from perfgate.procs.reaper_client import ReaperClient
         client = ReaperClient({state_dir!r}, anchors=[{anchor.pid}])
         pid = client.spawn({SLEEP!r})
         print(json.dumps([client.pid, pid]), flush=True)

@@ -6,14 +6,14 @@ import math
 
 import numpy as np
 
-from perfgate.engine.result import (
+from perfgate.load.http.result import (
     GeneratorHealth,
     LoadResult,
     RequestStats,
     TimelineRow,
     latency_fields,
 )
-from perfgate.histogram import Histogram
+from perfgate.measure.histogram import Histogram
 
 
 def histogram(latencies_ms: list[float] | np.ndarray) -> Histogram:

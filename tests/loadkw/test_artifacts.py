@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from perfgate import artifacts
-from perfgate.artifacts import (
+from perfgate.artifacts import paths as artifacts
+from perfgate.artifacts.paths import (
     artifact_path,
     json_safe,
     link_href,
@@ -62,7 +62,7 @@ def test_an_existing_file_is_never_reused(tmp_path, robot_vars, monkeypatch):
 
 def test_processes_in_one_directory_never_collide(tmp_path):
     code = (
-        "import sys; from perfgate.artifacts import save_json_artifact as s\n"
+        "import sys; from perfgate.artifacts.paths import save_json_artifact as s\n"
         "for i in range(10): s({'i': i}, 'load', 'same', sys.argv[1])"
     )
     procs = [

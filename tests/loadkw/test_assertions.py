@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from loadkw.results import load_result
-from perfgate.assertions import (
+from perfgate.load.assertions import (
     assert_metric,
     build_check,
     failure_text,
@@ -16,7 +16,7 @@ from perfgate.assertions import (
     parse_metric,
     passed_text,
 )
-from perfgate.thresholds import REQUEST_METRICS
+from perfgate.load.thresholds import REQUEST_METRICS
 
 LATENCIES = np.arange(1, 1001, dtype=float)  # 1..1000 ms: p95 is 950 ms
 

@@ -12,15 +12,15 @@ from engine.servers import HttpTestServer
 from loadkw.results import load_result
 from LoadLibrary.http_keywords import HttpLoadKeywords
 from perfgate.baseline import workflow
-from perfgate.engine.result import Progress, TimelineRow
-from perfgate.errorlimit import DEFAULT_LIMIT, error_limit
-from perfgate.loadkw.capacity import refusal
-from perfgate.loadkw.gate import LiveGate
-from perfgate.loadkw.metrics import KNOWN_METRICS
-from perfgate.loadkw.plan import plan_run
-from perfgate.loadkw.report import render_table, summary_line
-from perfgate.loadkw.runner import Outcome, execute
-from perfgate.thresholds import parse_thresholds
+from perfgate.load.errorlimit import DEFAULT_LIMIT, error_limit
+from perfgate.load.http.capacity import refusal
+from perfgate.load.http.gate import LiveGate
+from perfgate.load.http.plan import plan_run
+from perfgate.load.http.report import render_table, summary_line
+from perfgate.load.http.result import Progress, TimelineRow
+from perfgate.load.http.result_metrics import KNOWN_METRICS
+from perfgate.load.http.runner import Outcome, execute
+from perfgate.load.thresholds import parse_thresholds
 
 ERROR_RATE_100 = "The error rate was 100.00% ("
 

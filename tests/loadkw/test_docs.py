@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from LoadLibrary.http_keywords import HttpLoadKeywords
-from perfgate.profiles import profile_table
+from perfgate.load.profiles import profile_table
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "load.md"
 

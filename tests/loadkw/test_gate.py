@@ -8,17 +8,17 @@ import math
 import pytest
 
 from loadkw.results import load_result
-from perfgate.engine.result import Progress, TimelineRow
-from perfgate.loadkw.gate import (
+from perfgate.load.http.gate import (
     BreakingPoint,
     EarlyStop,
     LiveGate,
     judge,
     live_thresholds,
 )
-from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
-from perfgate.stages import parse_stages
-from perfgate.thresholds import parse_thresholds
+from perfgate.load.http.result import Progress, TimelineRow
+from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.load.stages import parse_stages
+from perfgate.load.thresholds import parse_thresholds
 
 
 def thresholds(text: str):

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from perfgate.loadkw.plan import parse_headers, plan_run
-from perfgate.stages import Stage
+from perfgate.load.http.plan import parse_headers, plan_run
+from perfgate.load.stages import Stage
 
 URL = "http://127.0.0.1:9/api/echo"
 

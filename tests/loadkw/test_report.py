@@ -8,14 +8,14 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from loadkw.results import load_result
-from perfgate.engine.result import Progress, TimelineRow
-from perfgate.loadkw.charts import all_charts, errors_chart, histogram_chart, latency_chart
-from perfgate.loadkw.console import ProgressPrinter, progress_line
-from perfgate.loadkw.gate import BreakingPoint, EarlyStop, judge
-from perfgate.loadkw.metrics import KNOWN_METRICS, LoadMetrics
-from perfgate.loadkw.plan import plan_run
-from perfgate.loadkw.report import render_html, render_names, summary_line, verdict_line
-from perfgate.thresholds import parse_thresholds
+from perfgate.load.http.charts import all_charts, errors_chart, histogram_chart, latency_chart
+from perfgate.load.http.console import ProgressPrinter, progress_line
+from perfgate.load.http.gate import BreakingPoint, EarlyStop, judge
+from perfgate.load.http.plan import plan_run
+from perfgate.load.http.report import render_html, render_names, summary_line, verdict_line
+from perfgate.load.http.result import Progress, TimelineRow
+from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.load.thresholds import parse_thresholds
 
 URL = "http://127.0.0.1:9/api/echo"
 

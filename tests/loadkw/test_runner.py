@@ -10,8 +10,8 @@ import psutil
 import pytest
 
 from engine.servers import HttpTestServer
-from perfgate.loadkw.plan import plan_run
-from perfgate.loadkw.runner import execute, read_saved
+from perfgate.load.http.plan import plan_run
+from perfgate.load.http.runner import execute, read_saved
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
-from perfgate.svgchart import (
+from perfgate.report.svgchart import (
     Bar,
     Marker,
     Rule,

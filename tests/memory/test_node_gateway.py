@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.engine import LoadConfig, run_load
-from perfgate.gateway import Gateway, GatewayManager
+from perfgate.gateway.manager import Gateway, GatewayManager
+from perfgate.load.http import LoadConfig, run_load
+from perfgate.load.stages import Stage
 from perfgate.memory.display import BYTES_PER_MB, SECONDS_PER_HOUR
 from perfgate.memory.floors import RATE_PRECISION
 from perfgate.memory.leak import LEAK, NO_LEAK, LeakCriteria
@@ -38,8 +39,7 @@ from perfgate.memory.report import save_json
 from perfgate.memory.result import MemoryResult
 from perfgate.memory.sources import ProcessTreeSource
 from perfgate.memory.targets import resolve_source
-from perfgate.reaper_client import ReaperClient
-from perfgate.stages import Stage
+from perfgate.procs.reaper_client import ReaperClient
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-gc" / "gc_gateway.js"
 NODE = shutil.which("node")

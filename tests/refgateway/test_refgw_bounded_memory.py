@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from perfgate.engine import LoadConfig, run_load
-from perfgate.gateway import Gateway, GatewayManager, reference_gateway_command
+from perfgate.gateway.manager import Gateway, GatewayManager, reference_gateway_command
+from perfgate.load.http import LoadConfig, run_load
+from perfgate.load.stages import Stage
 from perfgate.memory.sources import ProcessTreeSource
-from perfgate.reaper_client import ReaperClient
-from perfgate.stages import Stage
+from perfgate.procs.reaper_client import ReaperClient
 
 MIX = {
     "name": "every-route",

@@ -46,7 +46,7 @@ def no_leftover_workers() -> Iterator[None]:
     """Every test must leave no new child process behind (gateways are killed before this)."""
     before = _children()
     yield
-    left = {p for p in _children() - before if "perfgate.wsload.worker" in " ".join(p.cmdline())}
+    left = {p for p in _children() - before if "perfgate.load.ws.worker" in " ".join(p.cmdline())}
     for proc in left:
         proc.kill()
     assert not left, f"WebSocket workers left behind: {left}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from perfgate.wsload.config import (
+from perfgate.load.ws.config import (
     DEFAULT_RAMP_PER_S,
     WsLoadConfig,
     WsProtocol,
@@ -17,9 +17,9 @@ from perfgate.wsload.config import (
     validate,
     worker_count,
 )
-from perfgate.wsload.criteria import DEFAULT_THRESHOLDS, resolve_thresholds
-from perfgate.wsload.fdlimit import FdLimit, fd_limit_error
-from perfgate.wsload.plan import plan_websocket_run
+from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, resolve_thresholds
+from perfgate.load.ws.fdlimit import FdLimit, fd_limit_error
+from perfgate.load.ws.plan import plan_websocket_run
 
 URL = "ws://127.0.0.1:8080/ws"
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from refgw_helpers import Gateway
 
-from perfgate.wsload import FatalRunError, WsLoadConfig, WsProgress, run_websocket_load
-from perfgate.wsload.criteria import resolve_thresholds
-from perfgate.wsload.result import WebSocketResult
-from perfgate.wsload.runner import execute, read_saved
+from perfgate.load.ws import FatalRunError, WsLoadConfig, WsProgress, run_websocket_load
+from perfgate.load.ws.criteria import resolve_thresholds
+from perfgate.load.ws.result import WebSocketResult
+from perfgate.load.ws.runner import execute, read_saved
 
 StartGateway = Callable[..., Gateway]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from perfgate.gateway import Gateway, GatewayManager
-from perfgate.reaper_client import ReaperClient
-from perfgate.wsload import WsLoadConfig, WsProtocol
-from perfgate.wsload.charts import all_charts
-from perfgate.wsload.criteria import resolve_thresholds
-from perfgate.wsload.report import render_table, summary_line
-from perfgate.wsload.runner import Outcome, execute
+from perfgate.gateway.manager import Gateway, GatewayManager
+from perfgate.load.ws import WsLoadConfig, WsProtocol
+from perfgate.load.ws.charts import all_charts
+from perfgate.load.ws.criteria import resolve_thresholds
+from perfgate.load.ws.report import render_table, summary_line
+from perfgate.load.ws.runner import Outcome, execute
+from perfgate.procs.reaper_client import ReaperClient
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-ws"
 NODE = shutil.which("node")

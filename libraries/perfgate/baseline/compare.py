@@ -9,7 +9,7 @@ from typing import Any
 from perfgate.baseline.decision import MIN_SAMPLES, MetricVerdict, decide
 from perfgate.baseline.errorrate import METRIC as ERROR_RATE
 from perfgate.baseline.errorrate import decide_error_rate
-from perfgate.baseline.metrics import DEFAULT_METRICS, spec_for
+from perfgate.baseline.metric_table import DEFAULT_METRICS, spec_for
 from perfgate.baseline.store import Baseline
 from perfgate.baseline.summary import metric_names
 from perfgate.baseline.tolerance import Tolerances

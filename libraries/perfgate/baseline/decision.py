@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from perfgate.baseline.metrics import Direction, spec_for
+from perfgate.baseline.metric_table import Direction, spec_for
 
 MIN_SAMPLES = 5
 ALPHA = 0.05

@@ -3,7 +3,7 @@
 Recording. A load result whose error rate is above its limit describes
 failures, not the gateway: `recording_refusal` says why it cannot become a
 baseline version (the limit is the run's own ``error_rate`` threshold, which
-`Run Load Profile` attaches to its result, else 50 %; `perfgate.errorlimit`).
+`Run Load Profile` attaches to its result, else 50 %; `perfgate.load.errorlimit`).
 
 Comparing. The error rate is compared in every comparison of load results
 that have one, named in ``metrics=`` or not, and any rise counts - not a rise
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from perfgate.baseline.decision import ALPHA, Method, MetricVerdict, Verdict, decide
-from perfgate.errorlimit import limit_of
+from perfgate.load.errorlimit import limit_of
 
 METRIC = "error_rate"
 

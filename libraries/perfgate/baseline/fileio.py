@@ -4,7 +4,7 @@ Several pabot processes write the same files at once: every
 read-modify-write happens under a lock, and whole-file writes go to a
 temporary file that replaces the target in one rename, so a reader sees
 either the old or the new content, never half of it. Both survive a kill
-and a power cut: whole-file writes are durable (`perfgate.atomicfile`), and
+and a power cut: whole-file writes are durable (`perfgate.artifacts.atomic`), and
 a line a killed append left half-written is cut by the next append.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from perfgate import statedir
-from perfgate.atomicfile import fsync_directory, replace_file
+from perfgate.artifacts.atomic import fsync_directory, replace_file
+from perfgate.procs import statedir
 
 LOCK_TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.005

@@ -21,7 +21,7 @@ from typing import Any
 from perfgate.baseline import journal
 from perfgate.baseline.fileio import lock_for, write_atomic
 from perfgate.baseline.fingerprint import Fingerprint
-from perfgate.baseline.metrics import KINDS
+from perfgate.baseline.metric_table import KINDS
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.summary import stable_numbers, summarize
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from perfgate.baseline.metrics import spec_for
+from perfgate.baseline.metric_table import spec_for
 
 # With five or more samples per side a significance test guards against
 # noise, so the tolerance only has to say what size matters.

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.stats import kendalltau, theilslopes
 
 from perfgate.baseline.history import HistoryEntry
-from perfgate.baseline.metrics import DEFAULT_METRICS, METRICS, Direction
+from perfgate.baseline.metric_table import DEFAULT_METRICS, METRICS, Direction
 
 TREND_ALPHA = 0.05
 MIN_TREND_POINTS = 4

@@ -21,7 +21,7 @@ from perfgate.baseline.compare import Comparison, chosen_metrics, compare, parse
 from perfgate.baseline.errorrate import recording_refusal
 from perfgate.baseline.fingerprint import Fingerprint, current_fingerprint
 from perfgate.baseline.gitinfo import current_commit
-from perfgate.baseline.metrics import samples_from
+from perfgate.baseline.metric_table import samples_from
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.report import failure_message
 from perfgate.baseline.tolerance import parse_tolerances

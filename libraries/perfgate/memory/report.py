@@ -7,7 +7,7 @@ import os
 from dataclasses import replace
 from html import escape
 
-from perfgate.artifacts import artifact_path, write_json_atomic
+from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.memory.chart import render_chart, sparkline
 from perfgate.memory.display import BYTES_PER_MB, format_duration
 from perfgate.memory.result import MemoryResult

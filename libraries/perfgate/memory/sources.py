@@ -9,7 +9,7 @@ import psutil
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from perfgate import redact
+from perfgate.artifacts import redact
 from perfgate.memory.mapping import MappingSnapshot, snapshot_mappings
 from perfgate.memory.sample import MemorySample
 

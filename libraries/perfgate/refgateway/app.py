@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler
 
 from . import admin, routes_api, routes_core
 from .errors import from_http_exception, json_error
-from .metrics import UNMATCHED_ROUTE, route_label
+from .prometheus import UNMATCHED_ROUTE, route_label
 from .options import GatewayOptions
 from .state import STATE, GatewayState
 from .timing import TIMING, ServerTiming

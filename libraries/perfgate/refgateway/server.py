@@ -12,7 +12,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from perfgate.lifeline import bind_to_parent
+from perfgate.procs.lifeline import bind_to_parent
 
 from .app import make_app
 from .options import GatewayOptions

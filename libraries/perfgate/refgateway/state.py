@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from prometheus_client.core import CounterMetricFamily
 
-from . import metrics
+from . import prometheus
 from .backends import backend_delay_ms
 from .faults import Faults
 from .options import GatewayOptions
@@ -41,7 +41,7 @@ class GatewayState:
     specs: dict[int, Spec] = field(init=False)
     hub: PubSubHub = field(init=False)
     rpc: RpcService = field(init=False)
-    metrics: metrics.GatewayMetrics = field(init=False)
+    metrics: prometheus.GatewayMetrics = field(init=False)
 
     def __post_init__(self) -> None:
         opts = self.options
@@ -59,7 +59,7 @@ class GatewayState:
             event_bytes=lambda: opts.event_bytes,
         )
         self.rpc = RpcService(opts.backends, self.delay_ms)
-        self.metrics = metrics.GatewayMetrics(self._snapshot)
+        self.metrics = prometheus.GatewayMetrics(self._snapshot)
 
     def delay_ms(self, profile: str) -> float:
         opts = self.options
@@ -101,7 +101,7 @@ class GatewayState:
         }
 
     def _snapshot(self) -> Iterator[Any]:
-        c, g = metrics.counter, metrics.gauge
+        c, g = prometheus.counter, prometheus.gauge
         events = self.hub.totals()
         yield g(
             "perfgate_gateway_open_connections", "Open HTTP connections.", self.open_connections()

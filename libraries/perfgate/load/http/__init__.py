@@ -1,0 +1,52 @@
+"""The HTTP load engine: asyncio protocols + httptools (+ uvloop) in one
+worker process per core, merged into one `LoadResult`.
+
+    from perfgate.load.http import LoadConfig, run_load
+    from perfgate.load.stages import Stage
+
+    result = run_load(LoadConfig(url="http://127.0.0.1:8080/api/echo",
+                                 stages=[Stage(0, 50), Stage(30, 50)]))
+    print(result.rps, result.p99)
+
+Around the engine, what `Run Load Profile` does as plain Python the keyword
+layer calls:
+
+- `plan`: profile name + keyword arguments -> a checked `RunPlan` (the
+  resolved profile, the engine's `LoadConfig`, thresholds);
+- `gate`: thresholds judged while the run goes (``abort_on_fail``, the
+  breaking point of a ``stop_on_threshold`` profile) and at its end;
+- `result_metrics`: the metric names a load result answers, breaking point
+  included;
+- `console`: the progress line printed every few seconds;
+- `charts`, `report`: what log.html shows (summary table, inline SVG);
+- `runner`: the whole sequence - run, judge, save JSON, then report.
+"""
+
+from perfgate.load.http.config import LoadConfig
+from perfgate.load.http.result import (
+    GeneratorHealth,
+    LatencySummary,
+    LoadResult,
+    Progress,
+    RequestStats,
+    ServerTimingStat,
+    TimelineRow,
+)
+from perfgate.load.http.run import WorkerError, run_load
+from perfgate.load.http.scenario import RequestSpec, Scenario, load_scenario
+
+__all__ = [
+    "GeneratorHealth",
+    "LatencySummary",
+    "LoadConfig",
+    "LoadResult",
+    "Progress",
+    "RequestSpec",
+    "RequestStats",
+    "Scenario",
+    "ServerTimingStat",
+    "TimelineRow",
+    "WorkerError",
+    "load_scenario",
+    "run_load",
+]

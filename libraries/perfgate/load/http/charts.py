@@ -1,0 +1,237 @@
+"""The charts of a load run in log.html: latency, throughput, errors, active clients, histogram.
+
+The throughput chart draws every response per second and, beside it, the
+successful ones (goodput): a gateway that answers 404 fast has a high rate and
+no goodput.
+
+Each is a small inline SVG from `perfgate.report.svgchart` (a few KB). The
+timeline's rows (seconds; 10 or 60 s before the last hour of a long run) are
+plotted at their middle; the warm-up is shaded; a run stopped early or a
+breaking point gets a vertical marker; thresholds on the plotted figures are
+drawn as dashed red lines. Long series are reduced to 100 pixel columns by
+`svgchart`, so the width of the rows changes the picture only below that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from perfgate.load.http.result import LoadResult, TimelineRow
+from perfgate.load.thresholds import Threshold
+from perfgate.measure.timeline import width_note
+from perfgate.measure.units import format_ms
+from perfgate.report.svgchart import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    RED,
+    Bar,
+    Marker,
+    Rule,
+    Series,
+    bar_chart,
+    line_chart,
+)
+
+HISTOGRAM_BARS = 40
+SMALL_HEIGHT = 150
+
+
+def _ms(value: float) -> str:
+    """Axis text in ms, short: ``0``, ``2.5 ms``, ``120 ms``, ``1.5 s``."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.3g} s"
+    return f"{value:.3g} ms"
+
+
+def _midpoints(rows: Sequence[TimelineRow], end_s: float) -> list[float]:
+    """The middle of each row (of its width; the first may be short, the run may end early)."""
+    out = []
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
+        out.append((row.t + nxt) / 2)
+    return out
+
+
+def _run_length(result: LoadResult) -> float:
+    # The planned length even when stopped early: the empty rest shows how early.
+    planned = sum(float(s.get("duration_s", 0.0)) for s in result.stages)
+    last = result.timeline[-1].t + result.timeline[-1].width_s if result.timeline else 0.0
+    return max(planned, min(last, planned) if planned > 0 else last, 1e-9)
+
+
+def _rules(thresholds: Sequence[Threshold], metrics: set[str], scale: float = 1.0) -> list[Rule]:
+    return [
+        Rule(t.limit * scale, t.text)
+        for t in thresholds
+        if t.scope is None and t.metric in metrics and math.isfinite(t.limit)
+    ]
+
+
+def latency_chart(
+    result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
+) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    series = [
+        Series("p50", [(x, r.p50) for x, r in zip(xs, rows, strict=True)], GREEN),
+        Series("p95", [(x, r.p95) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series("p99", [(x, r.p99) for x, r in zip(xs, rows, strict=True)], PURPLE),
+    ]
+    latency_metrics = {"p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min"}
+    origin = " from intended send time" if result.model == "open" else ""
+    return line_chart(
+        series,
+        title=f"Latency per second{origin}{width_note(rows)}",
+        rules=_rules(thresholds, latency_metrics),
+        markers=markers,
+        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
+        x_range=(0.0, end),
+        y_format=_ms,
+    )
+
+
+def throughput_chart(
+    result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
+) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    series = [
+        Series("achieved", [(x, r.rps) for x, r in zip(xs, rows, strict=True)], BLUE),
+        Series("successful", [(x, r.goodput) for x, r in zip(xs, rows, strict=True)], GREEN),
+    ]
+    if result.model == "open":
+        series.append(
+            Series("target", [(x, r.target) for x, r in zip(xs, rows, strict=True)], GREY, True)
+        )
+    return line_chart(
+        series,
+        title="Requests per second: all and successful (goodput)",
+        rules=_rules(thresholds, {"rps", "goodput"}),
+        markers=markers,
+        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
+        x_range=(0.0, end),
+    )
+
+
+def errors_chart(
+    result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
+) -> str:
+    """Error share per second in %; "" when no second had an error (the table says so)."""
+    rows = result.timeline
+    if not any(r.errors for r in rows):
+        return ""
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    points = [
+        (x, 100.0 * r.errors / r.requests if r.requests else math.nan)
+        for x, r in zip(xs, rows, strict=True)
+    ]
+    kinds = ", ".join(f"{k} {n:,}" for k, n in result.errors_by_kind.items())
+    return line_chart(
+        [Series("errors", points, RED)],
+        title=(f"Errors per second, % of requests ({kinds})" if kinds else "Errors, %")
+        + width_note(rows),
+        rules=[Rule(r.value, r.label, ORANGE) for r in _rules(thresholds, {"error_rate"}, 100.0)],
+        markers=markers,
+        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
+        x_range=(0.0, end),
+        y_format=lambda v: f"{v:.3g}%",
+        height=SMALL_HEIGHT,
+    )
+
+
+def active_chart(result: LoadResult, markers: Sequence[Marker] = ()) -> str:
+    rows = result.timeline
+    end = _run_length(result)
+    xs = _midpoints(rows, end)
+    closed = result.model == "closed"
+    series = [
+        Series(
+            "clients" if closed else "open connections",
+            [(x, float(r.active)) for x, r in zip(xs, rows, strict=True)],
+            BLUE,
+        )
+    ]
+    if closed:
+        series.append(
+            Series("target", [(x, r.target) for x, r in zip(xs, rows, strict=True)], GREY, True)
+        )
+    return line_chart(
+        series,
+        title="Active clients" if closed else "Open connections",
+        markers=markers,
+        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
+        x_range=(0.0, end),
+        height=SMALL_HEIGHT,
+    )
+
+
+def histogram_chart(result: LoadResult, thresholds: Sequence[Threshold] = ()) -> str:
+    """Responses by latency in log-spaced bins (from `Histogram.buckets`), limits marked."""
+    hist = result.latency_histogram()
+    if hist is None or hist.count == 0:
+        return ""
+    buckets = hist.buckets()
+    low = max(hist.min / 1e6, 1e-3)
+    high = max(hist.max / 1e6, low * 1.0001)
+    edges = np.geomspace(low, high, HISTOGRAM_BARS + 1)
+    counts = np.zeros(HISTOGRAM_BARS, dtype=np.int64)
+    # A bucket's values are at most its bound: place it by the bound, clipped to the max.
+    bounds = np.minimum(np.array([b for b, _ in buckets]) / 1e6, high)
+    index = np.clip(np.searchsorted(edges, bounds, side="left") - 1, 0, HISTOGRAM_BARS - 1)
+    np.add.at(counts, index, np.array([c for _, c in buckets], dtype=np.int64))
+    bars = [
+        Bar(
+            _ms(float(edges[i + 1])),
+            float(counts[i]),
+            BLUE,
+            f"{counts[i]:,} responses from {format_ms(float(edges[i]))} to "
+            f"{format_ms(float(edges[i + 1]))}",
+        )
+        for i in range(HISTOGRAM_BARS)
+    ]
+    markers = []
+    for t in thresholds:
+        percentile = t.scope is None and t.kind == "time" and t.metric.startswith("p")
+        if percentile and low <= t.limit <= high:
+            position = math.log(t.limit / low) / math.log(high / low) * HISTOGRAM_BARS
+            markers.append(Marker(position, t.text, RED))
+    return bar_chart(
+        bars,
+        title=f"Latency histogram ({hist.count:,} responses, log-spaced bins)",
+        markers=markers,
+        height=SMALL_HEIGHT,
+    )
+
+
+def run_markers(result: LoadResult, stop_at: float | None, break_label: str = "") -> list[Marker]:
+    """The vertical marker for a run stopped early or broken."""
+    if stop_at is None:
+        return []
+    return [Marker(stop_at, break_label or "stopped", RED)]
+
+
+def all_charts(
+    result: LoadResult,
+    thresholds: Sequence[Threshold] = (),
+    markers: Sequence[Marker] = (),
+) -> list[str]:
+    """Every chart that has something to show, in reading order."""
+    charts = [
+        latency_chart(result, thresholds, markers),
+        throughput_chart(result, thresholds, markers),
+        errors_chart(result, thresholds, markers),
+        active_chart(result, markers),
+        histogram_chart(result, thresholds),
+    ]
+    return [c for c in charts if c]

@@ -1,0 +1,271 @@
+"""The parent's side: per-second snapshots from every worker merged into a
+timeline and running totals, then into a `LoadResult`.
+
+A second is closed when every worker has reported it (or has already sent
+its final snapshot, for an earlier second). Warm-up seconds go into the
+timeline, flagged, but not into the totals. The timeline keeps the last
+hour per second and older seconds in coarser rows (`perfgate.measure.timeline`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfgate.load.http.generator_health import health_warnings
+from perfgate.load.http.result import (
+    GeneratorHealth,
+    LatencySummary,
+    LoadResult,
+    Progress,
+    RequestStats,
+    ServerTimingStat,
+    TimelineRow,
+    latency_fields,
+)
+from perfgate.measure.histogram import Histogram
+from perfgate.measure.timeline import Timeline, percentiles_ms
+
+
+@dataclass
+class _NameTotals:
+    latency: Histogram = field(default_factory=Histogram)
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    status: dict[int, int] = field(default_factory=dict)
+
+
+def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
+    for k, n in more.items():
+        into[k] = into.get(k, 0) + n
+
+
+class Aggregator:
+    def __init__(self, workers: int, warmup_s: float, duration_s: float, open_model: bool) -> None:
+        self.workers = workers
+        self.warmup_seconds = math.ceil(warmup_s)
+        self.duration_s = duration_s
+        self.open_model = open_model
+        self.pending: dict[int, list[dict[str, Any]]] = {}
+        self.final_second: dict[int, int] = {}
+        self.next_second = 0
+        self.timeline: Timeline[TimelineRow] = Timeline(_coarse_row)
+        self.latency = Histogram()
+        # The running figures for progress, with the sample count they were taken at: a
+        # pass over every bucket, redone only after a second that brought samples.
+        self._running: tuple[int, dict[str, Any]] = (0, latency_fields(None))
+        self.service = Histogram()
+        self.by_name: dict[str, _NameTotals] = {}
+        self.server_timing: dict[str, Histogram] = {}
+        self.cpu_s = [0.0] * workers
+        self.worker_s = [0.0] * workers  # measured wall time each worker reported
+        self.measured_s = 0.0
+        self.intended = 0
+        self.missed = 0
+        self.requests = 0
+        self.errors = 0
+        self.target_sum = 0.0  # open model: sum of intended counts for target_rps
+
+    # -- intake -----------------------------------------------------------------
+
+    def add(self, snap: dict[str, Any]) -> list[Progress]:
+        """Take one worker-second; return progress for every second this closes."""
+        self.pending.setdefault(int(snap["second"]), []).append(snap)
+        if snap.get("final"):
+            self.final_second[int(snap["worker"])] = int(snap["second"])
+        out = []
+        while self._complete(self.next_second):
+            out.append(self._close(self.next_second))
+            self.next_second += 1
+        return out
+
+    def flush(self) -> list[Progress]:
+        """Close every second still open (workers that died send no more)."""
+        out = []
+        while self.pending and self.next_second <= max(self.pending):
+            if self.next_second in self.pending:
+                out.append(self._close(self.next_second))
+            self.next_second += 1
+        return out
+
+    def _complete(self, second: int) -> bool:
+        reported = {int(s["worker"]) for s in self.pending.get(second, [])}
+        if not reported:
+            return False
+        for w in range(self.workers):
+            if w not in reported and not (w in self.final_second and self.final_second[w] < second):
+                return False
+        return True
+
+    # -- closing a second -------------------------------------------------------
+
+    def _close(self, second: int) -> Progress:
+        snaps = self.pending.pop(second)
+        warmup = second < self.warmup_seconds
+        hist = Histogram()
+        requests = errors = missed = intended = active = 0
+        target = 0.0
+        interval = max(float(s["interval_s"]) for s in snaps)
+        start = min(float(s.get("t", second)) for s in snaps)
+        for snap in snaps:
+            missed += int(snap["missed"])
+            intended += int(snap["intended"])
+            active += int(snap["active"])
+            target += float(snap["target"])
+            if not warmup:
+                self.cpu_s[int(snap["worker"])] += float(snap["cpu_s"])
+                self.worker_s[int(snap["worker"])] += float(snap["interval_s"])
+            for name, data in snap["names"].items():
+                lat = Histogram.from_dict(data["latency"])
+                hist.merge(lat)
+                n_err = sum(data["errors"].values())
+                requests += int(data["requests"])
+                errors += n_err
+                if warmup:
+                    continue
+                totals = self.by_name.setdefault(name, _NameTotals())
+                totals.latency.merge(lat)
+                totals.requests += int(data["requests"])
+                _add_counts(totals.errors, data["errors"])
+                _add_counts(totals.status, data["status"])
+                if data.get("service") is not None:
+                    self.service.merge(Histogram.from_dict(data["service"]))
+            if not warmup:
+                for comp, data in snap["server_timing"].items():
+                    self.server_timing.setdefault(comp, Histogram()).merge(
+                        Histogram.from_dict(data)
+                    )
+        if not warmup:
+            self.latency.merge(hist)
+            self.measured_s += interval
+            self.requests += requests
+            self.errors += errors
+            self.missed += missed
+            self.intended += intended
+        p50, p95, p99 = percentiles_ms(hist)
+        row = TimelineRow(
+            t=start,
+            rps=requests / interval if interval > 0 else 0.0,
+            p50=p50,
+            p95=p95,
+            p99=p99,
+            requests=requests,
+            errors=errors,
+            active=active,
+            target=target,
+            missed=missed,
+            warmup=warmup,
+            width_s=interval,
+            goodput=(requests - errors) / interval if interval > 0 else 0.0,
+        )
+        self.timeline.add(second, row, hist)
+        return self._progress(row, start + interval)
+
+    def _progress(self, row: TimelineRow, elapsed_s: float) -> Progress:
+        if self._running[0] != self.latency.count:
+            self._running = (self.latency.count, latency_fields(self.latency))
+        return Progress(
+            row=row,
+            elapsed_s=elapsed_s,
+            duration_s=self.duration_s,
+            warmup=row.warmup,
+            requests=self.requests,
+            errors=self.errors,
+            error_rate=self.errors / self.requests if self.requests else 0.0,
+            rps=self.requests / self.measured_s if self.measured_s else 0.0,
+            missed=self.missed,
+            **self._running[1],
+        )
+
+    # -- the result ---------------------------------------------------------------
+
+    def result(self, base: dict[str, Any], stopped_early: bool) -> LoadResult:
+        measured = self.measured_s
+        status: dict[int, int] = {}
+        kinds: dict[str, int] = {}
+        by_name = {}
+        for name, t in sorted(self.by_name.items()):
+            _add_counts(status, t.status)
+            _add_counts(kinds, t.errors)
+            by_name[name] = _request_stats(name, t, measured)
+        samples = self.latency.count
+        cpu = [
+            round(100.0 * c / wall, 1) if wall > 0 else 0.0
+            for c, wall in zip(self.cpu_s, self.worker_s, strict=True)
+        ]
+        health = GeneratorHealth(cpu_percent=cpu, intended=self.intended, missed=self.missed)
+        health.warnings = health_warnings(cpu, self.intended, self.missed, samples)
+        n_errors = sum(kinds.values())
+        result = LoadResult(
+            **base,
+            duration_s=measured,
+            requests=self.requests,
+            successes=self.requests - n_errors,
+            errors=n_errors,
+            error_rate=n_errors / self.requests if self.requests else 0.0,
+            rps=self.requests / measured if measured > 0 else 0.0,
+            goodput=(self.requests - n_errors) / measured if measured > 0 else 0.0,
+            target_rps=(self.intended / measured if measured > 0 else 0.0)
+            if self.open_model
+            else None,
+            errors_by_kind=dict(sorted(kinds.items())),
+            status_codes={str(k): v for k, v in sorted(status.items())},
+            **latency_fields(self.latency),
+            service=LatencySummary.from_histogram(self.service) if self.open_model else None,
+            timeline=self.timeline.rows(),
+            by_name=by_name,
+            server_timing={
+                k: ServerTimingStat(count=h.count, mean=h.mean / 1e6, p95=h.percentile(95) / 1e6)
+                for k, h in sorted(self.server_timing.items())
+            },
+            health=health,
+            suspect=bool(health.warnings),
+            stopped_early=stopped_early,
+            histograms={
+                "latency": self.latency.to_dict(),
+                "service": self.service.to_dict() if self.open_model else None,
+                "by_name": {k: t.latency.to_dict() for k, t in sorted(self.by_name.items())},
+            },
+        )
+        return result
+
+
+def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) -> TimelineRow:
+    """Seconds as one row: counts summed, the rate over its width, percentiles of all its
+    responses; clients, connections and target as at its end, as a second's are."""
+    requests = sum(r.requests for r in rows)
+    errors = sum(r.errors for r in rows)
+    p50, p95, p99 = percentiles_ms(hist)
+    return TimelineRow(
+        t=rows[0].t,
+        rps=requests / width_s if width_s > 0 else 0.0,
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        requests=requests,
+        errors=errors,
+        active=rows[-1].active,
+        target=rows[-1].target,
+        missed=sum(r.missed for r in rows),
+        warmup=rows[-1].warmup,
+        width_s=width_s,
+        goodput=(requests - errors) / width_s if width_s > 0 else 0.0,
+    )
+
+
+def _request_stats(name: str, t: _NameTotals, measured: float) -> RequestStats:
+    n_err = sum(t.errors.values())
+    return RequestStats(
+        name=name,
+        requests=t.requests,
+        successes=t.requests - n_err,
+        errors=n_err,
+        error_rate=n_err / t.requests if t.requests else 0.0,
+        rps=t.requests / measured if measured > 0 else 0.0,
+        goodput=(t.requests - n_err) / measured if measured > 0 else 0.0,
+        errors_by_kind=dict(sorted(t.errors.items())),
+        status_codes={str(k): v for k, v in sorted(t.status.items())},
+        **latency_fields(t.latency),
+    )

@@ -1,0 +1,297 @@
+"""Keyword arguments -> a checked `RunPlan`: every input mistake is one `ValueError` here,
+before a single worker starts.
+
+Order of overrides (see `perfgate.load.profiles.resolve`): ``stages`` replace the
+profile's stages, ``duration`` stretches them, ``clients``/``rate`` rescale
+the peak, ``warmup`` replaces the warm-up, and last ``time_scale`` multiplies
+every duration (warm-up included). Without ``time_scale`` the Robot variable
+``${PERF_TIME_SCALE}`` applies, then the environment variable of that name,
+else 1. The request timeout is not a duration of the run and is not scaled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from perfgate.artifacts import redact
+from perfgate.artifacts.paths import robot_variable
+from perfgate.load.http.config import LoadConfig, validate
+from perfgate.load.http.gate import live_thresholds
+from perfgate.load.http.result_metrics import KNOWN_METRICS
+from perfgate.load.http.scenario import load_scenario
+from perfgate.load.profiles import Profile, get_profile, resolve
+from perfgate.load.thresholds import Threshold, parse_thresholds
+from perfgate.measure.units import parse_duration, parse_rate
+
+DurationLike = str | float | int | timedelta
+_SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_NAME = "default"  # the single request's name in per-name statistics
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything one `Run Load Profile` call will do, resolved and checked."""
+
+    profile: Profile  # with every override and the time scale applied
+    config: LoadConfig
+    thresholds: tuple[Threshold, ...]
+    abort_on_fail: bool
+    time_scale: float
+    request_names: tuple[str, ...]
+    # The named profile's own warm-up, and what changed it into the one in
+    # `profile` (duration=, the time scale); None when warmup= was given.
+    profile_warmup_s: float | None = None
+    warmup_changed_by: tuple[str, ...] = ()
+
+    @property
+    def stop_on_threshold(self) -> bool:
+        return self.profile.stop_on_threshold
+
+    def warmup_text(self) -> str:
+        """``warm-up 1.25 s (the profile's 5 s, shortened by duration=)``: the one used, and why."""
+        used = self.profile.warmup_s
+        if self.profile_warmup_s is None:
+            return f"warm-up {used:g} s (warmup=)"
+        if math.isclose(used, self.profile_warmup_s) or not self.warmup_changed_by:
+            return f"warm-up {used:g} s"
+        way = "shortened" if used < self.profile_warmup_s else "stretched"
+        by = " and ".join(self.warmup_changed_by)
+        return f"warm-up {used:g} s (the profile's {self.profile_warmup_s:g} s, {way} by {by})"
+
+
+def _given(value: Any) -> bool:
+    """Robot passes ``${EMPTY}`` or ``${None}`` for "not given"."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def default_time_scale() -> float | str:
+    """``${PERF_TIME_SCALE}``, else the environment variable, else 1."""
+    value = robot_variable("PERF_TIME_SCALE")
+    if not _given(value):
+        value = os.environ.get("PERF_TIME_SCALE")
+    return value if _given(value) else 1.0
+
+
+def parse_time_scale(value: float | str | None) -> float:
+    if not _given(value):
+        value = default_time_scale()
+    try:
+        scale = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(
+            f"time_scale must be a number above 0 (e.g. 0.05 to run at 5 % length), not {value!r}."
+        )
+    return scale
+
+
+def parse_clients(value: int | float | str | None) -> float | None:
+    if not _given(value):
+        return None
+    try:
+        clients = float(str(value).strip())
+    except ValueError:
+        clients = math.nan
+    if isinstance(value, bool) or not (
+        math.isfinite(clients) and clients >= 1 and clients.is_integer()
+    ):
+        raise ValueError(f"clients must be a whole number of at least 1, not {value!r}.")
+    return clients
+
+
+def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> dict[str, str]:
+    """A mapping, ``Name: value`` lines, or a list of ``Name: value`` items."""
+    if not _given(headers):
+        return {}
+    if isinstance(headers, Mapping):
+        return {str(k).strip(): str(v) for k, v in headers.items()}
+    lines = headers.splitlines() if isinstance(headers, str) else [str(h) for h in headers]  # type: ignore[union-attr]
+    parsed: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            raise ValueError(
+                f"header {redact.header_line(line.strip())!r} is not 'Name: value'; write e.g. "
+                f"headers=Content-Type: application/json, or pass a dictionary."
+            )
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
+def encode_body(body: Any, headers: dict[str, str]) -> str | None:
+    """A string body as is; a mapping or list as JSON (with a JSON Content-Type if none)."""
+    if not _given(body):
+        return None
+    if isinstance(body, (Mapping, list, tuple)):
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+        return json.dumps(body, separators=(",", ":"))
+    if isinstance(body, bytes):
+        return body.decode("utf-8")
+    return str(body)
+
+
+def find_file(name: str | Path, search_dirs: Sequence[Path], what: str, folder: str) -> Path:
+    """`name` as given, or relative to each search directory or its `folder`/ subfolder."""
+    given = Path(str(name).strip()).expanduser()
+    options = (
+        [given]
+        if given.suffix.lower() in _SCENARIO_SUFFIXES
+        else [given, *(given.with_name(given.name + s) for s in _SCENARIO_SUFFIXES)]
+    )
+    bases: list[Path | None] = [None]
+    if not given.is_absolute():
+        for directory in search_dirs:
+            bases += [Path(directory), Path(directory) / folder]
+    for base in bases:
+        for option in options:
+            candidate = option if base is None else base / option
+            if candidate.is_file():
+                return candidate
+    where = ", ".join(f"{d}/" for d in search_dirs) or "the current directory"
+    raise ValueError(f"{what} file {str(name)!r} not found as given or in {where}; check the name.")
+
+
+def _duration(value: DurationLike | None, what: str) -> float | None:
+    if not _given(value):
+        return None
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(
+            f"{what} must be a duration such as '30 s' or '2 min', not {value!r}."
+        ) from None
+
+
+def plan_run(
+    profile: str,
+    url: str,
+    *,
+    clients: int | float | str | None = None,
+    rate: float | str | None = None,
+    duration: DurationLike | None = None,
+    stages: str | Sequence[str] | None = None,
+    warmup: DurationLike | None = None,
+    time_scale: float | str | None = None,
+    thresholds: str | Sequence[str] | None = None,
+    abort_on_fail: bool = False,
+    scenario: str | Path | None = None,
+    method: str = "GET",
+    headers: Mapping[str, Any] | str | Sequence[str] | None = None,
+    body: Any = None,
+    workers: int | str | None = None,
+    timeout: DurationLike | None = None,
+    verify_tls: bool = True,
+    search_dirs: Sequence[Path] = (),
+) -> RunPlan:
+    """Resolve and check everything; ValueError (one sentence) on the first mistake."""
+    if not _given(profile):
+        raise ValueError(
+            "no load profile given; name a built-in one (e.g. smoke, load, stress) or a "
+            "profile file, or give stages=..."
+        )
+    base = get_profile(str(profile), search_dirs)
+    scale = parse_time_scale(time_scale)
+    resolved = resolve(
+        base,
+        clients=parse_clients(clients),
+        rate=parse_rate(rate) if _given(rate) else None,  # type: ignore[arg-type]
+        duration_s=_duration(duration, "duration"),
+        stages=stages if _given(stages) else None,  # type: ignore[arg-type]
+        warmup_s=_duration(warmup, "warmup"),
+        time_scale=scale,
+    )
+    timeout_s = _duration(timeout, "timeout")
+    if timeout_s is not None and timeout_s <= 0:
+        raise ValueError(f"timeout must be longer than 0 s, not {timeout!r}.")
+    worker_count = None
+    if _given(workers):
+        try:
+            worker_count = int(str(workers).strip())
+        except ValueError:
+            worker_count = 0
+        if isinstance(workers, bool) or worker_count < 1:
+            raise ValueError(f"workers must be a whole number of at least 1, not {workers!r}.")
+    header_map = parse_headers(headers)
+    body_text = encode_body(body, header_map)
+    scenario_path = (
+        find_file(scenario, search_dirs, "scenario", "scenarios")  # type: ignore[arg-type]
+        if _given(scenario)
+        else None
+    )
+    if scenario_path is not None and (_given(body) or header_map or method.upper() != "GET"):
+        raise ValueError(
+            "method, headers and body describe the single request; with scenario=... each "
+            "request of the scenario file sets its own."
+        )
+    config = LoadConfig(
+        url=str(url).strip() if isinstance(url, str) else url,
+        stages=list(resolved.stages),
+        model=resolved.model,
+        scenario=load_scenario(scenario_path) if scenario_path is not None else None,
+        method=str(method).strip() or "GET",
+        headers=header_map,
+        body=body_text,
+        name=DEFAULT_NAME,
+        warmup_s=resolved.warmup_s,
+        workers=worker_count,
+        timeout_s=timeout_s if timeout_s is not None else 10.0,
+        verify_tls=bool(verify_tls),
+        profile=resolved.name,
+    )
+    names = tuple(spec.name for spec in validate(config))
+    checks = tuple(parse_thresholds(thresholds if _given(thresholds) else None, KNOWN_METRICS))
+    _check_threshold_names(checks, names)
+    changed_by = (("duration=",) if _given(duration) else ()) + (
+        (f"time scale {scale:g}",) if scale != 1 else ()
+    )
+    plan = RunPlan(
+        resolved,
+        config,
+        checks,
+        bool(abort_on_fail),
+        scale,
+        names,
+        profile_warmup_s=None if _given(warmup) else base.warmup_s,
+        warmup_changed_by=changed_by,
+    )
+    _check_live(plan)
+    return plan
+
+
+def _check_threshold_names(checks: Sequence[Threshold], names: Sequence[str]) -> None:
+    for check in checks:
+        if check.scope is not None and check.scope not in names:
+            raise ValueError(
+                f"threshold {check.text!r} is for a request named {check.scope!r}, but this run's "
+                f"requests are named {', '.join(names)}."
+            )
+
+
+def _check_live(plan: RunPlan) -> None:
+    """A gate that must act during the run needs a threshold it can judge then."""
+    if not (plan.abort_on_fail or plan.stop_on_threshold):
+        return
+    what = (
+        f"profile {plan.profile.name!r} stops when a threshold breaks"
+        if plan.stop_on_threshold
+        else "abort_on_fail=True stops the run when a threshold is lost"
+    )
+    if not plan.thresholds:
+        raise ValueError(f"{what}, but no thresholds were given; add e.g. thresholds=p95 < 200 ms.")
+    if not live_thresholds(plan.thresholds):
+        raise ValueError(
+            f"{what}, but none of the thresholds can be judged while it runs; add an overall "
+            f"latency or error threshold such as 'p95 < 200 ms' or 'error_rate < 1%' "
+            f"(per-name and rps thresholds are judged at the end only)."
+        )

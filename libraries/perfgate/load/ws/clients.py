@@ -1,0 +1,407 @@
+"""The simulated clients: one asyncio task each, on aiohttp's WebSocket client.
+
+- broadcast: connect, subscribe, read events until the run ends (then
+  unsubscribe, so the `unsubscribed` reply bounds what was expected) or the
+  server drops the connection (then reconnect with backoff);
+- churn: the same, but each session ends after `session_s` and the client
+  starts the next one at once;
+- echo: connect and read replies; the worker's sender sends the messages.
+
+A connection the server closes is a disconnection, counted, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import WSMsgType
+
+from perfgate.load.ws.context import Context
+from perfgate.load.ws.messages import MessageTemplate, as_int, excerpt, lookup
+from perfgate.load.ws.tracker import SeqTracker
+
+_now = time.monotonic_ns
+_DATA = (WSMsgType.TEXT, WSMsgType.BINARY)
+_ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
+
+# How a session ended.
+UNSUBSCRIBED = "unsubscribed"  # the unsubscribed reply arrived: counts are exact
+DROPPED = "dropped"  # the server closed the connection (or it broke)
+REFUSED = "refused"  # the gateway answered the subscribe with an error
+
+BACKOFF_FIRST_S = 0.05
+BACKOFF_MAX_S = 1.0
+
+
+class Backoff:
+    """Waits between reconnection attempts: 50 ms doubling to 1 s, with jitter."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.delay = BACKOFF_FIRST_S
+
+    def reset(self) -> None:
+        self.delay = BACKOFF_FIRST_S
+
+    async def sleep(self) -> None:
+        await asyncio.sleep(self.delay * self.rng.uniform(0.8, 1.2))
+        self.delay = min(self.delay * 2, BACKOFF_MAX_S)
+
+
+class Client:
+    """One simulated dashboard (or echo user)."""
+
+    __slots__ = (
+        "ctx",
+        "echo",
+        "index",
+        "last_dropped",
+        "ready",
+        "seq",
+        "start_ns",
+        "subscribe",
+        "task",
+        "tracker",
+        "unsub_deadline",
+        "unsubscribe",
+        "warm_seq",
+        "was_connected",
+        "ws",
+    )
+
+    def __init__(self, ctx: Context, index: int, start_ns: int) -> None:
+        protocol = ctx.config.protocol
+        self.ctx = ctx
+        self.index = index
+        self.start_ns = start_ns
+        self.ws: aiohttp.ClientWebSocketResponse[Any] | None = None
+        self.ready = False  # subscribe sent (broadcast, churn) or open for messages (echo)
+        self.task: asyncio.Task[None] | None = None
+        self.tracker: SeqTracker | None = SeqTracker(0) if ctx.config.mode == "echo" else None
+        self.seq = 0  # echo: the last message number sent
+        self.warm_seq = 0  # echo: the last message number sent during the warm-up
+        self.last_dropped: int | None = None  # broadcast: last seq of a session the server ended
+        self.was_connected = False
+        self.unsub_deadline: int | None = None
+        self.subscribe = MessageTemplate(protocol.subscribe, ctx.channel, index)
+        self.unsubscribe = MessageTemplate(protocol.unsubscribe, ctx.channel, index)
+        self.echo = MessageTemplate(protocol.echo, ctx.channel, index)
+
+    async def send_unsubscribe(self) -> None:
+        ws = self.ws
+        if ws is None or ws.closed or self.unsub_deadline is not None:
+            return
+        self.unsub_deadline = _now() + int(self.ctx.config.timeout_s * 1e9)
+        with contextlib.suppress(ConnectionError, RuntimeError, aiohttp.ClientError):
+            await ws.send_str(self.unsubscribe.render())
+
+    async def send_echo(self) -> bool:
+        """Send the next numbered message; False when the connection is gone."""
+        ws = self.ws
+        if ws is None or ws.closed:
+            return False
+        now = _now()
+        seq = self.seq + 1
+        try:
+            await ws.send_str(self.echo.render(seq, now))
+        except (ConnectionError, RuntimeError, aiohttp.ClientError):
+            return False
+        self.seq = seq
+        if now < self.ctx.warm_end_ns:
+            self.warm_seq = seq
+        return True
+
+
+async def _sleep_until(ns: int) -> None:
+    delay = ns - _now()
+    if delay > 0:
+        await asyncio.sleep(delay / 1e9)
+
+
+async def _close(ctx: Context, client: Client) -> None:
+    ws, client.ws = client.ws, None
+    client.ready = False
+    if ws is None:
+        return
+    ctx.recorder.connected -= 1
+    if not ws.closed:
+        with contextlib.suppress(
+            asyncio.TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError
+        ):
+            await asyncio.wait_for(ws.close(), 1.0)
+
+
+def _decode(ctx: Context, data: str | bytes) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        ctx.recorder.unrecognized += 1
+        ctx.note(
+            f"The gateway sent messages PerfGate did not recognise, e.g. {excerpt(data)!r}; "
+            "check the protocol fields.",
+            key="unrecognized",
+        )
+        return None
+    return doc
+
+
+# -- broadcast and churn --------------------------------------------------------
+
+
+async def subscription(
+    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
+) -> str:
+    """Subscribe, read events until the session ends; count it; return how it ended."""
+    protocol = ctx.config.protocol
+    paths = ctx.paths
+    rec = ctx.recorder
+    loads = json.loads
+    client.ws = ws
+    client.ready = True
+    client.unsub_deadline = None
+    client.tracker = None
+    early: list[int] = []  # sequence numbers that came before the subscribed reply
+    base_missing = False
+    try:
+        await ws.send_str(client.subscribe.render())
+    except (ConnectionError, RuntimeError, aiohttp.ClientError):
+        return DROPPED
+    while True:
+        deadline = client.unsub_deadline
+        if deadline is None:
+            msg = await ws.receive()
+        else:
+            try:
+                msg = await asyncio.wait_for(ws.receive(), max(deadline - _now(), 0) / 1e9)
+            except asyncio.TimeoutError:
+                ctx.note(
+                    f"Some unsubscribe messages got no reply within {ctx.config.timeout_s:g} s; "
+                    "events those sessions missed at their very end are not counted.",
+                    key="unsub-timeout",
+                )
+                _finish(ctx, client, None)
+                return UNSUBSCRIBED
+        if msg.type not in _DATA:
+            if msg.type in _ENDED:
+                break
+            continue
+        now = _now()
+        try:
+            doc = loads(msg.data)
+        except ValueError:
+            doc = None
+        if type(doc) is not dict:
+            _decode(ctx, msg.data)
+            continue
+        kind = lookup(doc, paths.type) if paths.type else protocol.event_type
+        if kind == protocol.event_type:
+            rec.received += 1
+            stamp = lookup(doc, paths.time)
+            if stamp is not None:
+                rec.stamp(stamp, now)
+            seq = as_int(lookup(doc, paths.seq))
+            if seq is None:
+                continue
+            tracker = client.tracker
+            if tracker is None:
+                if not base_missing:
+                    early.append(seq)
+                    continue
+                tracker = client.tracker = SeqTracker(seq - 1)
+            rec.gaps += tracker.add(seq)
+        elif kind == protocol.subscribed_type:
+            base = as_int(lookup(doc, paths.seq))
+            if base is None:
+                base_missing = True
+                ctx.note(
+                    f"The subscribed reply carries no {protocol.seq_field!r}: each session "
+                    "counts from the first event it received.",
+                    key="no-base",
+                )
+                if early:
+                    base = min(early) - 1
+            if base is not None:
+                tracker = client.tracker = SeqTracker(base)
+                if client.last_dropped is not None and ctx.config.mode == "broadcast":
+                    ctx.missed_while_disconnected(client.last_dropped, base)
+                client.last_dropped = None
+                for seq in early:
+                    rec.gaps += tracker.add(seq)
+                early.clear()
+        elif kind == protocol.unsubscribed_type:
+            _finish(ctx, client, as_int(lookup(doc, paths.seq)))
+            return UNSUBSCRIBED
+        elif kind == protocol.error_type:
+            message = lookup(doc, paths.message)
+            ctx.note(f"The gateway answered with an error: {excerpt(str(message))}", key="error")
+            if client.tracker is None:
+                rec.subscribe_errors += 1
+                return REFUSED
+        else:
+            rec.unrecognized += 1
+            ctx.note(
+                f"The gateway sent messages PerfGate did not recognise, e.g. "
+                f"{excerpt(msg.data)!r}; check the protocol fields.",
+                key="unrecognized",
+            )
+    # The server (or the network) ended the session.
+    if client.tracker is not None:
+        client.last_dropped = client.tracker.high
+    _finish(ctx, client, None)
+    return DROPPED
+
+
+def _finish(ctx: Context, client: Client, upper: int | None) -> None:
+    tracker, client.tracker = client.tracker, None
+    if tracker is not None:
+        if upper is not None and upper > tracker.high:
+            ctx.recorder.gaps += upper - tracker.high  # the session's missing tail
+        ctx.finish_session(tracker, upper)
+
+
+def abandon(ctx: Context, client: Client) -> None:
+    """Count the session of a client stopped before it ended (its tail is not counted)."""
+    if ctx.config.mode != "echo":
+        _finish(ctx, client, None)
+
+
+async def broadcast_client(ctx: Context, client: Client, rng: random.Random) -> None:
+    """Stay subscribed until the run ends, reconnecting after drops."""
+    rec = ctx.recorder
+    backoff = Backoff(rng)
+    await _sleep_until(client.start_ns)
+    while not ctx.stopping:
+        ws = await ctx.connect()
+        if ws is None:
+            await backoff.sleep()
+            continue
+        if client.was_connected:
+            rec.reconnects += 1
+        client.was_connected = True
+        backoff.reset()
+        try:
+            ended = await subscription(ctx, client, ws)
+        finally:
+            await _close(ctx, client)
+        if ended == UNSUBSCRIBED:
+            return
+        if ended == DROPPED:
+            rec.disconnections += 1
+            if not ctx.config.reconnect:
+                return
+        await backoff.sleep()
+
+
+async def churn_client(ctx: Context, client: Client, rng: random.Random) -> None:
+    """Connect, subscribe, hold for a session, unsubscribe, close; again until the run ends."""
+    rec = ctx.recorder
+    backoff = Backoff(rng)
+    period_ns = int(ctx.config.session_s * 1e9)
+    next_start = client.start_ns
+    loop = asyncio.get_running_loop()
+    while not ctx.stopping:
+        await _sleep_until(next_start)
+        ws = await ctx.connect()
+        if ws is None:
+            await backoff.sleep()
+            next_start = _now()
+            continue
+        backoff.reset()
+        session_end = next_start + period_ns
+        timer = loop.call_later(
+            max(session_end - _now(), 0) / 1e9,
+            lambda: asyncio.ensure_future(client.send_unsubscribe()),
+        )
+        try:
+            ended = await subscription(ctx, client, ws)
+        finally:
+            timer.cancel()
+            await _close(ctx, client)
+        if ended == DROPPED:
+            rec.disconnections += 1
+        elif ended == REFUSED:
+            await backoff.sleep()
+        next_start = max(session_end, _now())
+
+
+# -- echo ---------------------------------------------------------------------------
+
+
+async def echo_reader(
+    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
+) -> None:
+    """Read echo replies until the connection ends."""
+    protocol = ctx.config.protocol
+    paths = ctx.paths
+    rec = ctx.recorder
+    loads = json.loads
+    tracker = client.tracker
+    assert tracker is not None
+    while True:
+        msg = await ws.receive()
+        if msg.type not in _DATA:
+            if msg.type in _ENDED:
+                return
+            continue
+        now = _now()
+        try:
+            doc = loads(msg.data)
+        except ValueError:
+            doc = None
+        if type(doc) is not dict:
+            _decode(ctx, msg.data)
+            continue
+        seq = as_int(lookup(doc, paths.echo_seq))
+        if seq is None or (paths.type and lookup(doc, paths.type) != protocol.echo_type):
+            if paths.type and lookup(doc, paths.type) == protocol.error_type:
+                message = lookup(doc, paths.message)
+                ctx.note(
+                    f"The gateway answered with an error: {excerpt(str(message))}", key="error"
+                )
+            rec.unrecognized += 1
+            ctx.note(
+                f"The gateway sent messages PerfGate did not recognise as echo replies, e.g. "
+                f"{excerpt(msg.data)!r}; check echo_message= and the protocol fields.",
+                key="unrecognized",
+            )
+            continue
+        rec.received += 1
+        sent = as_int(lookup(doc, paths.echo_time))
+        if sent is not None:
+            rec.event(sent, now)
+        rec.gaps += tracker.add(seq)
+
+
+async def echo_client(ctx: Context, client: Client, rng: random.Random) -> None:
+    rec = ctx.recorder
+    backoff = Backoff(rng)
+    await _sleep_until(client.start_ns)
+    while not ctx.stopping:
+        ws = await ctx.connect()
+        if ws is None:
+            await backoff.sleep()
+            continue
+        if client.was_connected:
+            rec.reconnects += 1
+        client.was_connected = True
+        backoff.reset()
+        client.ws = ws
+        client.ready = True
+        try:
+            await echo_reader(ctx, client, ws)
+        finally:
+            dropped = not ctx.stopping
+            await _close(ctx, client)
+        if dropped:
+            rec.disconnections += 1
+            if not ctx.config.reconnect:
+                return
+        await backoff.sleep()

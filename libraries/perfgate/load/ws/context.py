@@ -1,0 +1,187 @@
+"""What every client of one worker shares: the run's settings, clock, counters and session.
+
+Also where finished sessions are counted. A broadcast session's counts
+need the warm-up's last sequence number (`floor`), which the publisher
+learns during the run and the parent passes on to every worker; sessions
+that end before it is known wait in `pending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from perfgate.load.http.target import make_ssl_context
+from perfgate.load.ws.config import WsLoadConfig
+from perfgate.load.ws.errors import describe_connect_error, error_kind
+from perfgate.load.ws.gcwatch import GcWatch
+from perfgate.load.ws.messages import compile_path
+from perfgate.load.ws.recorder import WsRecorder
+from perfgate.load.ws.tracker import Counts, SeqTracker
+
+_now = time.monotonic_ns
+MAX_NOTES = 8
+
+try:  # aiohttp >= 3.10 takes the close timeout as an object
+    from aiohttp import ClientWSTimeout
+
+    _WS_TIMEOUT: Any = ClientWSTimeout(ws_receive=None, ws_close=1.0)
+except ImportError:  # pragma: no cover - older aiohttp takes seconds
+    _WS_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The protocol's field paths, compiled once."""
+
+    type: tuple[str, ...]
+    seq: tuple[str, ...]
+    time: tuple[str, ...]
+    echo_seq: tuple[str, ...]
+    echo_time: tuple[str, ...]
+    id: tuple[str, ...]
+    message: tuple[str, ...]
+
+
+@dataclass
+class Context:
+    config: WsLoadConfig
+    channel: str
+    worker: int
+    workers: int
+    start_ns: int
+    recorder: WsRecorder
+    session: aiohttp.ClientSession | None = None
+    ssl: ssl.SSLContext | bool = True
+    paths: Paths = field(init=False)
+    gc: GcWatch = field(default_factory=GcWatch)
+    stopping: bool = False
+    floor: int | None = None
+    floor_known: bool = False
+    counts: Counts = field(default_factory=Counts)
+    pending: list[tuple[SeqTracker, int | None]] = field(default_factory=list)
+    disconnected_gaps: list[tuple[int, int]] = field(default_factory=list)
+    unclosed_sessions: int = 0
+    sessions: int = 0
+    restarts: int = 0
+    notes: list[str] = field(default_factory=list)
+    _noted: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        p = self.config.protocol
+        self.paths = Paths(
+            type=compile_path(p.type_field),
+            seq=compile_path(p.seq_field),
+            time=compile_path(p.time_field),
+            echo_seq=compile_path(p.echo_seq_field),
+            echo_time=compile_path(p.echo_time_field),
+            id=compile_path(p.id_field),
+            message=compile_path(p.message_field),
+        )
+        if self.config.warmup_s <= 0 or self.config.mode == "echo":
+            self.floor_known = True
+        elif not self.config.publishes:
+            # No publisher to learn the warm-up's last sequence number from.
+            self.floor_known = True
+            self.note(
+                "PerfGate published nothing (event_rate=0): losses are counted from each "
+                "subscription's start, warm-up included."
+            )
+        if self.config.url.startswith("wss:"):
+            self.ssl = make_ssl_context(self.config.verify_tls)
+
+    @property
+    def end_ns(self) -> int:
+        return self.start_ns + int(self.config.duration_s * 1e9)
+
+    @property
+    def warm_end_ns(self) -> int:
+        return self.start_ns + int(self.config.warmup_s * 1e9)
+
+    def note(self, text: str, key: str | None = None) -> None:
+        """Keep a note for the result, once per `key` and at most MAX_NOTES."""
+        key = key or text
+        if key in self._noted or len(self.notes) >= MAX_NOTES:
+            return
+        self._noted.add(key)
+        self.notes.append(text)
+
+    # -- connections ------------------------------------------------------------
+
+    async def connect(self) -> aiohttp.ClientWebSocketResponse[Any] | None:
+        """Open one WebSocket, timing the handshake; None (counted) when it fails."""
+        assert self.session is not None
+        began = _now()
+        try:
+            ws = await asyncio.wait_for(
+                self.session.ws_connect(
+                    self.config.url,
+                    headers=dict(self.config.headers),
+                    autoping=True,
+                    max_msg_size=0,
+                    ssl=self.ssl,
+                    timeout=_WS_TIMEOUT,
+                ),
+                self.config.timeout_s,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            kind = error_kind(exc)
+            self.recorder.connect_failed(kind)
+            self.note(
+                f"Connection failures: {describe_connect_error(self.config.url, exc, self.config.timeout_s)}",
+                key=f"connect:{kind}",
+            )
+            return None
+        self.recorder.connected_in(_now() - began)
+        return ws
+
+    # -- counting sessions ------------------------------------------------------
+
+    def finish_session(self, tracker: SeqTracker, upper: int | None) -> None:
+        """Count a finished session now if the floor is known, else later."""
+        self.sessions += 1
+        if upper is None:
+            self.unclosed_sessions += 1
+        if self.floor_known:
+            self.counts.add(tracker.counts(upper, self.floor))
+        else:
+            self.pending.append((tracker, upper))
+
+    def missed_while_disconnected(self, last: int, base: int) -> None:
+        """Events published between a dropped session's last one and the next subscription."""
+        if base < last:
+            self.restarts += 1
+            self.note(
+                "A reconnected subscriber found the channel's sequence number lower than before "
+                "(the gateway restarted?): events missed while it was disconnected are not counted.",
+                key="restart",
+            )
+            return
+        if base > last:
+            self.disconnected_gaps.append((last, base))
+            self.recorder.gaps += base - last
+
+    def set_floor(self, floor: int | None) -> None:
+        """The warm-up's last sequence number is known: count the sessions that waited."""
+        self.floor = floor
+        self.floor_known = True
+        for tracker, upper in self.pending:
+            self.counts.add(tracker.counts(upper, floor))
+        self.pending.clear()
+
+    def missed_disconnected(self) -> int:
+        floor = self.floor if self.floor is not None else -1
+        return sum(max(0, base - max(last, floor)) for last, base in self.disconnected_gaps)
+
+
+def client_indices(worker: int, workers: int, connections: int) -> Iterator[int]:
+    """The clients of worker `worker`: every `workers`-th, so the ramp interleaves workers."""
+    return iter(range(worker, connections, workers))

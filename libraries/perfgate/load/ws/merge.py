@@ -1,0 +1,337 @@
+"""The parent's side: per-second snapshots from every worker merged into a
+timeline, running totals and the final `WebSocketResult`.
+
+A second is closed when every worker has reported it (or has already sent
+its final snapshot for an earlier second). Event latency totals take only
+the events published after the warm-up (workers sort them by the publish
+stamp); exact event counts come from the workers' final totals. The
+timeline keeps the last hour per second and older seconds in coarser rows
+(`perfgate.measure.timeline`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from perfgate.load.http.generator_health import MIN_SAMPLES, health_warnings
+from perfgate.load.ws.config import WsProtocol
+from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
+from perfgate.load.ws.stampcount import StampCounts
+from perfgate.measure.histogram import Histogram
+from perfgate.measure.timeline import Timeline, percentiles_ms
+
+# A collector pause this long in a worker is worth a warning: it delays every
+# receipt timestamp taken meanwhile.
+GC_PAUSE_WARN_MS = 50.0
+_TOTAL_KEYS = ("expected", "received", "lost", "missed_disconnected", "duplicates",
+               "out_of_order", "sessions", "unclosed_sessions", "restarts")  # fmt: skip
+
+
+@dataclass
+class WsProgress:
+    """What `on_progress` gets once a second: the row just closed and running totals."""
+
+    row: WsTimelineRow
+    elapsed_s: float
+    duration_s: float
+    warmup: bool
+    connected: int
+    target: int
+    events: int  # received over the measured period so far
+    lost: int  # gaps found so far (exact counts come at the end)
+    disconnections: int
+    connect_failures: int
+    p95: float  # event latency so far, measured period, ms
+
+    def metric(self, name: str, scope: str | None = None) -> float | None:
+        """Running value for `stop_on`-style checks: event_latency_p95, disconnections, ..."""
+        values = {
+            "event_latency_p95": self.p95,
+            "disconnections": float(self.disconnections),
+            "events_received": float(self.events),
+        }
+        value = values.get(name.strip()) if scope is None else None
+        return None if value is None or math.isnan(value) else value
+
+
+def _hist(data: dict[str, Any] | None) -> Histogram | None:
+    """A worker's histogram; None when it has no sample (merging it would add nothing)."""
+    return None if data is None or not data.get("count") else Histogram.from_dict(data)
+
+
+class WsAggregator:
+    def __init__(
+        self,
+        workers: int,
+        warmup_s: float,
+        duration_s: float,
+        protocol: WsProtocol | None = None,
+    ) -> None:
+        self.workers = workers
+        self.stamps = StampCounts(protocol or WsProtocol())
+        self.warmup_seconds = math.ceil(warmup_s)
+        self.duration_s = duration_s
+        self.pending: dict[int, list[dict[str, Any]]] = {}
+        self.final_second: dict[int, int] = {}
+        self.next_second = 0
+        self.timeline: Timeline[WsTimelineRow] = Timeline(_coarse_row)
+        self.latency = Histogram()
+        # p95 for progress, with the sample count it was taken at: a pass over every
+        # bucket, redone only after a second that brought samples.
+        self._running_p95 = (0, NAN)
+        self.connect = Histogram()
+        self.connect_errors: dict[str, int] = {}
+        self.cpu_s = [0.0] * workers
+        self.wall_s = [0.0] * workers
+        self.measured_s = 0.0
+        self.counters: dict[str, int] = {}
+        self.events_measured = 0
+        self.sent_measured = 0
+        self.totals: dict[int, dict[str, Any]] = {}
+        self.fd_limits: list[int] = []
+        self.gc_max_ms = [0.0] * workers  # longest collector pause per worker, measured period
+
+    # -- intake -----------------------------------------------------------------
+
+    def add(self, snap: dict[str, Any]) -> list[WsProgress]:
+        """Take one worker-second; return progress for every second this closes."""
+        worker = int(snap["worker"])
+        self.pending.setdefault(int(snap["second"]), []).append(snap)
+        if snap.get("final"):
+            self.final_second[worker] = int(snap["second"])
+            if snap.get("totals") is not None:
+                self.totals[worker] = snap["totals"]
+        out = []
+        while self._complete(self.next_second):
+            out.append(self._close(self.next_second))
+            self.next_second += 1
+        return out
+
+    def flush(self) -> list[WsProgress]:
+        """Close every second still open (a worker that died sends no more)."""
+        out = []
+        while self.pending and self.next_second <= max(self.pending):
+            if self.next_second in self.pending:
+                out.append(self._close(self.next_second))
+            self.next_second += 1
+        return out
+
+    def _complete(self, second: int) -> bool:
+        reported = {int(s["worker"]) for s in self.pending.get(second, [])}
+        if not reported:
+            return False
+        return all(
+            w in reported or (w in self.final_second and self.final_second[w] < second)
+            for w in range(self.workers)
+        )
+
+    def _count(self, key: str, n: int) -> None:
+        self.counters[key] = self.counters.get(key, 0) + n
+
+    def _close(self, second: int) -> WsProgress:
+        snaps = self.pending.pop(second)
+        warmup = second < self.warmup_seconds
+        interval = max(float(s["interval_s"]) for s in snaps)
+        start = min(float(s["t"]) for s in snaps)
+        row_hist = Histogram()
+        totals = dict.fromkeys(
+            ("connected", "target", "connects", "connect_errors", "disconnections", "received",
+             "sent", "gaps"), 0)  # fmt: skip
+        for snap in snaps:
+            worker = int(snap["worker"])
+            measured = _hist(snap["latency"])
+            warm = _hist(snap["latency_warm"])
+            for hist in (measured, warm):
+                if hist is not None:
+                    row_hist.merge(hist)
+            if measured is not None:
+                self.latency.merge(measured)
+            connect = _hist(snap["connect"])
+            if connect is not None:
+                self.connect.merge(connect)
+            errors = sum(snap["connect_errors"].values())
+            for kind, n in snap["connect_errors"].items():
+                self.connect_errors[kind] = self.connect_errors.get(kind, 0) + n
+            for key in ("connects", "disconnections", "reconnects", "received", "sent",
+                        "publish_errors", "subscribe_errors", "unrecognized", "gaps"):  # fmt: skip
+                self._count(key, int(snap[key]))
+            self.stamps.add(worker, snap)
+            if not warmup:  # sends missed while the clients still connect are no finding
+                self._count("send_missed", int(snap["send_missed"]))
+            self._count("connect_failures", errors)
+            totals["connected"] += int(snap["connected"])
+            totals["target"] += int(snap["target"])
+            totals["connects"] += int(snap["connects"])
+            totals["connect_errors"] += errors
+            totals["disconnections"] += int(snap["disconnections"])
+            totals["received"] += int(snap["received"])
+            totals["sent"] += int(snap["sent"])
+            totals["gaps"] += int(snap["gaps"])
+            if not warmup:
+                self.gc_max_ms[worker] = max(self.gc_max_ms[worker], float(snap["gc_max_ms"]))
+                self.cpu_s[worker] += float(snap["cpu_s"])
+                self.wall_s[worker] += float(snap["interval_s"])
+        if not warmup:
+            self.measured_s += interval
+            self.events_measured += totals["received"]
+            self.sent_measured += totals["sent"]
+        p50, p95, p99 = row_percentiles(row_hist)
+        row = WsTimelineRow(
+            t=start,
+            connected=totals["connected"],
+            target=totals["target"],
+            connects=totals["connects"],
+            connect_errors=totals["connect_errors"],
+            disconnections=totals["disconnections"],
+            events=totals["received"],
+            events_per_s=totals["received"] / interval if interval > 0 else 0.0,
+            sent=totals["sent"],
+            p50=p50,
+            p95=p95,
+            p99=p99,
+            lost=totals["gaps"],
+            warmup=warmup,
+            width_s=interval,
+        )
+        self.timeline.add(second, row, row_hist)
+        if self._running_p95[0] != self.latency.count:
+            self._running_p95 = (self.latency.count, self.latency.percentile(95) / 1e6)
+        return WsProgress(
+            row=row,
+            elapsed_s=start + interval,
+            duration_s=self.duration_s,
+            warmup=warmup,
+            connected=row.connected,
+            target=row.target,
+            events=self.events_measured,
+            lost=self.counters.get("gaps", 0),
+            disconnections=self.counters.get("disconnections", 0),
+            connect_failures=self.counters.get("connect_failures", 0),
+            p95=self._running_p95[1],
+        )
+
+    # -- the result ---------------------------------------------------------------
+
+    def result(self, base: dict[str, Any], stopped_early: bool) -> WebSocketResult:
+        c = self.counters
+        total = {
+            key: sum(int(t.get(key) or 0) for t in self.totals.values()) for key in _TOTAL_KEYS
+        }
+        notes: list[str] = []
+        for worker_totals in self.totals.values():
+            for note in worker_totals.get("notes", []):
+                if note not in notes:
+                    notes.append(note)
+        missing = self.workers - len(self.totals)
+        if missing:
+            notes.append(f"{missing} worker(s) sent no final totals: event counts are incomplete.")
+        attempts = c.get("connects", 0) + c.get("connect_failures", 0)
+        lat = self.latency
+        conn = self.connect
+        cpu = [
+            round(100.0 * cs / wall, 1) if wall > 0 else 0.0
+            for cs, wall in zip(self.cpu_s, self.wall_s, strict=True)
+        ]
+        # Only the CPU and sample-count warnings of the HTTP engine apply here.
+        # (an empty histogram counts as enough samples: its warning comes next)
+        warnings = health_warnings(cpu, 0, 0, lat.count or MIN_SAMPLES)
+        basis = self.stamps.basis(lat.count, total["received"])
+        warnings += basis.warnings
+        notes += basis.notes
+        for i, pause in enumerate(self.gc_max_ms, start=1):
+            if pause >= GC_PAUSE_WARN_MS:
+                warnings.append(
+                    f"the load generator's garbage collector paused worker {i} for up to "
+                    f"{pause:.0f} ms: latencies up to that much may be the tool's own"
+                )
+        if c.get("send_missed", 0):
+            warnings.append(
+                f"{c['send_missed']:,} scheduled messages were not sent "
+                "(no open connection, or the generator fell behind)"
+            )
+        expected = total["expected"]
+        measured = self.measured_s
+        latency: dict[str, Any] = {**_latency("connect", conn), **_latency("event_latency", lat)}
+        return WebSocketResult(
+            **base,
+            **latency,
+            **basis.fields,
+            duration_s=measured,
+            connect_attempts=attempts,
+            connect_failures=c.get("connect_failures", 0),
+            connection_success_rate=c.get("connects", 0) / attempts if attempts else NAN,
+            connect_errors_by_kind=dict(sorted(self.connect_errors.items())),
+            latency_samples=lat.count,
+            events_expected=expected,
+            events_received=total["received"],
+            events_lost=total["lost"],
+            events_missed_disconnected=total["missed_disconnected"],
+            events_duplicated=total["duplicates"],
+            events_out_of_order=total["out_of_order"],
+            event_loss_rate=total["lost"] / expected if expected else NAN,
+            events_per_s=self.events_measured / measured if measured > 0 else 0.0,
+            events_sent=self.sent_measured,
+            send_missed=c.get("send_missed", 0),
+            publish_errors=c.get("publish_errors", 0),
+            subscribe_errors=c.get("subscribe_errors", 0),
+            unrecognized_messages=c.get("unrecognized", 0),
+            disconnections=c.get("disconnections", 0),
+            reconnects=c.get("reconnects", 0),
+            sessions=total["sessions"],
+            timeline=self.timeline.rows(),
+            cpu_percent=cpu,
+            gc_max_ms=[round(p, 2) for p in self.gc_max_ms],
+            fd_limit=min(self.fd_limits) if self.fd_limits else None,
+            warnings=warnings,
+            notes=notes,
+            suspect=bool(warnings),
+            stopped_early=stopped_early,
+            histograms={"event_latency": lat.to_dict(), "connect": conn.to_dict()},
+        )
+
+
+def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) -> WsTimelineRow:
+    """Seconds as one row: counts summed, the rate over its width, percentiles of all its
+    events; connected clients and the ramp target as at its end, as a second's are."""
+    events = sum(r.events for r in rows)
+    p50, p95, p99 = row_percentiles(hist)
+    return WsTimelineRow(
+        t=rows[0].t,
+        connected=rows[-1].connected,
+        target=rows[-1].target,
+        connects=sum(r.connects for r in rows),
+        connect_errors=sum(r.connect_errors for r in rows),
+        disconnections=sum(r.disconnections for r in rows),
+        events=events,
+        events_per_s=events / width_s if width_s > 0 else 0.0,
+        sent=sum(r.sent for r in rows),
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        lost=sum(r.lost for r in rows),
+        warmup=rows[-1].warmup,
+        width_s=width_s,
+    )
+
+
+def row_percentiles(hist: Histogram) -> tuple[float | None, float | None, float | None]:
+    """A row's p50, p95, p99 in ms; None for a row without a latency sample."""
+    if not hist.count:
+        return None, None, None
+    return percentiles_ms(hist)
+
+
+def _latency(prefix: str, hist: Histogram) -> dict[str, float]:
+    if hist.count == 0:
+        return {f"{prefix}_{k}": NAN for k in ("mean", "p50", "p95", "p99", "max")}
+    p50, p95, p99 = (v / 1e6 for v in hist.percentiles([50, 95, 99]))
+    return {
+        f"{prefix}_mean": hist.mean / 1e6,
+        f"{prefix}_p50": p50,
+        f"{prefix}_p95": p95,
+        f"{prefix}_p99": p99,
+        f"{prefix}_max": hist.max / 1e6,
+    }

@@ -1,0 +1,376 @@
+"""One WebSocket load worker process: its share of the clients on one event loop.
+
+Started as `python -m perfgate.load.ws.worker FD PARENT_PID` like the HTTP
+engine's workers (not multiprocessing, whose spawn re-imports the parent's
+__main__), bound to the parent's life with `bind_to_parent`, ignoring SIGINT
+(the parent decides when to stop). Messages are pickled over a socketpair
+wrapped in multiprocessing's Connection.
+
+From the parent, first:
+    WsWorkerPlan              this worker's share of the run
+Messages to the parent:
+    ("ready", info)           set up; info: pid and the open-files limit
+    ("second", snapshot)      one per second, the last with "final": True and the totals
+    ("floor", seq)            worker 0: the warm-up's last sequence number, once known
+    ("fatal", sentence)       the run cannot go on (e.g. the publish trigger fails)
+    ("error", text)           the worker failed; text is a traceback
+From the parent:
+    ("start", start_ns)       begin at this time.monotonic_ns() (shared across processes on Linux)
+    ("floor", seq)            the warm-up's last sequence number, from worker 0
+    ("stop",)                 end early (the last snapshot still comes)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import aiohttp
+
+from perfgate.load.http.worker import new_event_loop
+from perfgate.load.stages import Stage, arrival_times
+from perfgate.load.ws.clients import (
+    Client,
+    abandon,
+    broadcast_client,
+    churn_client,
+    echo_client,
+)
+from perfgate.load.ws.config import WsLoadConfig
+from perfgate.load.ws.context import Context, client_indices
+from perfgate.load.ws.errors import FatalRunError
+from perfgate.load.ws.fdlimit import FdLimit, raise_fd_limit
+from perfgate.load.ws.publisher import Publisher, paced
+from perfgate.load.ws.recorder import WsRecorder
+from perfgate.load.ws.stamps import check_time_format
+from perfgate.load.ws.tracker import Counts
+from perfgate.procs.lifeline import bind_to_parent
+
+_now = time.monotonic_ns
+CONTROL_INTERVAL_S = 0.1
+FLOOR_WAIT_S = 5.0
+
+
+@dataclass(frozen=True)
+class WsWorkerPlan:
+    index: int
+    count: int
+    config: WsLoadConfig
+    channel: str
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m perfgate.load.ws.worker FD PARENT_PID`: FD is our end of a socketpair."""
+    args = sys.argv[1:] if argv is None else argv
+    fd, parent_pid = int(args[0]), int(args[1])
+    bind_to_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit = raise_fd_limit()
+    conn = Connection(fd)
+    try:
+        plan: WsWorkerPlan = conn.recv()
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        conn.send(("ready", {"pid": os.getpid(), "fd_limit": limit}))
+        msg = conn.recv()
+        if msg[0] != "start":
+            return
+        loop.run_until_complete(_run(conn, plan, int(msg[1]), limit))
+        loop.close()
+    except FatalRunError as exc:
+        with contextlib.suppress(OSError):
+            conn.send(("fatal", str(exc)))
+        raise SystemExit(1) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
+        raise SystemExit(1) from None
+
+
+async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLimit) -> None:
+    cfg = plan.config
+    ctx = Context(
+        config=cfg,
+        channel=plan.channel,
+        worker=plan.index,
+        workers=plan.count,
+        start_ns=start_ns,
+        recorder=WsRecorder(
+            start_ns + int(cfg.warmup_s * 1e9),
+            start_ns,
+            check_time_format(cfg.protocol.time_format),
+        ),
+    )
+    if limit.note:
+        ctx.note(limit.note)
+    rng = random.Random(None if cfg.seed is None else cfg.seed * 1000 + plan.index)
+    ramp = cfg.ramp
+    clients = [
+        Client(ctx, g, start_ns + (0 if ramp == float("inf") else int(g / ramp * 1e9)))
+        for g in client_indices(plan.index, plan.count, cfg.connections)
+    ]
+    ctx.session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, ssl=ctx.ssl, enable_cleanup_closed=False),
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+    stop_requested = False
+    floor_from_parent: list[int | None] = []
+
+    def on_control() -> None:
+        nonlocal stop_requested
+        try:
+            while conn.poll():
+                msg = conn.recv()
+                if msg[0] == "stop":
+                    stop_requested = True
+                elif msg[0] == "floor":
+                    floor_from_parent.append(msg[1])
+        except (EOFError, OSError):
+            stop_requested = True  # the parent is gone
+
+    loop = asyncio.get_running_loop()
+    loop.add_reader(conn.fileno(), on_control)
+    try:
+        await _drive(conn, ctx, clients, rng, lambda: stop_requested, floor_from_parent)
+    finally:
+        loop.remove_reader(conn.fileno())
+        await ctx.session.close()
+
+
+async def _drive(
+    conn: Connection,
+    ctx: Context,
+    clients: list[Client],
+    rng: random.Random,
+    stop_requested: Any,
+    floor_from_parent: list[int | None],
+) -> None:
+    cfg = ctx.config
+    start_ns = ctx.start_ns
+    delay = (start_ns - _now()) / 1e9
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+    run_client = {"echo": echo_client, "broadcast": broadcast_client, "churn": churn_client}[
+        cfg.mode
+    ]
+    for client in clients:
+        client.task = asyncio.ensure_future(run_client(ctx, client, rng))
+    publisher = Publisher(ctx) if cfg.publishes and ctx.worker == 0 else None
+    background: list[asyncio.Future[None]] = []
+    if publisher is not None:
+        background.append(asyncio.ensure_future(publisher.run()))
+    if cfg.mode == "echo":
+        background.append(asyncio.ensure_future(_send_echoes(ctx, clients)))
+
+    # Interval k ends at edge(k) seconds: whole seconds, except that a
+    # fractional warm-up gets a short first interval so it ends on an edge.
+    offset = cfg.warmup_s % 1.0
+
+    def edge(k: int) -> float:
+        return offset + k if offset > 0 else k + 1.0
+
+    def begin(k: int) -> float:
+        return 0.0 if k == 0 else edge(k - 1)
+
+    def target() -> int:
+        now = _now()
+        return sum(1 for c in clients if c.start_ns <= now)
+
+    end_ns = ctx.end_ns
+    # A second after the last client was due to start, its objects are long-lived.
+    freeze_ns = max((c.start_ns for c in clients), default=start_ns) + 1_000_000_000
+    second = 0
+    cpu_mark = time.process_time()
+    while True:
+        now = _now()
+        if now >= freeze_ns and not ctx.gc.frozen:
+            ctx.gc.freeze()
+        if publisher is not None:
+            publisher.check_fatal()
+            if not ctx.floor_known and publisher.floor_ready():
+                _share_floor(conn, ctx, publisher.floor())
+        while floor_from_parent and not ctx.floor_known:
+            ctx.set_floor(floor_from_parent.pop())
+        if stop_requested() or now >= end_ns:
+            break
+        boundary = start_ns + int(edge(second) * 1e9)
+        if now >= boundary:
+            cpu = time.process_time()
+            _send(conn, ctx, second, begin(second), edge(second) - begin(second), target(),
+                  cpu - cpu_mark)  # fmt: skip
+            cpu_mark = cpu
+            second += 1
+            continue
+        wake = min(boundary, end_ns, now + int(CONTROL_INTERVAL_S * 1e9))
+        await asyncio.sleep(max(wake - _now(), 0) / 1e9)
+
+    t_end = (min(_now(), end_ns) - start_ns) / 1e9
+    last_target = target()
+    last_connected = ctx.recorder.connected
+    # Closing thousands of connections is no part of the measurement: the CPU
+    # and collector pauses of the wind-down are left out of the last row.
+    cpu_end = time.process_time()
+    gc_figures = ctx.gc.drain()
+    await _wind_down(ctx, clients, publisher, background)
+    if publisher is not None:
+        publisher.check_fatal()
+        if not ctx.floor_known:
+            _share_floor(conn, ctx, publisher.floor())
+    if not ctx.floor_known:
+        await _await_floor(ctx, floor_from_parent)
+    totals = _totals(ctx, clients)
+    ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
+    _send(conn, ctx, second, begin(second), max(t_end - begin(second), 0.0), last_target,
+          cpu_end - cpu_mark, totals, gc_figures)  # fmt: skip
+
+
+def _share_floor(conn: Connection, ctx: Context, floor: int | None) -> None:
+    ctx.set_floor(floor)
+    conn.send(("floor", floor))
+
+
+async def _await_floor(ctx: Context, floor_from_parent: list[int | None]) -> None:
+    deadline = _now() + int(FLOOR_WAIT_S * 1e9)
+    while not floor_from_parent and _now() < deadline:
+        await asyncio.sleep(0.01)
+    if floor_from_parent:
+        ctx.set_floor(floor_from_parent.pop())
+    else:
+        ctx.note(
+            "The warm-up's last sequence number never arrived from the publisher: losses are "
+            "counted from each subscription's start, warm-up included."
+        )
+        ctx.set_floor(None)
+
+
+async def _send_echoes(ctx: Context, clients: list[Client]) -> None:
+    """Echo messages at this worker's share of the rate, round-robin over open connections."""
+    cfg = ctx.config
+    rate = cfg.event_rate * len(clients) / cfg.connections
+    phase = (ctx.worker + 0.5) / ctx.workers
+    times = arrival_times([Stage(cfg.duration_s, rate)], rate, phase=phase % 1.0)
+    position = 0
+    rec = ctx.recorder
+
+    async def send_one() -> None:
+        nonlocal position
+        for _ in range(len(clients)):
+            client = clients[position]
+            position = (position + 1) % len(clients)
+            if client.ready and await client.send_echo():
+                rec.sent += 1
+                return
+        rec.send_missed += 1  # no connection open to send it on
+
+    await paced(ctx, times, send_one)
+
+
+async def _wind_down(
+    ctx: Context,
+    clients: list[Client],
+    publisher: Publisher | None,
+    background: list[asyncio.Future[None]],
+) -> None:
+    """Stop sending, let every session end cleanly (bounded), close everything."""
+    ctx.stopping = True
+    grace_s = min(ctx.config.timeout_s, 5.0)
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
+    tasks = [c.task for c in clients if c.task is not None]
+    if ctx.config.mode == "echo":
+        deadline = _now() + int(grace_s * 1e9)
+        while _now() < deadline and any(
+            c.ready and c.tracker is not None and not c.tracker.complete(c.seq) for c in clients
+        ):
+            await asyncio.sleep(0.01)
+    else:
+        for client in clients:
+            if client.ready:
+                await client.send_unsubscribe()
+            elif client.task is not None:
+                client.task.cancel()
+    finishing = asyncio.ensure_future(publisher.finish(grace_s)) if publisher else None
+    if tasks and ctx.config.mode != "echo":
+        _, late = await asyncio.wait(tasks, timeout=grace_s + 0.5)
+        if late:
+            ctx.note(
+                f"{len(late)} client(s) had not finished {grace_s:g} s after the run ended; "
+                "they were stopped."
+            )
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for client in clients:
+        abandon(ctx, client)
+        if client.tracker is not None and client.seq > client.tracker.high:
+            ctx.recorder.gaps += client.seq - client.tracker.high  # echoes never answered
+    if finishing is not None:
+        await finishing
+
+
+def _totals(ctx: Context, clients: list[Client]) -> dict[str, Any]:
+    if ctx.config.mode == "echo":
+        counts = Counts()
+        for client in clients:
+            if client.tracker is not None:
+                counts.add(client.tracker.counts(client.seq, client.warm_seq))
+        missed = 0
+    else:
+        counts = ctx.counts
+        missed = ctx.missed_disconnected()
+    return {
+        "expected": counts.expected + missed,
+        "received": counts.received,
+        "lost": counts.lost + missed,
+        "missed_disconnected": missed,
+        "duplicates": counts.duplicates,
+        "out_of_order": counts.out_of_order,
+        "sessions": ctx.sessions,
+        "unclosed_sessions": ctx.unclosed_sessions,
+        "restarts": ctx.restarts,
+        "floor": ctx.floor,
+        "notes": ctx.notes,
+    }
+
+
+def _send(
+    conn: Connection,
+    ctx: Context,
+    second: int,
+    t: float,
+    interval_s: float,
+    target: int,
+    cpu_s: float,
+    totals: dict[str, Any] | None = None,
+    gc_figures: tuple[float, float] | None = None,
+) -> None:
+    snap = ctx.recorder.drain()
+    gc_max_ms, gc_ms = gc_figures or ctx.gc.drain()
+    snap.update(
+        gc_max_ms=gc_max_ms,
+        gc_ms=gc_ms,
+        worker=ctx.worker,
+        second=second,
+        t=t,
+        interval_s=interval_s,
+        target=target,
+        cpu_s=cpu_s,
+        final=totals is not None,
+        totals=totals,
+    )
+    conn.send(("second", snap))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What log.html shows: script-free inline SVG charts (`svgchart`)."""
