@@ -14,8 +14,8 @@ from aiohttp.typedefs import Handler
 
 from . import admin, routes_api, routes_core
 from .errors import from_http_exception, json_error
-from .prometheus import UNMATCHED_ROUTE, route_label
 from .options import GatewayOptions
+from .prometheus import UNMATCHED_ROUTE, route_label
 from .state import STATE, GatewayState
 from .timing import TIMING, ServerTiming
 from .websocket import ws_handler
