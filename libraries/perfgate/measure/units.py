@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from robot.utils import timestr_to_secs
@@ -94,78 +95,79 @@ def _plain_number(text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def _finite(value: float, what: str, example: str) -> float:
+def _quantity(
+    text: object,
+    what: str,
+    example: str,
+    read_text: Callable[[str], float | None],
+    *,
+    timedelta_ok: bool = False,
+    negative_ok: bool = False,
+) -> float:
+    """`text` as a finite number: plain numbers as they are, strings through `read_text`.
+
+    `read_text` returns None for a string it cannot read (the caller gets the
+    usual "invalid ..." sentence) or raises its own, more precise ValueError.
+    Every parser below shares these checks so their messages stay alike.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"a {what} cannot be a boolean ({text!r}); use e.g. {example}.")
+    value: float | None = None
+    if isinstance(text, timedelta) and timedelta_ok:
+        value = text.total_seconds()
+    elif isinstance(text, (int, float)):
+        value = float(text)
+    elif isinstance(text, str):
+        value = read_text(text)
+    if value is None:
+        raise ValueError(f"invalid {what} {text!r}; use e.g. {example}.")
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, not {value!r}; use e.g. {example}.")
+        raise ValueError(f"a {what} must be a finite number, not {value!r}; use e.g. {example}.")
+    if value < 0 and not negative_ok:
+        raise ValueError(f"{what} {text!r} is negative; use e.g. {example}.")
     return value
-
-
-def _reject_bool(value: object, what: str, example: str) -> None:
-    if isinstance(value, bool):
-        raise ValueError(f"{what} cannot be a boolean ({value!r}); use e.g. {example}.")
 
 
 def parse_duration(text: str | float | int | timedelta) -> float:
     """Seconds in a duration such as ``200 ms``, ``1 min 30 s`` or ``30``."""
-    example = "'30 s', '1 min 30 s' or '200 ms'"
-    _reject_bool(text, "a duration", example)
-    if isinstance(text, timedelta):
-        seconds = text.total_seconds()
-    elif isinstance(text, (int, float)):
-        seconds = float(text)
-    elif isinstance(text, str):
-        try:
-            seconds = float(timestr_to_secs(text.translate(_MICRO_SIGNS), round_to=None))
-        except (ValueError, TypeError):
-            raise ValueError(f"invalid duration {text!r}; use e.g. {example}.") from None
-    else:
-        raise ValueError(f"invalid duration {text!r}; use e.g. {example}.")
-    _finite(seconds, "a duration", example)
-    if seconds < 0:
-        raise ValueError(f"duration {text!r} is negative; use e.g. {example}.")
-    return seconds
+    return _quantity(
+        text, "duration", "'30 s', '1 min 30 s' or '200 ms'", _duration_text, timedelta_ok=True
+    )
+
+
+def _duration_text(text: str) -> float | None:
+    try:
+        return float(timestr_to_secs(text.translate(_MICRO_SIGNS), round_to=None))
+    except (ValueError, TypeError):
+        return None
 
 
 def parse_latency_ms(text: str | float) -> float:
     """Milliseconds in a latency such as ``200 ms`` or ``1.5 s``; a bare number is ms."""
-    example = "'200 ms', '1.5 s' or 200"
-    _reject_bool(text, "a latency", example)
-    if isinstance(text, (int, float)):
-        value = float(text)
-    elif isinstance(text, str):
-        plain = _plain_number(text)
-        if plain is not None:
-            value = plain
-        else:
-            try:
-                value = parse_duration(text) * 1000.0
-            except ValueError:
-                raise ValueError(f"invalid latency {text!r}; use e.g. {example}.") from None
-    else:
-        raise ValueError(f"invalid latency {text!r}; use e.g. {example}.")
-    _finite(value, "a latency", example)
-    if value < 0:
-        raise ValueError(f"latency {text!r} is negative; use e.g. {example}.")
-    return value
+    return _quantity(text, "latency", "'200 ms', '1.5 s' or 200", _latency_text)
+
+
+def _latency_text(text: str) -> float | None:
+    plain = _plain_number(text)
+    if plain is not None:
+        return plain
+    seconds = _duration_text(text)
+    # A duration that is not one (negative, infinite) is an invalid latency.
+    if seconds is None or seconds < 0 or not math.isfinite(seconds):
+        return None
+    return seconds * 1000.0
 
 
 def parse_fraction(text: str | float) -> float:
     """A fraction from 0 to 1, from ``1%``, ``0.5 %`` or ``0.01``."""
     example = "'1%', '0.5 %' or 0.01"
-    _reject_bool(text, "a fraction", example)
-    if isinstance(text, (int, float)):
-        value = float(text)
-        percent = False
-    elif isinstance(text, str):
-        stripped = text.strip()
-        percent = stripped.endswith("%")
-        number = _plain_number(stripped[:-1] if percent else stripped)
-        if number is None:
-            raise ValueError(f"invalid fraction {text!r}; use e.g. {example}.")
-        value = number / 100.0 if percent else number
-    else:
-        raise ValueError(f"invalid fraction {text!r}; use e.g. {example}.")
-    _finite(value, "a fraction", example)
+    percent = isinstance(text, str) and text.strip().endswith("%")
+
+    def read(raw: str) -> float | None:
+        number = _plain_number(raw.strip().removesuffix("%") if percent else raw)
+        return number / 100.0 if percent and number is not None else number
+
+    value = _quantity(text, "fraction", example, read, negative_ok=True)
     if not percent and value > 1:
         raise ValueError(
             f"fraction {text!r} is above 1; write a percentage with '%' (e.g. '{value:g}%') "
@@ -179,23 +181,13 @@ def parse_fraction(text: str | float) -> float:
 def parse_rate(text: str | float) -> float:
     """Requests per second from ``500 rps``, ``500/s``, ``1.5k rps`` or ``30000 rpm``."""
     example = "'500 rps', '500/s' or '1.5k rps'"
-    _reject_bool(text, "a rate", example)
-    if isinstance(text, (int, float)):
-        value = float(text)
-    elif isinstance(text, str):
-        value = _parse_rate_text(text, example)
-    else:
-        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
-    _finite(value, "a rate", example)
-    if value < 0:
-        raise ValueError(f"rate {text!r} is negative; use e.g. {example}.")
-    return value
+    return _quantity(text, "rate", example, lambda rate: _parse_rate_text(rate, example))
 
 
-def _parse_rate_text(text: str, example: str) -> float:
+def _parse_rate_text(text: str, example: str) -> float | None:
     match = _RATE.match(text)
     if not match:
-        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
+        return None
     value = float(match.group("number"))
     scale = match.group("scale")
     unit = match.group("unit")
@@ -205,7 +197,7 @@ def _parse_rate_text(text: str, example: str) -> float:
         return value
     unit_match = _RATE_UNIT.match(unit)
     if not unit_match:
-        raise ValueError(f"invalid rate {text!r}; use e.g. {example}.")
+        return None
     per = (unit_match.group("per") or unit_match.group("short")).lower()
     per = per[:-1] if per.endswith("s") and per not in {"s", "rps", "qps"} else per
     if per in _PER_SECOND:
@@ -219,55 +211,40 @@ def _parse_rate_text(text: str, example: str) -> float:
 
 def parse_bytes(text: str | float | int) -> int:
     """Bytes in a size such as ``256 MB`` (binary: MB = MiB = 2**20), ``1.5 GiB`` or ``512k``."""
-    example = "'256 MB', '1.5 GiB' or '512k'"
-    _reject_bool(text, "a size", example)
-    if isinstance(text, (int, float)):
-        value = float(text)
-    elif isinstance(text, str):
-        match = _BYTES.match(text)
-        unit = match.group(2).lower() if match else None
-        if not match or unit not in _BYTE_UNITS:
-            raise ValueError(f"invalid size {text!r}; use e.g. {example}.")
-        value = float(match.group(1)) * _BYTE_UNITS[unit]
-    else:
-        raise ValueError(f"invalid size {text!r}; use e.g. {example}.")
-    _finite(value, "a size", example)
-    if value < 0:
-        raise ValueError(f"size {text!r} is negative; use e.g. {example}.")
-    return round(value)
+    return round(_quantity(text, "size", "'256 MB', '1.5 GiB' or '512k'", _bytes_text))
+
+
+def _bytes_text(text: str) -> float | None:
+    match = _BYTES.match(text)
+    unit = match.group(2).lower() if match else None
+    if not match or unit not in _BYTE_UNITS:
+        return None
+    return float(match.group(1)) * _BYTE_UNITS[unit]
 
 
 def parse_mb_per_hour(text: str | float) -> float:
     """Memory growth in MiB per hour from ``5 MB/h``, ``10 MB/min`` or ``512 KB/min``."""
     example = "'5 MB/h' or '10 MB/min'"
-    _reject_bool(text, "a growth rate", example)
-    if isinstance(text, (int, float)):
-        value = float(text)
-    elif isinstance(text, str):
-        plain = _plain_number(text)
-        if plain is not None:
-            value = plain
-        else:
-            match = _GROWTH.match(text)
-            if not match:
-                raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.")
-            per = match.group("per").lower()
-            per = per[:-1] if per.endswith("s") and per != "s" else per
-            if per not in _HOURS_PER:
-                raise ValueError(
-                    f"invalid growth rate {text!r}: unknown time unit {per!r}; use e.g. {example}."
-                )
-            try:
-                size = parse_bytes(match.group("size"))
-            except ValueError:
-                raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.") from None
-            value = size / _KIB**2 / _HOURS_PER[per]
-    else:
-        raise ValueError(f"invalid growth rate {text!r}; use e.g. {example}.")
-    _finite(value, "a growth rate", example)
-    if value < 0:
-        raise ValueError(f"growth rate {text!r} is negative; use e.g. {example}.")
-    return value
+    return _quantity(text, "growth rate", example, lambda rate: _growth_text(rate, example))
+
+
+def _growth_text(text: str, example: str) -> float | None:
+    plain = _plain_number(text)
+    if plain is not None:
+        return plain
+    match = _GROWTH.match(text)
+    if not match:
+        return None
+    per = match.group("per").lower()
+    per = per[:-1] if per.endswith("s") and per != "s" else per
+    if per not in _HOURS_PER:
+        raise ValueError(
+            f"invalid growth rate {text!r}: unknown time unit {per!r}; use e.g. {example}."
+        )
+    size = _bytes_text(match.group("size"))
+    if size is None or not math.isfinite(size) or size < 0:
+        return None
+    return round(size) / _KIB**2 / _HOURS_PER[per]
 
 
 def format_ms(value: float) -> str:
