@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from perfgate.artifacts.paths import json_safe
 from perfgate.memory.cycles import Collections
 from perfgate.memory.display import SECONDS_PER_HOUR, format_duration
 from perfgate.memory.floors import (
@@ -49,7 +50,6 @@ from perfgate.memory.floors import (
     fit_floors,
     plan_windows,
 )
-from perfgate.memory.jsonsafe import json_safe
 
 LEAK = "LEAK"
 NO_LEAK = "NO LEAK"

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from perfgate.artifacts.paths import json_safe
 from perfgate.memory.display import BYTES_PER_MB, SECONDS_PER_HOUR
-from perfgate.memory.jsonsafe import json_safe
 from perfgate.memory.leak import LeakAnalysis, LeakCriteria, analyse_leak
 from perfgate.memory.mapping import MappingGrowth
 from perfgate.memory.sample import MemorySample

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from perfgate.artifacts.paths import write_json_atomic
+from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
 from perfgate.measure.histogram import Histogram
 
@@ -183,7 +183,7 @@ class LoadResult:
         return None if data is None else Histogram.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return _json_safe(asdict(self))
+        return json_safe(asdict(self))
 
     def save_json(self, path: str | Path) -> Path:
         """Write the result as JSON atomically (temp file + rename)."""
@@ -229,16 +229,6 @@ _NULLABLE_FLOATS = frozenset(
 def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
     """Latency statistics saved as null (no samples) come back as NaN."""
     return {k: (NAN if v is None and k in _NULLABLE_FLOATS else v) for k, v in d.items()}
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else value
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 @dataclass
