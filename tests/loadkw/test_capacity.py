@@ -13,8 +13,8 @@ from loadkw.results import load_result
 from LoadLibrary.http_keywords import HttpLoadKeywords
 from perfgate.baseline import workflow
 from perfgate.load.errorlimit import DEFAULT_LIMIT, error_limit
+from perfgate.load.gate import LiveGate
 from perfgate.load.http.capacity import refusal
-from perfgate.load.http.gate import LiveGate
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.report import render_table, summary_line
 from perfgate.load.http.result import Progress, TimelineRow

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from loadkw.results import load_result
-from perfgate.load.http.gate import (
+from perfgate.load.gate import (
     BreakingPoint,
     EarlyStop,
     LiveGate,

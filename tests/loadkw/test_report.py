@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from loadkw.results import load_result
+from perfgate.load.gate import BreakingPoint, EarlyStop, judge
 from perfgate.load.http.charts import all_charts, errors_chart, histogram_chart, latency_chart
 from perfgate.load.http.console import ProgressPrinter, progress_line
-from perfgate.load.http.gate import BreakingPoint, EarlyStop, judge
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.report import render_html, render_names, summary_line, verdict_line
 from perfgate.load.http.result import Progress, TimelineRow

@@ -22,8 +22,8 @@ from typing import Any
 
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import robot_variable
+from perfgate.load.gate import live_thresholds
 from perfgate.load.http.config import LoadConfig, validate
-from perfgate.load.http.gate import live_thresholds
 from perfgate.load.http.result_metrics import KNOWN_METRICS
 from perfgate.load.http.scenario import load_scenario
 from perfgate.load.profiles import Profile, get_profile, resolve

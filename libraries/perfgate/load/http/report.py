@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from perfgate.load.gate import Verdict
 from perfgate.load.http.charts import all_charts, run_markers
-from perfgate.load.http.gate import Verdict
 from perfgate.load.http.plan import RunPlan
 from perfgate.load.http.result import LoadResult
 from perfgate.load.http.result_metrics import LoadMetrics

@@ -19,10 +19,10 @@ from typing import Any
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.load.errorlimit import error_limit
+from perfgate.load.gate import BreakingPoint, LiveGate, Verdict, judge
 from perfgate.load.http import LoadResult, Progress, run_load
 from perfgate.load.http.capacity import run_refusal
 from perfgate.load.http.console import ProgressPrinter
-from perfgate.load.http.gate import BreakingPoint, LiveGate, Verdict, judge
 from perfgate.load.http.plan import RunPlan
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.load.stages import format_stages

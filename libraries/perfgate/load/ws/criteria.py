@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perfgate.load.assertions import build_check, get_metric, suspect_note
-from perfgate.load.http.gate import Verdict, judge
+from perfgate.load.gate import Verdict, judge
 from perfgate.load.thresholds import Breach, Threshold, parse_thresholds
 from perfgate.load.ws.result import WS_METRICS, WebSocketResult
 

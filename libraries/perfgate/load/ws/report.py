@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from perfgate.load.http.gate import Verdict
+from perfgate.load.gate import Verdict
 from perfgate.load.thresholds import Threshold, format_value
 from perfgate.load.ws.charts import all_charts
 from perfgate.load.ws.result import WebSocketResult

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
-from perfgate.load.http.gate import Verdict
+from perfgate.load.gate import Verdict
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.console import ProgressPrinter

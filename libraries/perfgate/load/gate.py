@@ -1,7 +1,10 @@
-"""Thresholds judged while a load run goes, and the verdict at its end.
+"""Thresholds judged while a load run goes, and the verdict at its end, for every protocol.
 
-Two ways to stop a run early, both through the engine's ``on_progress``
-callback (called once a second; returning ``"stop"`` ends the run):
+The gate reads a run through its metric lookups (``metric(name, scope)``)
+and, judging seconds, through rows shaped as `GateRow`; it imports no
+protocol. Two ways to stop a run early, both through the run's
+``on_progress`` callback (called once a second; returning ``"stop"`` ends
+the run):
 
 - ``abort_on_fail=True`` (like k6's ``abortOnFail``): the overall thresholds
   are judged on the *running totals* of the measured period, once the warm-up
@@ -37,11 +40,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from perfgate.load.assertions import suspect_note
 from perfgate.load.errorlimit import error_limit
-from perfgate.load.http.result import LoadResult, Progress, TimelineRow
 from perfgate.load.stages import Stage, expected_arrivals, total_duration
 from perfgate.load.thresholds import Breach, Threshold, evaluate, failure_message
 
@@ -55,6 +57,41 @@ _LIVE_METRICS = frozenset(
 )
 _GROWING = frozenset({"requests", "errors"})
 _ROW_LATENCY = frozenset({"p50", "p95", "p99"})
+
+
+class GateRow(Protocol):
+    """One row of a run's timeline (a second, or 10 or 60 s of a long run) as the gate
+    reads it; ``p50``, ``p95`` and ``p99`` are read by name for per-second thresholds."""
+
+    t: float  # start of the row, seconds from the start of the run
+    width_s: float
+    rps: float
+    requests: int
+    errors: int
+    missed: int  # open model: intended but never sent
+    target: float  # the load asked for at the end of the row
+    warmup: bool
+
+
+class GateProgress(Protocol):
+    """What the gate gets once a second: the row just finished and the running totals."""
+
+    elapsed_s: float
+    duration_s: float
+    warmup: bool
+    requests: int
+
+    @property
+    def row(self) -> GateRow: ...  # read-only, so that each protocol's own row type fits
+
+    def metric(self, name: str, scope: str | None = None) -> float | None: ...
+
+
+class GatedResult(Protocol):
+    """A finished run: its timeline is where a breaking point is found."""
+
+    @property
+    def timeline(self) -> Sequence[GateRow]: ...
 
 
 def live_thresholds(thresholds: Sequence[Threshold]) -> list[Threshold]:
@@ -76,7 +113,7 @@ class EarlyStop:
     at_s: float  # seconds into the run (warm-up included)
     of_s: float  # the run's planned length
     reasons: tuple[str, ...]  # breach messages
-    row: TimelineRow | None = None  # per-second mode: the first breaching second
+    row: GateRow | None = None  # per-second mode: the first breaching second
 
     def describe(self) -> str:
         return f"{'; '.join(self.reasons)} (at {self.at_s:.1f} s of {self.of_s:g} s)"
@@ -155,7 +192,7 @@ class BreakingPoint:
         }
 
 
-def _good(row: TimelineRow) -> int:
+def _good(row: GateRow) -> int:
     return row.requests - row.errors
 
 
@@ -163,8 +200,8 @@ def _point(
     broke: bool,
     tried: float,
     unit: str,
-    row: TimelineRow,
-    before: Sequence[TimelineRow],
+    row: GateRow,
+    before: Sequence[GateRow],
     reasons: tuple[str, ...] = (),
 ) -> BreakingPoint:
     """The breaking point at `row` (or the peak, unbroken) after the rows `before` it."""
@@ -188,7 +225,7 @@ def _point(
 
 
 class LiveGate:
-    """Judges every `Progress`; `check` returns True when the run should stop."""
+    """Judges every `GateProgress`; `check` returns True when the run should stop."""
 
     def __init__(
         self,
@@ -216,10 +253,10 @@ class LiveGate:
         self.min_row_samples = min_row_samples
         self.confirm = max(1, confirm)
         self.stop: EarlyStop | None = None
-        self._streak: list[tuple[TimelineRow, list[str]]] = []
-        self._peak: TimelineRow | None = None
+        self._streak: list[tuple[GateRow, list[str]]] = []
+        self._peak: GateRow | None = None
 
-    def check(self, progress: Progress) -> bool:
+    def check(self, progress: GateProgress) -> bool:
         if self.stop is not None or not self.thresholds or progress.warmup:
             return False
         row = progress.row
@@ -243,12 +280,12 @@ class LiveGate:
         )
         return True
 
-    def _total_reasons(self, progress: Progress) -> list[str] | None:
+    def _total_reasons(self, progress: GateProgress) -> list[str] | None:
         if progress.requests < self.min_samples:
             return None
         return [b.message() for b in evaluate(self.thresholds, progress.metric)]
 
-    def _row_reasons(self, progress: Progress) -> list[str] | None:
+    def _row_reasons(self, progress: GateProgress) -> list[str] | None:
         row = progress.row
         # Goodput stopped following the target: fewer successes than requests never sent.
         stalled = self.open_model and row.missed >= self.min_row_samples and row.missed > _good(row)
@@ -272,7 +309,7 @@ class LiveGate:
             reasons += [b.message() for b in evaluate(self.thresholds, lookup)]
         return reasons
 
-    def breaking_point(self, result: LoadResult) -> BreakingPoint:
+    def breaking_point(self, result: GatedResult) -> BreakingPoint:
         """Where the run broke (per-second mode), or the highest target it held."""
         unit = "req/s" if self.open_model else "clients"
         measured = [r for r in result.timeline if not r.warmup] or result.timeline
@@ -285,7 +322,7 @@ class LiveGate:
             return BreakingPoint(False, 0.0, unit, None, 0.0, served=False)
         return _point(False, self._mean_target(peak), unit, peak, measured)
 
-    def _mean_target(self, row: TimelineRow) -> float:
+    def _mean_target(self, row: GateRow) -> float:
         """The target averaged over the row (a second, or 10 or 60 s of a long run): during a
         ramp the row's own target (sampled at its end) would overstate the load that broke
         the system."""
