@@ -13,7 +13,7 @@ import pytest
 
 from perfgate.artifacts import redact
 from perfgate.load.http.plan import plan_run
-from perfgate.load.http.target import parse_target
+from perfgate.load.target import parse_target
 from perfgate.load.ws.config import check_ws_url
 from perfgate.load.ws.plan import plan_websocket_run
 

@@ -15,11 +15,11 @@ from perfgate.load.http.merge import Aggregator
 from perfgate.load.http.recorder import Recorder
 from perfgate.load.http.scenario import load_scenario, scenario_from_data
 from perfgate.load.http.servertiming import parse_server_timing
-from perfgate.load.http.target import parse_target
 from perfgate.load.http.templates import SeqCounter, parse_template
 from perfgate.load.http.wire import build_wire_requests
 from perfgate.load.http.worker import share
 from perfgate.load.stages import Stage
+from perfgate.load.target import parse_target
 from perfgate.measure.histogram import Histogram
 
 

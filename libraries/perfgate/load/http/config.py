@@ -11,8 +11,8 @@ from pathlib import Path
 
 from perfgate.load.http.checks import parse_expectations
 from perfgate.load.http.scenario import RequestSpec, Scenario, load_scenario
-from perfgate.load.http.target import parse_target
 from perfgate.load.stages import Stage, total_duration
+from perfgate.load.target import parse_target
 
 MODELS = ("closed", "open")
 DEFAULT_OPEN_CONNECTIONS = 512

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfgate.load.http.generator_health import health_warnings
+from perfgate.load.generator_health import health_warnings
 from perfgate.load.http.result import (
     GeneratorHealth,
     LatencySummary,

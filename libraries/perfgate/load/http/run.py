@@ -12,10 +12,9 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.http.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
 from perfgate.load.http.merge import Aggregator
-from perfgate.load.http.preflight import check_reachable
 from perfgate.load.http.result import LoadResult, Progress
-from perfgate.load.http.target import parse_target
 from perfgate.load.http.worker import WorkerPlan, share
+from perfgate.load.target import check_reachable, parse_target
 from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
 
 START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives

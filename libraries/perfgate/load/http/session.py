@@ -14,8 +14,8 @@ from itertools import accumulate
 from perfgate.load.http import errors
 from perfgate.load.http.connection import HeaderWatch, HttpConnection
 from perfgate.load.http.recorder import NameRecorder, Recorder
-from perfgate.load.http.target import Target
 from perfgate.load.http.wire import WireRequest
+from perfgate.load.target import Target
 
 
 def make_picker(requests: list[WireRequest], rng: random.Random) -> Callable[[], WireRequest]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from perfgate.load.http.checks import Expectations
 from perfgate.load.http.scenario import RequestSpec
-from perfgate.load.http.target import Target, join_path
 from perfgate.load.http.templates import SeqCounter, Template, parse_template
+from perfgate.load.target import Target
 
 USER_AGENT = "perfgate"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -114,3 +114,17 @@ def build_wire_requests(
             )
         )
     return out
+
+
+def join_path(base: str, path: str) -> str:
+    """Join a scenario request path onto the base URL's path.
+
+    An absolute path ("/api/x") replaces the base path, as a browser would;
+    a relative one ("x") is appended to it.
+    """
+    if path.startswith("/"):
+        return path
+    base_path = base.split("?", 1)[0]
+    if not base_path.endswith("/"):
+        base_path += "/"
+    return base_path + path

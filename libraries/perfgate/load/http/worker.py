@@ -38,10 +38,10 @@ from perfgate.load.http.open_model import OpenDriver
 from perfgate.load.http.recorder import Recorder
 from perfgate.load.http.scenario import RequestSpec
 from perfgate.load.http.session import Session
-from perfgate.load.http.target import make_ssl_context, parse_target
 from perfgate.load.http.templates import SeqCounter
 from perfgate.load.http.wire import build_wire_requests
 from perfgate.load.stages import Stage, arrival_times, target_at, total_duration
+from perfgate.load.target import make_ssl_context, parse_target
 from perfgate.procs.lifeline import bind_to_parent
 
 _now = time.monotonic_ns

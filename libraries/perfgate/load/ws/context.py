@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from perfgate.load.http.target import make_ssl_context
+from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.errors import describe_connect_error, error_kind
 from perfgate.load.ws.gcwatch import GcWatch

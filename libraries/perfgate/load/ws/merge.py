@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from perfgate.load.http.generator_health import MIN_SAMPLES, health_warnings
+from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.load.ws.config import WsProtocol
 from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
 from perfgate.load.ws.stampcount import StampCounts

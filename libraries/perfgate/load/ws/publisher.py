@@ -30,8 +30,8 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from perfgate.artifacts import redact
-from perfgate.load.http.target import make_ssl_context
 from perfgate.load.stages import Stage, arrival_times
+from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import trigger_url
 from perfgate.load.ws.context import Context
 from perfgate.load.ws.errors import FatalRunError, describe_connect_error

@@ -1,7 +1,13 @@
-"""Where the load goes: a parsed base URL and the TLS context to reach it."""
+"""Where the load goes: a parsed http(s) origin, the TLS context to reach it,
+and the start-up check that it answers.
+
+A wrong port or a gateway that is not running should cost the user one
+clear sentence, not a run of thousands of refused connections.
+"""
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -55,26 +61,54 @@ def parse_target(url: str) -> Target:
     return Target(scheme=parts.scheme, host=parts.hostname, port=port, path=path, url=text)
 
 
-def join_path(base: str, path: str) -> str:
-    """Join a scenario request path onto the base URL's path.
-
-    An absolute path ("/api/x") replaces the base path, as a browser would;
-    a relative one ("x") is appended to it.
-    """
-    if path.startswith("/"):
-        return path
-    base_path = base.split("?", 1)[0]
-    if not base_path.endswith("/"):
-        base_path += "/"
-    return base_path + path
-
-
 def make_ssl_context(verify: bool) -> ssl.SSLContext:
     """A client TLS context; `verify=False` accepts self-signed test certificates."""
     ctx = ssl.create_default_context()
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-    # HTTP/1.1 only: the engine speaks nothing else.
+    # HTTP/1.1 only: the HTTP engine speaks nothing else, and a WebSocket
+    # handshake is an HTTP/1.1 upgrade.
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
+
+
+def check_reachable(target: Target, timeout_s: float, verify_tls: bool) -> None:
+    """Open (and close) one connection, with TLS for https; raise ConnectionError if we cannot."""
+    where = target.origin
+    try:
+        sock = socket.create_connection((target.host, target.port), timeout=min(timeout_s, 5.0))
+    except ConnectionRefusedError:
+        raise ConnectionError(
+            f"cannot connect to {where}: connection refused; is the gateway running?"
+        ) from None
+    except socket.gaierror:
+        raise ConnectionError(
+            f"cannot connect to {where}: unknown host {target.host!r}; check the URL."
+        ) from None
+    except TimeoutError:
+        raise ConnectionError(
+            f"cannot connect to {where}: no answer within {min(timeout_s, 5.0):g} s; "
+            "is the address right and the gateway running?"
+        ) from None
+    except OSError as exc:
+        raise ConnectionError(
+            f"cannot connect to {where}: {exc.strerror or exc}; is the gateway running?"
+        ) from None
+    try:
+        if target.scheme == "https":
+            ctx = make_ssl_context(verify_tls)
+            try:
+                with ctx.wrap_socket(sock, server_hostname=target.host):
+                    pass
+            except ssl.SSLCertVerificationError as exc:
+                raise ConnectionError(
+                    f"cannot connect to {where}: TLS certificate not trusted ({exc.verify_message}); "
+                    "for a self-signed test certificate turn TLS verification off."
+                ) from None
+            except (ssl.SSLError, OSError) as exc:
+                raise ConnectionError(
+                    f"cannot connect to {where}: TLS handshake failed ({exc})."
+                ) from None
+    finally:
+        sock.close()
