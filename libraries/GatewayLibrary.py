@@ -8,9 +8,9 @@ from enum import Enum
 from robot.api import logger
 from robot.api.deco import keyword, library
 
-from perfgate import __version__
+from perfgate import __version__, robotenv
 from perfgate.artifacts import redact
-from perfgate.artifacts.paths import link_html, output_dir
+from perfgate.artifacts.paths import link_html
 from perfgate.gateway.manager import (
     Gateway,
     GatewayError,
@@ -168,7 +168,7 @@ class GatewayLibrary:
                 cwd=cwd,
                 alias=alias,
                 memory_limit=parse_bytes(memory_limit) if memory_limit else None,
-                output_dir=str(output_dir()),
+                output_dir=str(robotenv.output_dir()),
                 scope=self._scopes[-1] if self._scopes else "",
                 log=_log,
             )

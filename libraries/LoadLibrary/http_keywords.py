@@ -15,8 +15,9 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword  # type: ignore[import-untyped]
 
+from perfgate import robotenv
 from perfgate.artifacts import redact
-from perfgate.artifacts.paths import link_html, robot_variable
+from perfgate.artifacts.paths import link_html
 from perfgate.load.assertions import (
     build_check,
     generator_warnings,
@@ -46,8 +47,8 @@ def _search_dirs() -> list[Path]:
     """Where profile and scenario names are looked up: the suite's folder and every
     ``resources/`` folder from there up to the directory robot was started in."""
     dirs: list[Path] = []
-    execdir = Path(str(robot_variable("EXECDIR") or os.getcwd()))
-    source = robot_variable("SUITE SOURCE")
+    execdir = Path(str(robotenv.variable("EXECDIR") or os.getcwd()))
+    source = robotenv.variable("SUITE SOURCE")
     if source:
         suite_dir = Path(str(source))
         suite_dir = suite_dir if suite_dir.is_dir() else suite_dir.parent

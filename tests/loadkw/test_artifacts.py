@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from perfgate import robotenv
 from perfgate.artifacts import paths as artifacts
 from perfgate.artifacts.paths import (
     artifact_path,
@@ -29,7 +30,7 @@ def robot_vars(monkeypatch):
     """Robot variables as a dict, as if Robot were running."""
     values: dict[str, object] = {}
     monkeypatch.setattr(
-        artifacts, "robot_variable", lambda name, default=None: values.get(name, default)
+        robotenv, "variable", lambda name, default=None: values.get(name, default)
     )
     monkeypatch.delenv("PABOTQUEUEINDEX", raising=False)
     return values

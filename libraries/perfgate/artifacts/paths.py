@@ -31,39 +31,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from perfgate import robotenv
 from perfgate.artifacts.atomic import replace_file
 
 ARTIFACT_SUBDIR = "perfgate"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
-
-
-def robot_variable(name: str, default: Any = None) -> Any:
-    """The value of the Robot variable ``${name}``, or `default` outside a Robot run."""
-    try:
-        from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
-    except ImportError:  # pragma: no cover - robotframework is a dependency
-        return default
-    try:
-        return BuiltIn().get_variable_value("${" + name + "}", default)
-    except RobotNotRunningError:
-        return default
-
-
-def output_dir() -> Path:
-    """Robot's ``${OUTPUT DIR}``, or the current directory when Robot is not running."""
-    return Path(str(robot_variable("OUTPUT DIR") or os.getcwd()))
-
-
-def pabot_queue_index() -> str | None:
-    """pabot's queue index of this process, or None when not run by pabot."""
-    value = robot_variable("PABOTQUEUEINDEX")
-    if value is None:
-        # Outside Robot's variable scope (a helper process), pabot's
-        # environment is the only hint left.
-        value = os.environ.get("PABOTQUEUEINDEX")
-    return None if value is None or str(value) == "" else str(value)
 
 
 def safe_name(text: str, fallback: str = "run") -> str:
@@ -85,12 +59,12 @@ def artifact_path(
     """
     if not suffix.startswith(".") or _UNSAFE.search(suffix):
         raise ValueError(f"suffix must look like '.json', not {suffix!r}.")
-    folder = Path(directory) if directory is not None else output_dir() / ARTIFACT_SUBDIR
+    folder = Path(directory) if directory is not None else robotenv.output_dir() / ARTIFACT_SUBDIR
     folder.mkdir(parents=True, exist_ok=True)
     stem = safe_name(kind, "artifact")
     if label:
         stem += "-" + safe_name(label)
-    queue = safe_name(pabot_queue_index() or "0", "0")
+    queue = safe_name(robotenv.pabot_queue_index() or "0", "0")
     while True:
         with _counter_lock:
             n = next(_counter)
@@ -139,11 +113,11 @@ def link_href(path: str | os.PathLike[str]) -> str:
     merged log.html in ``<out>``.
     """
     target = Path(path).resolve()
-    out = output_dir().resolve()
-    log_file = str(robot_variable("LOG FILE") or "NONE")
+    out = robotenv.output_dir().resolve()
+    log_file = str(robotenv.variable("LOG FILE") or "NONE")
     if log_file.upper() != "NONE":
         base = Path(log_file).resolve().parent
-    elif pabot_queue_index() is not None and out.parent.name == "pabot_results":
+    elif robotenv.pabot_queue_index() is not None and out.parent.name == "pabot_results":
         return "../../" + os.path.relpath(target, out.parent.parent).replace(os.sep, "/")
     else:
         base = out

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import perfgate
+from perfgate import robotenv
 from perfgate.artifacts import redact
 from perfgate.procs import proctree, registry, statedir
 
@@ -304,17 +305,7 @@ def _default_anchors() -> list[int]:
     gateways must go with pabot all the same. pabot tells its robot
     processes who they are through Robot variables, not the environment.
     """
-    if os.environ.get("PABOTQUEUEINDEX") is not None:
-        return [os.getppid()]
-    try:
-        from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
-    except ImportError:
-        return []
-    try:
-        under_pabot = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}") is not None
-    except RobotNotRunningError:
-        return []
-    return [os.getppid()] if under_pabot else []
+    return [os.getppid()] if robotenv.pabot_queue_index() is not None else []
 
 
 def _error_from(answer: dict[str, Any]) -> Exception:

@@ -20,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from perfgate import robotenv
 from perfgate.artifacts import redact
-from perfgate.artifacts.paths import robot_variable
 from perfgate.load.gate import live_thresholds
 from perfgate.load.http.config import LoadConfig, validate
 from perfgate.load.http.result_metrics import KNOWN_METRICS
@@ -73,7 +73,7 @@ def _given(value: Any) -> bool:
 
 def default_time_scale() -> float | str:
     """``${PERF_TIME_SCALE}``, else the environment variable, else 1."""
-    value = robot_variable("PERF_TIME_SCALE")
+    value = robotenv.time_scale()
     if not _given(value):
         value = os.environ.get("PERF_TIME_SCALE")
     return value if _given(value) else 1.0
