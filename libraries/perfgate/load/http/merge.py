@@ -1,8 +1,8 @@
 """The parent's side: per-second snapshots from every worker merged into a
 timeline and running totals, then into a `LoadResult`.
 
-A second is closed when every worker has reported it (or has already sent
-its final snapshot, for an earlier second). Warm-up seconds go into the
+`perfgate.load.seconds.SecondMerge` decides when a second is complete;
+this module says what closing one means. Warm-up seconds go into the
 timeline, flagged, but not into the totals. The timeline keeps the last
 hour per second and older seconds in coarser rows (`perfgate.measure.timeline`).
 """
@@ -25,6 +25,7 @@ from perfgate.load.http.result import (
     TimelineRow,
     latency_fields,
 )
+from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline, percentiles_ms
 
@@ -42,15 +43,12 @@ def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
         into[k] = into.get(k, 0) + n
 
 
-class Aggregator:
+class Aggregator(SecondMerge[Progress, LoadResult]):
     def __init__(self, workers: int, warmup_s: float, duration_s: float, open_model: bool) -> None:
-        self.workers = workers
+        super().__init__(workers)
         self.warmup_seconds = math.ceil(warmup_s)
         self.duration_s = duration_s
         self.open_model = open_model
-        self.pending: dict[int, list[dict[str, Any]]] = {}
-        self.final_second: dict[int, int] = {}
-        self.next_second = 0
         self.timeline: Timeline[TimelineRow] = Timeline(_coarse_row)
         self.latency = Histogram()
         # The running figures for progress, with the sample count they were taken at: a
@@ -68,41 +66,9 @@ class Aggregator:
         self.errors = 0
         self.target_sum = 0.0  # open model: sum of intended counts for target_rps
 
-    # -- intake -----------------------------------------------------------------
-
-    def add(self, snap: dict[str, Any]) -> list[Progress]:
-        """Take one worker-second; return progress for every second this closes."""
-        self.pending.setdefault(int(snap["second"]), []).append(snap)
-        if snap.get("final"):
-            self.final_second[int(snap["worker"])] = int(snap["second"])
-        out = []
-        while self._complete(self.next_second):
-            out.append(self._close(self.next_second))
-            self.next_second += 1
-        return out
-
-    def flush(self) -> list[Progress]:
-        """Close every second still open (workers that died send no more)."""
-        out = []
-        while self.pending and self.next_second <= max(self.pending):
-            if self.next_second in self.pending:
-                out.append(self._close(self.next_second))
-            self.next_second += 1
-        return out
-
-    def _complete(self, second: int) -> bool:
-        reported = {int(s["worker"]) for s in self.pending.get(second, [])}
-        if not reported:
-            return False
-        for w in range(self.workers):
-            if w not in reported and not (w in self.final_second and self.final_second[w] < second):
-                return False
-        return True
-
     # -- closing a second -------------------------------------------------------
 
-    def _close(self, second: int) -> Progress:
-        snaps = self.pending.pop(second)
+    def close_second(self, second: int, snaps: list[Snapshot]) -> Progress:
         warmup = second < self.warmup_seconds
         hist = Histogram()
         requests = errors = missed = intended = active = 0
@@ -197,21 +163,13 @@ class Aggregator:
         ]
         health = GeneratorHealth(cpu_percent=cpu, intended=self.intended, missed=self.missed)
         health.warnings = health_warnings(cpu, self.intended, self.missed, samples)
-        n_errors = sum(kinds.values())
         result = LoadResult(
             **base,
             duration_s=measured,
-            requests=self.requests,
-            successes=self.requests - n_errors,
-            errors=n_errors,
-            error_rate=n_errors / self.requests if self.requests else 0.0,
-            rps=self.requests / measured if measured > 0 else 0.0,
-            goodput=(self.requests - n_errors) / measured if measured > 0 else 0.0,
+            **_request_counts(self.requests, kinds, status, measured),
             target_rps=(self.intended / measured if measured > 0 else 0.0)
             if self.open_model
             else None,
-            errors_by_kind=dict(sorted(kinds.items())),
-            status_codes={str(k): v for k, v in sorted(status.items())},
             **latency_fields(self.latency),
             service=LatencySummary.from_histogram(self.service) if self.open_model else None,
             timeline=self.timeline.rows(),
@@ -256,16 +214,25 @@ def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) ->
 
 
 def _request_stats(name: str, t: _NameTotals, measured: float) -> RequestStats:
-    n_err = sum(t.errors.values())
     return RequestStats(
         name=name,
-        requests=t.requests,
-        successes=t.requests - n_err,
-        errors=n_err,
-        error_rate=n_err / t.requests if t.requests else 0.0,
-        rps=t.requests / measured if measured > 0 else 0.0,
-        goodput=(t.requests - n_err) / measured if measured > 0 else 0.0,
-        errors_by_kind=dict(sorted(t.errors.items())),
-        status_codes={str(k): v for k, v in sorted(t.status.items())},
+        **_request_counts(t.requests, t.errors, t.status, measured),
         **latency_fields(t.latency),
     )
+
+
+def _request_counts(
+    requests: int, kinds: dict[str, int], status: dict[int, int], measured: float
+) -> dict[str, Any]:
+    """The counts and rates a run and each request name report alike."""
+    n_err = sum(kinds.values())
+    return {
+        "requests": requests,
+        "successes": requests - n_err,
+        "errors": n_err,
+        "error_rate": n_err / requests if requests else 0.0,
+        "rps": requests / measured if measured > 0 else 0.0,
+        "goodput": (requests - n_err) / measured if measured > 0 else 0.0,
+        "errors_by_kind": dict(sorted(kinds.items())),
+        "status_codes": {str(k): v for k, v in sorted(status.items())},
+    }

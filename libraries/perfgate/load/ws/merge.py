@@ -1,8 +1,8 @@
 """The parent's side: per-second snapshots from every worker merged into a
 timeline, running totals and the final `WebSocketResult`.
 
-A second is closed when every worker has reported it (or has already sent
-its final snapshot for an earlier second). Event latency totals take only
+`perfgate.load.seconds.SecondMerge` decides when a second is complete;
+this module says what closing one means. Event latency totals take only
 the events published after the warm-up (workers sort them by the publish
 stamp); exact event counts come from the workers' final totals. The
 timeline keeps the last hour per second and older seconds in coarser rows
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
+from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.load.ws.config import WsProtocol
 from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
 from perfgate.load.ws.stampcount import StampCounts
@@ -28,6 +29,8 @@ from perfgate.measure.timeline import Timeline, percentiles_ms
 GC_PAUSE_WARN_MS = 50.0
 _TOTAL_KEYS = ("expected", "received", "lost", "missed_disconnected", "duplicates",
                "out_of_order", "sessions", "unclosed_sessions", "restarts")  # fmt: skip
+# What a timeline row sums over the workers, besides the connect errors (by kind in a snapshot).
+_ROW_COUNTS = ("connected", "target", "connects", "disconnections", "received", "sent", "gaps")
 
 
 @dataclass
@@ -62,7 +65,7 @@ def _hist(data: dict[str, Any] | None) -> Histogram | None:
     return None if data is None or not data.get("count") else Histogram.from_dict(data)
 
 
-class WsAggregator:
+class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
     def __init__(
         self,
         workers: int,
@@ -70,13 +73,10 @@ class WsAggregator:
         duration_s: float,
         protocol: WsProtocol | None = None,
     ) -> None:
-        self.workers = workers
+        super().__init__(workers)
         self.stamps = StampCounts(protocol or WsProtocol())
         self.warmup_seconds = math.ceil(warmup_s)
         self.duration_s = duration_s
-        self.pending: dict[int, list[dict[str, Any]]] = {}
-        self.final_second: dict[int, int] = {}
-        self.next_second = 0
         self.timeline: Timeline[WsTimelineRow] = Timeline(_coarse_row)
         self.latency = Histogram()
         # p95 for progress, with the sample count it was taken at: a pass over every
@@ -94,108 +94,31 @@ class WsAggregator:
         self.fd_limits: list[int] = []
         self.gc_max_ms = [0.0] * workers  # longest collector pause per worker, measured period
 
-    # -- intake -----------------------------------------------------------------
-
-    def add(self, snap: dict[str, Any]) -> list[WsProgress]:
-        """Take one worker-second; return progress for every second this closes."""
-        worker = int(snap["worker"])
-        self.pending.setdefault(int(snap["second"]), []).append(snap)
-        if snap.get("final"):
-            self.final_second[worker] = int(snap["second"])
-            if snap.get("totals") is not None:
-                self.totals[worker] = snap["totals"]
-        out = []
-        while self._complete(self.next_second):
-            out.append(self._close(self.next_second))
-            self.next_second += 1
-        return out
-
-    def flush(self) -> list[WsProgress]:
-        """Close every second still open (a worker that died sends no more)."""
-        out = []
-        while self.pending and self.next_second <= max(self.pending):
-            if self.next_second in self.pending:
-                out.append(self._close(self.next_second))
-            self.next_second += 1
-        return out
-
-    def _complete(self, second: int) -> bool:
-        reported = {int(s["worker"]) for s in self.pending.get(second, [])}
-        if not reported:
-            return False
-        return all(
-            w in reported or (w in self.final_second and self.final_second[w] < second)
-            for w in range(self.workers)
-        )
+    def add(self, snap: Snapshot) -> list[WsProgress]:
+        """Take one worker-second, keeping a final snapshot's exact event totals."""
+        if snap.get("final") and snap.get("totals") is not None:
+            self.totals[int(snap["worker"])] = snap["totals"]
+        return super().add(snap)
 
     def _count(self, key: str, n: int) -> None:
         self.counters[key] = self.counters.get(key, 0) + n
 
-    def _close(self, second: int) -> WsProgress:
-        snaps = self.pending.pop(second)
+    def close_second(self, second: int, snaps: list[Snapshot]) -> WsProgress:
         warmup = second < self.warmup_seconds
         interval = max(float(s["interval_s"]) for s in snaps)
         start = min(float(s["t"]) for s in snaps)
         row_hist = Histogram()
-        totals = dict.fromkeys(
-            ("connected", "target", "connects", "connect_errors", "disconnections", "received",
-             "sent", "gaps"), 0)  # fmt: skip
+        counts = dict.fromkeys((*_ROW_COUNTS, "connect_errors"), 0)
         for snap in snaps:
-            worker = int(snap["worker"])
-            measured = _hist(snap["latency"])
-            warm = _hist(snap["latency_warm"])
-            for hist in (measured, warm):
-                if hist is not None:
-                    row_hist.merge(hist)
-            if measured is not None:
-                self.latency.merge(measured)
-            connect = _hist(snap["connect"])
-            if connect is not None:
-                self.connect.merge(connect)
-            errors = sum(snap["connect_errors"].values())
-            for kind, n in snap["connect_errors"].items():
-                self.connect_errors[kind] = self.connect_errors.get(kind, 0) + n
-            for key in ("connects", "disconnections", "reconnects", "received", "sent",
-                        "publish_errors", "subscribe_errors", "unrecognized", "gaps"):  # fmt: skip
-                self._count(key, int(snap[key]))
-            self.stamps.add(worker, snap)
-            if not warmup:  # sends missed while the clients still connect are no finding
-                self._count("send_missed", int(snap["send_missed"]))
-            self._count("connect_failures", errors)
-            totals["connected"] += int(snap["connected"])
-            totals["target"] += int(snap["target"])
-            totals["connects"] += int(snap["connects"])
-            totals["connect_errors"] += errors
-            totals["disconnections"] += int(snap["disconnections"])
-            totals["received"] += int(snap["received"])
-            totals["sent"] += int(snap["sent"])
-            totals["gaps"] += int(snap["gaps"])
-            if not warmup:
-                self.gc_max_ms[worker] = max(self.gc_max_ms[worker], float(snap["gc_max_ms"]))
-                self.cpu_s[worker] += float(snap["cpu_s"])
-                self.wall_s[worker] += float(snap["interval_s"])
+            self._take(snap, warmup, row_hist)
+            for key in _ROW_COUNTS:
+                counts[key] += int(snap[key])
+            counts["connect_errors"] += sum(snap["connect_errors"].values())
         if not warmup:
             self.measured_s += interval
-            self.events_measured += totals["received"]
-            self.sent_measured += totals["sent"]
-        p50, p95, p99 = row_percentiles(row_hist)
-        row = WsTimelineRow(
-            t=start,
-            connected=totals["connected"],
-            target=totals["target"],
-            connects=totals["connects"],
-            connect_errors=totals["connect_errors"],
-            disconnections=totals["disconnections"],
-            events=totals["received"],
-            events_per_s=totals["received"] / interval if interval > 0 else 0.0,
-            sent=totals["sent"],
-            p50=p50,
-            p95=p95,
-            p99=p99,
-            lost=totals["gaps"],
-            warmup=warmup,
-            width_s=interval,
-        )
+            self.events_measured += counts["received"]
+            self.sent_measured += counts["sent"]
+        row = _row(start, counts, row_hist, warmup, interval)
         self.timeline.add(second, row, row_hist)
         if self._running_p95[0] != self.latency.count:
             self._running_p95 = (self.latency.count, self.latency.percentile(95) / 1e6)
@@ -212,6 +135,33 @@ class WsAggregator:
             connect_failures=self.counters.get("connect_failures", 0),
             p95=self._running_p95[1],
         )
+
+    def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram) -> None:
+        """One worker's second into the run's totals and the row's histogram."""
+        worker = int(snap["worker"])
+        measured = _hist(snap["latency"])
+        warm = _hist(snap["latency_warm"])
+        for hist in (measured, warm):
+            if hist is not None:
+                row_hist.merge(hist)
+        if measured is not None:
+            self.latency.merge(measured)
+        connect = _hist(snap["connect"])
+        if connect is not None:
+            self.connect.merge(connect)
+        for kind, n in snap["connect_errors"].items():
+            self.connect_errors[kind] = self.connect_errors.get(kind, 0) + n
+        for key in ("connects", "disconnections", "reconnects", "received", "sent",
+                    "publish_errors", "subscribe_errors", "unrecognized", "gaps"):  # fmt: skip
+            self._count(key, int(snap[key]))
+        self.stamps.add(worker, snap)
+        self._count("connect_failures", sum(snap["connect_errors"].values()))
+        if warmup:  # sends missed while the clients still connect are no finding
+            return
+        self._count("send_missed", int(snap["send_missed"]))
+        self.gc_max_ms[worker] = max(self.gc_max_ms[worker], float(snap["gc_max_ms"]))
+        self.cpu_s[worker] += float(snap["cpu_s"])
+        self.wall_s[worker] += float(snap["interval_s"])
 
     # -- the result ---------------------------------------------------------------
 
@@ -296,23 +246,38 @@ class WsAggregator:
 def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) -> WsTimelineRow:
     """Seconds as one row: counts summed, the rate over its width, percentiles of all its
     events; connected clients and the ramp target as at its end, as a second's are."""
-    events = sum(r.events for r in rows)
+    counts = {
+        "connected": rows[-1].connected,
+        "target": rows[-1].target,
+        "connects": sum(r.connects for r in rows),
+        "connect_errors": sum(r.connect_errors for r in rows),
+        "disconnections": sum(r.disconnections for r in rows),
+        "received": sum(r.events for r in rows),
+        "sent": sum(r.sent for r in rows),
+        "gaps": sum(r.lost for r in rows),
+    }
+    return _row(rows[0].t, counts, hist, rows[-1].warmup, width_s)
+
+
+def _row(
+    t: float, counts: dict[str, int], hist: Histogram, warmup: bool, width_s: float
+) -> WsTimelineRow:
     p50, p95, p99 = row_percentiles(hist)
     return WsTimelineRow(
-        t=rows[0].t,
-        connected=rows[-1].connected,
-        target=rows[-1].target,
-        connects=sum(r.connects for r in rows),
-        connect_errors=sum(r.connect_errors for r in rows),
-        disconnections=sum(r.disconnections for r in rows),
-        events=events,
-        events_per_s=events / width_s if width_s > 0 else 0.0,
-        sent=sum(r.sent for r in rows),
+        t=t,
+        connected=counts["connected"],
+        target=counts["target"],
+        connects=counts["connects"],
+        connect_errors=counts["connect_errors"],
+        disconnections=counts["disconnections"],
+        events=counts["received"],
+        events_per_s=counts["received"] / width_s if width_s > 0 else 0.0,
+        sent=counts["sent"],
         p50=p50,
         p95=p95,
         p99=p99,
-        lost=sum(r.lost for r in rows),
-        warmup=rows[-1].warmup,
+        lost=counts["gaps"],
+        warmup=warmup,
         width_s=width_s,
     )
 
