@@ -31,7 +31,7 @@ def refusal(result: LoadResult, metric: str, scope: str | None = None) -> str | 
     if metric not in CAPACITY_METRICS:
         return None
     if metric == "breaking_point":
-        point = getattr(result, "breaking_point", None)
+        point = result.breaking_point
         return None if point is None or point.served else point.describe()
     stats = result if scope is None else result.by_name.get(scope)
     limit = limit_of(result)
@@ -50,7 +50,7 @@ def refusal(result: LoadResult, metric: str, scope: str | None = None) -> str | 
 def run_refusal(result: LoadResult, thresholds: Sequence[Threshold]) -> str | None:
     """Why a finished run fails for its capacity figures: a breaking point that served
     nothing, or a capacity threshold on a run whose error rate is above its limit."""
-    point = getattr(result, "breaking_point", None)
+    point = result.breaking_point
     if point is not None:
         return refusal(result, "breaking_point")
     for threshold in thresholds:

@@ -13,6 +13,8 @@ from typing import Any
 
 from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
+from perfgate.load.errorlimit import DEFAULT_LIMIT, ErrorLimit
+from perfgate.load.gate import BreakingPoint
 from perfgate.measure.histogram import Histogram
 
 PERCENTILES = (("p50", 50.0), ("p75", 75.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0),
@@ -150,6 +152,12 @@ class LoadResult:
     stopped_early: bool = False
     histograms: dict[str, Any] = field(default_factory=dict)  # Histogram.to_dict forms
     kind: str = "load"
+    # Set by `Run Load Profile` (perfgate.load.http.runner) and read from Robot
+    # (${result.breaking_point.target}); `to_dict` leaves them out: the saved JSON keeps
+    # the breaking point in its verdict and the path under its own key.
+    breaking_point: BreakingPoint | None = None  # of a stop_on_threshold run
+    error_limit: ErrorLimit = DEFAULT_LIMIT  # `perfgate.load.errorlimit`, from the thresholds
+    json_path: str | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -183,7 +191,10 @@ class LoadResult:
         return None if data is None else Histogram.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(asdict(self))
+        data = asdict(self)
+        for name in _RUN_FIELDS:
+            del data[name]
+        return json_safe(data)
 
     def save_json(self, path: str | Path) -> Path:
         """Write the result as JSON atomically (temp file + rename)."""
@@ -196,7 +207,7 @@ class LoadResult:
         """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
         if not isinstance(data, dict) or data.get("kind") != "load":
             raise ValueError("not a load result: expected a dict with kind 'load'.")
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls)} - _RUN_FIELDS
         d = _nan_fields({k: v for k, v in data.items() if k in names})
         if d.get("service") is not None:
             d["service"] = LatencySummary(**_nan_fields(d["service"]))
@@ -209,6 +220,7 @@ class LoadResult:
         return cls(**d)
 
 
+_RUN_FIELDS = frozenset({"breaking_point", "error_limit", "json_path"})
 _LATENCY_ATTRS = frozenset(
     {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
 )

@@ -38,7 +38,7 @@ class LoadMetrics:
             value = self.result.target_rps
             return None if value is None or not math.isfinite(value) else float(value)
         if scope is None and key == "breaking_point":
-            point = getattr(self.result, "breaking_point", None)
+            point = self.result.breaking_point
             return None if point is None else float(point.target)
         return self.result.metric(key, scope)
 

@@ -1,20 +1,19 @@
-"""One `Run WebSocket Load` from config to saved result: run, judge, save - in that order.
+"""One `Run WebSocket Load` from config to saved result: run, judge, save - in that order
+(`perfgate.load.outcome`).
 
 The result is saved as JSON before anything is asserted, so a failing test
 keeps its data. The file is `WebSocketResult.to_dict()` (readable with
-`WebSocketResult.from_dict`) plus `verdict` and `json_path`.
+`WebSocketResult.from_dict`, ``json_path`` included) plus ``verdict``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfgate.artifacts.paths import artifact_path, write_json_atomic
-from perfgate.load.gate import Verdict
+from perfgate.load.outcome import Outcome, save
+from perfgate.load.outcome import read_saved as read_saved_as
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.console import ProgressPrinter
@@ -23,12 +22,7 @@ from perfgate.load.ws.merge import WsProgress
 from perfgate.load.ws.result import WebSocketResult
 from perfgate.load.ws.run import run_websocket_load
 
-
-@dataclass
-class Outcome:
-    result: WebSocketResult
-    verdict: Verdict
-    json_path: Path
+__all__ = ["Outcome", "execute", "read_saved"]
 
 
 def execute(
@@ -39,7 +33,7 @@ def execute(
     console: Callable[[str], None] | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
     directory: str | Path | None = None,
-) -> Outcome:
+) -> Outcome[WebSocketResult]:
     """Run, judge, save; errors and interruptions propagate with every worker reaped."""
     label = config.name or config.mode
     printer = ProgressPrinter(console, label) if console is not None else None
@@ -51,25 +45,9 @@ def execute(
     result = run_websocket_load(
         config, gateway=gateway, on_progress=on_progress, on_worker_started=on_worker_started
     )
-    verdict = judge_result(result, thresholds)
-    path = artifact_path("websocket", label, ".json", directory)
-    result.json_path = str(path)
-    data = result.to_dict()
-    data["verdict"] = verdict.to_dict()
-    write_json_atomic(path, data)
-    return Outcome(result, verdict, path)
+    return save(result, judge_result(result, thresholds), label, directory)
 
 
 def read_saved(path: str | Path) -> WebSocketResult:
     """A result saved by `execute`, read back."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        result = WebSocketResult.from_dict(data)
-    except OSError as exc:
-        raise ValueError(
-            f"cannot read a WebSocket result from {str(path)!r}: {exc.strerror}."
-        ) from None
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{str(path)!r} does not hold a saved WebSocket result ({exc}).") from None
-    result.json_path = str(path)
-    return result
+    return read_saved_as(path, "WebSocket result", WebSocketResult.from_dict)

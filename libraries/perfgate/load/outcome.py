@@ -1,0 +1,96 @@
+"""The end of every load run, whatever its protocol: judged, saved, read back.
+
+A protocol's runner (`perfgate.load.http.runner`, `perfgate.load.ws.runner`)
+runs its load with `watch` as the progress callback, judges the result
+(`perfgate.load.gate.judge` with its metric lookup) and hands both to `save`.
+The result is saved as JSON before anything is asserted, so a failing test
+keeps its data: the result's own ``to_dict()``, then ``verdict``, then the
+protocol's extra keys (HTTP's ``plan``), and ``json_path`` - at the end, or
+where the result's own dict already holds it. The file is named by the
+result's ``kind`` and the run's label under the output directory
+(`perfgate.artifacts.paths.artifact_path`) and written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from perfgate.artifacts.paths import artifact_path, write_json_atomic
+from perfgate.load.gate import GateProgress, LiveGate, Verdict
+
+
+class SavedResult(Protocol):
+    """What `save` needs of a result: its kind, its JSON form and a place for its path."""
+
+    kind: str
+    json_path: str | None
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=SavedResult)
+P = TypeVar("P", bound=GateProgress)
+
+
+@dataclass
+class Outcome(Generic[R]):
+    result: R
+    verdict: Verdict
+    json_path: Path
+
+
+def watch(
+    label: str,
+    console: Callable[[str], None] | None,
+    printer: Callable[[P], None] | None,
+    gate: LiveGate | None,
+) -> Callable[[P], str | None]:
+    """The run's ``on_progress``: the progress line, then the live gate, which returns
+    ``"stop"`` (and says why on the console) the second a threshold stops the run."""
+
+    def on_progress(progress: P) -> str | None:
+        if printer is not None:
+            printer(progress)
+        if gate is not None and gate.check(progress):
+            if console is not None and gate.stop is not None:
+                console(f"[{label}] stopping: {gate.stop.describe()}")
+            return "stop"
+        return None
+
+    return on_progress
+
+
+def save(
+    result: R,
+    verdict: Verdict,
+    label: str,
+    directory: str | Path | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Outcome[R]:
+    """Save `result` with its verdict (and `extra` keys) as JSON; the path is set on it."""
+    path = artifact_path(result.kind, label, ".json", directory)
+    result.json_path = str(path)
+    data = result.to_dict()
+    data["verdict"] = verdict.to_dict()
+    data.update(extra or {})
+    data["json_path"] = str(path)
+    write_json_atomic(path, data)
+    return Outcome(result, verdict, path)
+
+
+def read_saved(path: str | Path, what: str, build: Callable[[dict[str, Any]], R]) -> R:
+    """The result `save` wrote to `path`, rebuilt by `build` from the JSON; a `ValueError`
+    naming `what` (``"load result"``) when the file cannot be read or holds something else."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        result = build(data)
+    except OSError as exc:
+        raise ValueError(f"cannot read a {what} from {str(path)!r}: {exc.strerror}.") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{str(path)!r} does not hold a saved {what} ({exc}).") from None
+    result.json_path = str(path)
+    return result
