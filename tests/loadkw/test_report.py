@@ -10,7 +10,7 @@ import numpy as np
 from loadkw.results import load_result
 from perfgate.load.gate import BreakingPoint, EarlyStop, judge
 from perfgate.load.http.charts import all_charts, errors_chart, histogram_chart, latency_chart
-from perfgate.load.http.console import ProgressPrinter, progress_line
+from perfgate.load.http.console import progress_line, progress_printer
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.report import render_html, render_names, summary_line, verdict_line
 from perfgate.load.http.result import Progress, TimelineRow
@@ -132,7 +132,7 @@ def test_progress_line_and_its_pace():
         "[x] 1/60 s  warm-up  412 req/s (409 ok) (target 450)  p95 12.3 ms  connections 37"
     )
     lines: list[str] = []
-    printer = ProgressPrinter(lines.append, "s", "clients", False, every_s=5)
+    printer = progress_printer(lines.append, "s", "clients", False, every_s=5)
     for second in range(1, 13):
         printer(make_progress(float(second)))
     assert [re.match(r"\[s\] (\d+)/", x).group(1) for x in lines] == ["1", "6", "11"]  # type: ignore[union-attr]

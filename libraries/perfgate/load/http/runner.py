@@ -19,7 +19,7 @@ from perfgate.load.errorlimit import error_limit
 from perfgate.load.gate import BreakingPoint, LiveGate, judge
 from perfgate.load.http import LoadResult, run_load
 from perfgate.load.http.capacity import run_refusal
-from perfgate.load.http.console import ProgressPrinter
+from perfgate.load.http.console import progress_printer
 from perfgate.load.http.plan import RunPlan
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.load.outcome import Outcome, save, watch
@@ -74,7 +74,7 @@ def execute(
     open_model = plan.profile.model == "open"
     name = label or plan.profile.name
     printer = (
-        ProgressPrinter(console, name, "connections" if open_model else "clients", open_model)
+        progress_printer(console, name, "connections" if open_model else "clients", open_model)
         if console is not None
         else None
     )

@@ -16,7 +16,7 @@ from perfgate.load.outcome import Outcome, save
 from perfgate.load.outcome import read_saved as read_saved_as
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import WsLoadConfig
-from perfgate.load.ws.console import ProgressPrinter
+from perfgate.load.ws.console import progress_printer
 from perfgate.load.ws.criteria import judge_result
 from perfgate.load.ws.merge import WsProgress
 from perfgate.load.ws.result import WebSocketResult
@@ -36,7 +36,7 @@ def execute(
 ) -> Outcome[WebSocketResult]:
     """Run, judge, save; errors and interruptions propagate with every worker reaped."""
     label = config.name or config.mode
-    printer = ProgressPrinter(console, label) if console is not None else None
+    printer = progress_printer(console, label) if console is not None else None
 
     def on_progress(progress: WsProgress) -> None:
         if printer is not None:

@@ -1,0 +1,59 @@
+"""The progress line every load run prints every few seconds, so a CI log shows it is alive.
+
+``[label] 12/60 s  warm-up  <figures>``: the frame (label, run time, phase)
+is the same for every protocol; the figures after it are the protocol's
+(`perfgate.load.http.console`, `perfgate.load.ws.console`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
+
+PRINT_EVERY_S = 5.0
+
+
+class RunClock(Protocol):
+    """Where a run stands: what every protocol's progress carries."""
+
+    elapsed_s: float
+    duration_s: float
+    warmup: bool
+
+
+C = TypeVar("C", bound=RunClock)
+
+
+def progress_line(label: str, progress: RunClock, figures: str) -> str:
+    """``[label] 12/60 s  <figures>``, with ``warm-up`` before the figures during the warm-up."""
+    phase = "  warm-up" if progress.warmup else ""
+    digits = 0 if progress.duration_s >= 20 else 1  # a CI-scaled run lasts seconds
+    return (
+        f"[{label}] {progress.elapsed_s:,.{digits}f}/{progress.duration_s:,.{digits}f} s{phase}  "
+        f"{figures}"
+    )
+
+
+class ProgressPrinter(Generic[C]):
+    """Writes the progress line when `every_s` of run time passed since the last one;
+    `figures` gives the protocol's part of it."""
+
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        label: str,
+        figures: Callable[[C], str],
+        every_s: float = PRINT_EVERY_S,
+    ) -> None:
+        self.write = write
+        self.label = label
+        self.figures = figures
+        self.every_s = every_s
+        self._last = -math.inf
+
+    def __call__(self, progress: C) -> None:
+        if progress.elapsed_s - self._last < self.every_s:
+            return
+        self._last = progress.elapsed_s
+        self.write(progress_line(self.label, progress, self.figures(progress)))
