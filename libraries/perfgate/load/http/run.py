@@ -1,29 +1,30 @@
-"""`run_load`: start the workers, merge what they report, always reap them."""
+"""`run_load`: the HTTP protocol on the load coordinator.
+
+Checks the configuration and the target, makes a plan per worker and the
+aggregator, and leaves spawning, collecting and reaping to
+`perfgate.load.coordinator`.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import asdict
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from perfgate.artifacts import redact
+from perfgate.load.coordinator import run_workers
 from perfgate.load.http.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
 from perfgate.load.http.merge import Aggregator
 from perfgate.load.http.result import LoadResult, Progress
 from perfgate.load.http.worker import WorkerPlan, share
+from perfgate.load.protocol import LoadProtocol, WorkerError, WorkerRun
 from perfgate.load.target import check_reachable, parse_target
-from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
 
-START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives
+HTTP = LoadProtocol(worker_name="load worker", worker_module="perfgate.load.http.worker")
 
 ProgressCallback = Callable[[Progress], Any]
 
-
-class WorkerError(RuntimeError):
-    """A load worker failed or vanished; the message says which and why."""
+__all__ = ["HTTP", "WorkerError", "run_load"]
 
 
 def run_load(
@@ -44,57 +45,30 @@ def run_load(
     target = parse_target(config.url)
     check_reachable(target, config.timeout_s, config.verify_tls)
     n = worker_count(config)
-    open_model = config.model == "open"
     pool = config.max_connections or DEFAULT_OPEN_CONNECTIONS
     duration = config.duration_s
-    agg = Aggregator(n, config.warmup_s, duration, open_model)
-    procs: list[subprocess.Popen[bytes]] = []
-    pipes: list[Connection] = []
-    stopped_early = False
-    try:
-        for i in range(n):
-            plan = WorkerPlan(
-                index=i,
-                count=n,
-                config=config,
-                requests=specs,
-                max_connections=max(1, share(pool, i, n)),
-            )
-            proc, pipe = spawn_worker("perfgate.load.http.worker", plan)
-            procs.append(proc)
-            pipes.append(pipe)
-            if on_worker_started is not None:
-                on_worker_started(proc.pid)
-        for i, pipe in enumerate(pipes):
-            _await_ready(i, pipe, procs[i])
-        start_ns = time.monotonic_ns() + int(START_DELAY_S * 1e9)
-        for pipe in pipes:
-            pipe.send(("start", start_ns))
-
-        deadline = start_ns + int((duration + min(config.timeout_s, 2.0) + 30.0) * 1e9)
-        done: set[int] = set()
-        while len(done) < n:
-            if time.monotonic_ns() > deadline:
-                raise WorkerError(
-                    f"load workers did not finish within {duration + 30:g} s of a "
-                    f"{duration:g} s run; they were stopped."
-                )
-            live = [pipes[i] for i in range(n) if i not in done]
-            for obj in wait(live, timeout=1.0):
-                i = pipes.index(obj)  # type: ignore[arg-type]
-                snap = _receive(i, pipes[i], procs[i])
-                if snap.get("final"):
-                    done.add(i)
-                for progress in agg.add(snap):
-                    if _report(on_progress, progress) and not stopped_early:
-                        stopped_early = True
-                        for j in range(n):
-                            if j not in done:
-                                send_quietly(pipes[j], ("stop",))
-        for progress in agg.flush():
-            _report(on_progress, progress)
-    finally:
-        reap(procs, pipes)
+    agg = Aggregator(n, config.warmup_s, duration, config.model == "open")
+    plans = [
+        WorkerPlan(
+            index=i,
+            count=n,
+            config=config,
+            requests=specs,
+            max_connections=max(1, share(pool, i, n)),
+        )
+        for i in range(n)
+    ]
+    run = WorkerRun(
+        protocol=HTTP,
+        plans=plans,
+        aggregator=agg,
+        finish_within_s=duration + min(config.timeout_s, 2.0) + 30.0,
+        overdue=(
+            f"load workers did not finish within {duration + 30:g} s of a "
+            f"{duration:g} s run; they were stopped."
+        ),
+    )
+    stopped_early = run_workers(run, on_progress, on_worker_started)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         "url": redact.url(config.url),
@@ -105,40 +79,3 @@ def run_load(
         "workers": n,
     }
     return agg.result(base, stopped_early)
-
-
-def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> None:
-    if not pipe.poll(READY_TIMEOUT_S):
-        raise WorkerError(
-            f"load worker {i + 1} did not start within {READY_TIMEOUT_S:g} s; "
-            "the machine may be overloaded."
-        )
-    try:
-        msg = pipe.recv()
-    except EOFError:
-        raise WorkerError(
-            f"load worker {i + 1} exited during start-up with code {exit_code(proc)}."
-        ) from None
-    if msg[0] == "error":
-        raise WorkerError(f"load worker {i + 1} failed during start-up:\n{msg[1]}")
-
-
-def _receive(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
-    try:
-        msg = pipe.recv()
-    except EOFError:
-        raise WorkerError(
-            f"load worker {i + 1} (pid {proc.pid}) exited unexpectedly with code {exit_code(proc)}."
-        ) from None
-    if msg[0] == "error":
-        raise WorkerError(f"load worker {i + 1} failed:\n{msg[1]}")
-    snap: dict[str, Any] = msg[1]
-    return snap
-
-
-def _report(on_progress: ProgressCallback | None, progress: Progress) -> bool:
-    """Call the callback; True when it asks to stop."""
-    if on_progress is None:
-        return False
-    answer = on_progress(progress)
-    return isinstance(answer, str) and answer.strip().lower() == "stop"

@@ -1,16 +1,20 @@
-"""`run_websocket_load`: check, start the workers, merge what they report, always reap them."""
+"""`run_websocket_load`: the WebSocket protocol on the load coordinator.
+
+Checks the configuration and the gateway (`preflight`), makes a plan per
+worker and the aggregator, checks the workers' open-files limits once they
+are ready, samples the gateway's memory meanwhile, and leaves spawning,
+collecting and reaping to `perfgate.load.coordinator`.
+"""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from perfgate.artifacts import redact
-from perfgate.load.http.run import START_DELAY_S, WorkerError
+from perfgate.load.coordinator import run_workers
+from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.ws.config import WsLoadConfig, run_channel, validate, worker_count
 from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.fdlimit import FdLimit, fd_limit_error
@@ -21,7 +25,14 @@ from perfgate.load.ws.worker import WsWorkerPlan
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.monitor import MemoryMonitor
 from perfgate.memory.targets import resolve_source
-from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
+
+WEBSOCKET = LoadProtocol(
+    worker_name="WebSocket load worker",
+    worker_module="perfgate.load.ws.worker",
+    # Worker 0 publishes; the warm-up's last sequence number it sends is every worker's floor.
+    relayed=frozenset({"floor"}),
+    fatal=FatalRunError,
+)
 
 ProgressCallback = Callable[[WsProgress], Any]
 # Past the run's end: the unsubscribe/echo grace, the floor wait and closing.
@@ -49,33 +60,29 @@ def run_websocket_load(
     n = worker_count(config)
     monitor = _memory_monitor(gateway, config.duration_s)
     agg = WsAggregator(n, config.warmup_s, config.duration_s, config.protocol)
-    procs: list[subprocess.Popen[bytes]] = []
-    pipes: list[Connection] = []
-    stopped_early = False
+
+    def on_ready(info: list[dict[str, Any]]) -> None:
+        limits: list[FdLimit] = [worker["fd_limit"] for worker in info]
+        notes.extend(_check_limits(config, n, limits))
+        agg.fd_limits = [limit.soft for limit in limits if limit.soft >= 0]
+
+    run = WorkerRun(
+        protocol=WEBSOCKET,
+        plans=[WsWorkerPlan(index=i, count=n, config=config, channel=channel) for i in range(n)],
+        aggregator=agg,
+        finish_within_s=config.duration_s + config.timeout_s + END_MARGIN_S,
+        overdue=(
+            f"WebSocket load workers did not finish within {END_MARGIN_S:g} s of the end "
+            f"of a {config.duration_s:g} s run; they were stopped."
+        ),
+        on_ready=on_ready,
+    )
     memory: GatewayMemory | None = None
     try:
         if monitor is not None:
             monitor.start()
-        for i in range(n):
-            proc, pipe = spawn_worker(
-                "perfgate.load.ws.worker",
-                WsWorkerPlan(index=i, count=n, config=config, channel=channel),
-            )
-            procs.append(proc)
-            pipes.append(pipe)
-            if on_worker_started is not None:
-                on_worker_started(proc.pid)
-        limits = [_await_ready(i, pipes[i], procs[i]) for i in range(n)]
-        notes.extend(_check_limits(config, n, limits))
-        agg.fd_limits = [limit.soft for limit in limits if limit.soft >= 0]
-        start_ns = time.monotonic_ns() + int(START_DELAY_S * 1e9)
-        for pipe in pipes:
-            pipe.send(("start", start_ns))
-        stopped_early = _collect(config, agg, procs, pipes, start_ns, on_progress)
-        for progress in agg.flush():
-            _report(on_progress, progress)
+        stopped_early = run_workers(run, on_progress, on_worker_started)
     finally:
-        reap(procs, pipes)
         if monitor is not None:
             memory = _stop_monitor(monitor)
     base = {
@@ -96,75 +103,6 @@ def run_websocket_load(
     return result
 
 
-def _collect(
-    config: WsLoadConfig,
-    agg: WsAggregator,
-    procs: list[subprocess.Popen[bytes]],
-    pipes: list[Connection],
-    start_ns: int,
-    on_progress: ProgressCallback | None,
-) -> bool:
-    """Receive until every worker sent its final snapshot; True if stopped early."""
-    n = len(pipes)
-    deadline = start_ns + int((config.duration_s + config.timeout_s + END_MARGIN_S) * 1e9)
-    done: set[int] = set()
-    stopped_early = False
-    while len(done) < n:
-        if time.monotonic_ns() > deadline:
-            raise WorkerError(
-                f"WebSocket load workers did not finish within {END_MARGIN_S:g} s of the end "
-                f"of a {config.duration_s:g} s run; they were stopped."
-            )
-        live = [pipes[i] for i in range(n) if i not in done]
-        for ready in wait(live, timeout=1.0):
-            i = pipes.index(ready)  # type: ignore[arg-type]
-            kind, payload = _receive(i, pipes[i], procs[i])
-            if kind == "floor":
-                for j in range(n):
-                    if j != i and j not in done:
-                        send_quietly(pipes[j], ("floor", payload))
-                continue
-            if payload.get("final"):
-                done.add(i)
-            for progress in agg.add(payload):
-                if _report(on_progress, progress) and not stopped_early:
-                    stopped_early = True
-                    for j in range(n):
-                        if j not in done:
-                            send_quietly(pipes[j], ("stop",))
-    return stopped_early
-
-
-def _await_ready(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> FdLimit:
-    if not pipe.poll(READY_TIMEOUT_S):
-        raise WorkerError(
-            f"WebSocket load worker {i + 1} did not start within {READY_TIMEOUT_S:g} s; "
-            "the machine may be overloaded."
-        )
-    kind, payload = _receive(i, pipe, proc)
-    if kind != "ready":
-        raise WorkerError(f"WebSocket load worker {i + 1} sent {kind!r} before 'ready'.")
-    limit: FdLimit = payload["fd_limit"]
-    return limit
-
-
-def _receive(i: int, pipe: Connection, proc: subprocess.Popen[bytes]) -> tuple[str, Any]:
-    try:
-        msg = pipe.recv()
-    except EOFError:
-        raise WorkerError(
-            f"WebSocket load worker {i + 1} (pid {proc.pid}) exited unexpectedly "
-            f"with code {exit_code(proc)}."
-        ) from None
-    if msg[0] == "fatal":
-        raise FatalRunError(msg[1])
-    if msg[0] == "error":
-        raise WorkerError(f"WebSocket load worker {i + 1} failed:\n{msg[1]}")
-    if msg[0] == "second":
-        return "second", msg[1]
-    return str(msg[0]), msg[1]
-
-
 def _check_limits(config: WsLoadConfig, n: int, limits: list[FdLimit]) -> list[str]:
     per_worker = math.ceil(config.connections / n)
     notes = []
@@ -181,13 +119,6 @@ def _check_limits(config: WsLoadConfig, n: int, limits: list[FdLimit]) -> list[s
         if limit.note and limit.note not in " ".join(notes):
             notes.append(f"{limit.note[0].upper()}{limit.note[1:]}.")
     return notes
-
-
-def _report(on_progress: ProgressCallback | None, progress: WsProgress) -> bool:
-    if on_progress is None:
-        return False
-    answer = on_progress(progress)
-    return isinstance(answer, str) and answer.strip().lower() == "stop"
 
 
 def _memory_monitor(gateway: Any, duration_s: float) -> MemoryMonitor | None:
