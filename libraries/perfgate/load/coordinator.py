@@ -74,39 +74,32 @@ class _Crew:
 
     def await_ready(self, i: int) -> Any:
         """Worker `i`'s ready info, or WorkerError saying why it has none."""
-        pipe, proc = self.pipes[i], self.procs[i]
-        if not pipe.poll(READY_TIMEOUT_S):
+        if not self.pipes[i].poll(READY_TIMEOUT_S):
             raise WorkerError(
                 f"{self._name(i)} did not start within {READY_TIMEOUT_S:g} s; "
                 "the machine may be overloaded."
             )
-        try:
-            kind, payload = pipe.recv()
-        except EOFError:
-            raise WorkerError(
-                f"{self._name(i)} exited during start-up with code {exit_code(proc)}."
-            ) from None
-        if kind == "error":
-            raise WorkerError(f"{self._name(i)} failed during start-up:\n{payload}")
-        if kind == "fatal":
-            raise self.protocol.fatal(payload)
+        kind, payload = self.receive(i, starting=True)
         if kind != "ready":
             raise WorkerError(f"{self._name(i)} sent {kind!r} before 'ready'.")
         return payload
 
-    def receive(self, i: int) -> tuple[str, Any]:
+    def receive(self, i: int, *, starting: bool = False) -> tuple[str, Any]:
         """Worker `i`'s next message; its failure, end or fatal message raised."""
-        pipe, proc = self.pipes[i], self.procs[i]
+        proc = self.procs[i]
         try:
-            kind, payload = pipe.recv()
+            kind, payload = self.pipes[i].recv()
         except EOFError:
-            raise WorkerError(
-                f"{self._name(i)} (pid {proc.pid}) exited unexpectedly with code {exit_code(proc)}."
-            ) from None
+            # "load worker 2 exited during start-up with code 1." or, once running,
+            # "load worker 2 (pid 4711) exited unexpectedly with code -9."
+            who = self._name(i) if starting else f"{self._name(i)} (pid {proc.pid})"
+            how = "during start-up" if starting else "unexpectedly"
+            raise WorkerError(f"{who} exited {how} with code {exit_code(proc)}.") from None
         if kind == "fatal":
             raise self.protocol.fatal(payload)
         if kind == "error":
-            raise WorkerError(f"{self._name(i)} failed:\n{payload}")
+            during = " during start-up" if starting else ""
+            raise WorkerError(f"{self._name(i)} failed{during}:\n{payload}")
         return str(kind), payload
 
     def tell_running(self, msg: tuple[Any, ...], *, but: int | None = None) -> None:
