@@ -1,23 +1,29 @@
-"""A small inline SVG chart of a memory run, and a text sparkline.
+"""The chart of a memory run (on the shared renderer, `perfgate.report`), and a text sparkline.
 
-Hand-made rather than pygal: a chart here is a few kilobytes with no script
-or stylesheet, so a log.html with fifty of them still opens at once.
+The chart shows RSS (each sample's lowest and highest reading) and USS over
+time, the warm-up shaded, every other analysis window shaded, the collections
+as ticks along the top, the floors as dots, each window's floor as a ring and
+the fitted trend from the first floor to the last: every figure the verdict's
+reason names.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from html import escape
+from typing import Any
 
 import numpy as np
 
-from perfgate.memory.display import format_duration
 from perfgate.memory.result import MemoryResult
+from perfgate.report.axes import format_number
+from perfgate.report.linechart import Band, Dots, LineChart, Point, Series, Ticks
+from perfgate.report.svg import BLUE, DARK_RED, GREEN, ORANGE, PURPLE, RED, LegendEntry
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 22, 26
+HEIGHT = 220
+WINDOW_SHADE = "#e8eef6"
+VERDICT_COLOURS = {"LEAK": RED, "NO LEAK": GREEN}
+UNDECIDED = "#b8860b"
 # Enough columns to show a sawtooth; each column draws its lowest and highest
 # reading, so no peak or floor is lost to the reduction.
 MAX_COLUMNS = 300
@@ -38,34 +44,37 @@ def sparkline(values: np.ndarray | list[float], width: int = 32) -> str:
     return "".join(BLOCKS[i] for i in index)
 
 
-def _verdict_marks(
-    result: MemoryResult, x: Callable[[float], float], y: Callable[[float], float]
-) -> list[str]:
-    """Collections, floors, window floors and the trend: every figure the reason names."""
+def _rss_points(t: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[tuple[float, float]]:
+    """Each sample's lowest and highest reading, so the reduction keeps both."""
+    points: list[tuple[float, float]] = []
+    for at, lo, hi in zip(t.tolist(), low.tolist(), high.tolist(), strict=True):
+        points.append((at, lo))
+        if hi != lo:
+            points.append((at, hi))
+    return points
+
+
+def _trend(result: MemoryResult) -> list[Series]:
+    """The fitted trend from the first floor to the last: the rise the reason reports."""
     leak = result.leak
-    parts = []
-    # One tick per few pixels: an 8-hour soak has hundreds of collections.
-    ticks = sorted({round(x(at) / 4) * 4 for at in leak.collections_s})
-    if ticks:
-        path = "".join(f"M{tx} {TOP}v7" for tx in ticks)
-        parts.append(f'<path d="{path}" stroke="#7b3fa0" stroke-width="1.5"/>')
-    if leak.floors:
-        dots = "".join(f"M{x(f.at_s):.0f} {y(f.floor_mb):.0f}h0" for f in leak.floors)
-        parts.append(f'<path d="{dots}" stroke="#c0392b" stroke-width="5" stroke-linecap="round"/>')
-    for floor in leak.window_floors:
-        parts.append(
-            f'<circle cx="{x(floor.at_s):.1f}" cy="{y(floor.floor_mb):.1f}" r="5" fill="none" '
-            'stroke="#7a1f14" stroke-width="1.5"/>'
-        )
-    if math.isfinite(leak.rate_mb_per_hour) and leak.floors:
-        # From the first floor to the last: the rise the reason reports.
-        x0, x1 = leak.floors[0].at_s, leak.floors[-1].at_s
-        parts.append(
-            f'<line x1="{x(x0):.1f}" y1="{y(leak.trend_at(x0)):.1f}" x2="{x(x1):.1f}" '
-            f'y2="{y(leak.trend_at(x1)):.1f}" stroke="#e07b00" stroke-width="1.5" '
-            'stroke-dasharray="6 3"/>'
-        )
-    return parts
+    if not (math.isfinite(leak.rate_mb_per_hour) and leak.floors):
+        return []
+    ends = (leak.floors[0].at_s, leak.floors[-1].at_s)
+    return [Series("trend", [(at, leak.trend_at(at)) for at in ends], ORANGE, dashed=True)]
+
+
+def _verdict_marks(result: MemoryResult) -> dict[str, Any]:
+    """Collections, floors, windows and window floors: `LineChart` options."""
+    leak = result.leak
+    rings = [Point(w.at_s, w.floor_mb, DARK_RED, radius=5, ring=True) for w in leak.window_floors]
+    return {
+        # Every other window shaded, so the windows the verdict compares are visible.
+        "bands": [Band(w.start_s, w.end_s, colour=WINDOW_SHADE) for w in leak.window_floors[1::2]],
+        "ticks": [Ticks("collection", leak.collections_s, PURPLE)],
+        "dots": [Dots("floor", [(f.at_s, f.floor_mb) for f in leak.floors], RED)],
+        "points": rings,
+        "legend_extra": [LegendEntry(DARK_RED, "window floor", "ring")] if rings else [],
+    }
 
 
 def render_chart(result: MemoryResult) -> str:
@@ -73,89 +82,23 @@ def render_chart(result: MemoryResult) -> str:
     t, low, high, uss = result.series()
     if t.size < 2 or t[-1] <= 0:
         return ""
-    duration = float(t[-1])
-    leak = result.leak
-    finite_uss = uss[~np.isnan(uss)]
-    y_lo = float(min(low.min(), finite_uss.min() if finite_uss.size else low.min()))
-    y_hi = float(high.max())
-    pad = max((y_hi - y_lo) * 0.08, 0.5)
-    y_lo, y_hi = y_lo - pad, y_hi + pad
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x(sec: float) -> float:
-        return LEFT + sec / duration * plot_w
-
-    def y(mb: float) -> float:
-        return TOP + (y_hi - mb) / (y_hi - y_lo) * plot_h
-
-    columns = np.minimum((t / duration * MAX_COLUMNS).astype(int), MAX_COLUMNS - 1)
-    rss_path: list[str] = []
-    uss_path: list[str] = []
-    for col in np.unique(columns):
-        members = np.flatnonzero(columns == col)
-        at = float(t[members].mean())
-        lo_i, hi_i = members[np.argmin(low[members])], members[np.argmax(high[members])]
-        # Draw the column's low and high in the order they happened.
-        ends = [(int(lo_i), low[lo_i]), (int(hi_i), high[hi_i])]
-        for i, value in sorted(ends, key=lambda end: end[0]):
-            rss_path.append(f"{x(float(t[i])):.1f},{y(float(value)):.1f}")
-        col_uss = uss[members]
-        col_uss = col_uss[~np.isnan(col_uss)]
-        if col_uss.size:
-            uss_path.append(f"{x(at):.1f},{y(float(col_uss.mean())):.1f}")
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
-        f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
-        'stroke="#ccc"/>',
+    series = [
+        Series("RSS", _rss_points(t, low, high), BLUE, width=1.2),
+        Series("USS", list(zip(t.tolist(), uss.tolist(), strict=True)), GREEN, width=1.0),
+        *_trend(result),
     ]
-    # Every other window shaded, so the windows the verdict compares are visible.
-    for window in leak.window_floors[1::2]:
-        parts.append(
-            f'<rect x="{x(window.start_s):.1f}" y="{TOP}" '
-            f'width="{x(window.end_s) - x(window.start_s):.1f}" height="{plot_h}" '
-            'fill="#e8eef6"/>'
-        )
-    for frac in (0.0, 0.5, 1.0):
-        mb = y_lo + frac * (y_hi - y_lo)
-        parts.append(
-            f'<text x="{LEFT - 4}" y="{y(mb) + 4:.1f}" text-anchor="end">{mb:.0f} MB</text>'
-        )
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 8}">0</text>')
-    parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
-        f"{escape(format_duration(duration))}</text>"
-    )
-    if leak.warmup_s > 0:
-        wx = x(leak.warmup_s)
-        parts.append(
-            f'<line x1="{wx:.1f}" y1="{TOP}" x2="{wx:.1f}" y2="{TOP + plot_h}" stroke="#888" '
-            'stroke-dasharray="4 3"/>'
-            f'<text x="{wx + 3:.1f}" y="{TOP + 12}" fill="#666">warm-up</text>'
-        )
-    parts.append(
-        f'<polyline fill="none" stroke="#1f6fb4" stroke-width="1.2" points="{" ".join(rss_path)}"/>'
-    )
-    if uss_path:
-        parts.append(
-            f'<polyline fill="none" stroke="#2a9d3c" stroke-width="1" '
-            f'points="{" ".join(uss_path)}"/>'
-        )
-    parts.extend(_verdict_marks(result, x, y))
-    legend = [("#1f6fb4", "RSS"), ("#2a9d3c", "USS"), ("#c0392b", "floor")]
-    legend += [("#7a1f14", "window floor"), ("#7b3fa0", "collection"), ("#e07b00", "trend")]
-    lx = LEFT
-    for colour, label in legend:
-        parts.append(
-            f'<rect x="{lx}" y="6" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14}" y="15">{label}</text>'
-        )
-        lx += 24 + 7 * len(label)
-    verdict_colour = {"LEAK": "#c0392b", "NO LEAK": "#2a9d3c"}.get(result.verdict, "#b8860b")
-    parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="15" text-anchor="end" font-weight="bold" '
-        f'fill="{verdict_colour}">{escape(result.verdict)}</text>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+    warmup = result.leak.warmup_s
+    return LineChart(
+        series,
+        title=result.verdict,
+        title_colour=VERDICT_COLOURS.get(result.verdict, UNDECIDED),
+        label=f"Memory of {result.alias}: {result.verdict}",
+        shade=(0.0, warmup) if warmup > 0 else None,
+        x_range=(0.0, float(t[-1])),
+        y_min=None,
+        y_pad=0.08,
+        y_format=lambda mb: f"{format_number(mb)} MB",
+        height=HEIGHT,
+        max_columns=MAX_COLUMNS,
+        **_verdict_marks(result),
+    ).render()

@@ -4,12 +4,13 @@ The throughput chart draws every response per second and, beside it, the
 successful ones (goodput): a gateway that answers 404 fast has a high rate and
 no goodput.
 
-Each is a small inline SVG from `perfgate.report.svgchart` (a few KB). The
-timeline's rows (seconds; 10 or 60 s before the last hour of a long run) are
-plotted at their middle; the warm-up is shaded; a run stopped early or a
-breaking point gets a vertical marker; thresholds on the plotted figures are
-drawn as dashed red lines. Long series are reduced to 100 pixel columns by
-`svgchart`, so the width of the rows changes the picture only below that.
+Each is a small inline SVG from `perfgate.report` (a few KB), drawn over the
+run's time axis by `perfgate.report.runchart`: the timeline's rows (seconds; 10
+or 60 s before the last hour of a long run) at their middle, the warm-up
+shaded; a run stopped early or a breaking point gets a vertical marker;
+thresholds on the plotted figures are drawn as dashed red lines. Long series
+are reduced to 100 pixel columns by `perfgate.report.linechart`, so the width
+of the rows changes the picture only below that.
 """
 
 from __future__ import annotations
@@ -19,45 +20,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from perfgate.load.http.result import LoadResult, TimelineRow
+from perfgate.load.http.result import LoadResult
 from perfgate.load.thresholds import Threshold
 from perfgate.measure.timeline import width_note
 from perfgate.measure.units import format_ms
-from perfgate.report.svgchart import (
-    BLUE,
-    GREEN,
-    GREY,
-    ORANGE,
-    PURPLE,
-    RED,
-    Bar,
-    Marker,
-    Rule,
-    Series,
-    bar_chart,
-    line_chart,
-)
+from perfgate.report.axes import format_ms as axis_ms
+from perfgate.report.barchart import Bar, bar_chart
+from perfgate.report.linechart import Marker, Rule, Series
+from perfgate.report.runchart import SMALL_HEIGHT, RunAxis
+from perfgate.report.svg import BLUE, GREEN, GREY, ORANGE, PURPLE, RED
 
 HISTOGRAM_BARS = 40
-SMALL_HEIGHT = 150
-
-
-def _ms(value: float) -> str:
-    """Axis text in ms, short: ``0``, ``2.5 ms``, ``120 ms``, ``1.5 s``."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value / 1000:.3g} s"
-    return f"{value:.3g} ms"
-
-
-def _midpoints(rows: Sequence[TimelineRow], end_s: float) -> list[float]:
-    """The middle of each row (of its width; the first may be short, the run may end early)."""
-    out = []
-    for i, row in enumerate(rows):
-        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
-        out.append((row.t + nxt) / 2)
-    return out
 
 
 def _run_length(result: LoadResult) -> float:
@@ -75,51 +48,45 @@ def _rules(thresholds: Sequence[Threshold], metrics: set[str], scale: float = 1.
     ]
 
 
+def _axis(result: LoadResult) -> RunAxis:
+    return RunAxis.middle(result.timeline, _run_length(result), result.warmup_s)
+
+
 def latency_chart(
     result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
 ) -> str:
-    rows = result.timeline
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
+    rows, axis = result.timeline, _axis(result)
     series = [
-        Series("p50", [(x, r.p50) for x, r in zip(xs, rows, strict=True)], GREEN),
-        Series("p95", [(x, r.p95) for x, r in zip(xs, rows, strict=True)], BLUE),
-        Series("p99", [(x, r.p99) for x, r in zip(xs, rows, strict=True)], PURPLE),
+        axis.line("p50", rows, "p50", GREEN),
+        axis.line("p95", rows, "p95", BLUE),
+        axis.line("p99", rows, "p99", PURPLE),
     ]
     latency_metrics = {"p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min"}
     origin = " from intended send time" if result.model == "open" else ""
-    return line_chart(
+    return axis.chart(
         series,
         title=f"Latency per second{origin}{width_note(rows)}",
         rules=_rules(thresholds, latency_metrics),
         markers=markers,
-        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
-        x_range=(0.0, end),
-        y_format=_ms,
+        y_format=axis_ms,
     )
 
 
 def throughput_chart(
     result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
 ) -> str:
-    rows = result.timeline
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
+    rows, axis = result.timeline, _axis(result)
     series = [
-        Series("achieved", [(x, r.rps) for x, r in zip(xs, rows, strict=True)], BLUE),
-        Series("successful", [(x, r.goodput) for x, r in zip(xs, rows, strict=True)], GREEN),
+        axis.line("achieved", rows, "rps", BLUE),
+        axis.line("successful", rows, "goodput", GREEN),
     ]
     if result.model == "open":
-        series.append(
-            Series("target", [(x, r.target) for x, r in zip(xs, rows, strict=True)], GREY, True)
-        )
-    return line_chart(
+        series.append(axis.line("target", rows, "target", GREY, dashed=True))
+    return axis.chart(
         series,
         title="Requests per second: all and successful (goodput)",
         rules=_rules(thresholds, {"rps", "goodput"}),
         markers=markers,
-        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
-        x_range=(0.0, end),
     )
 
 
@@ -130,48 +97,30 @@ def errors_chart(
     rows = result.timeline
     if not any(r.errors for r in rows):
         return ""
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
-    points = [
-        (x, 100.0 * r.errors / r.requests if r.requests else math.nan)
-        for x, r in zip(xs, rows, strict=True)
-    ]
+    axis = _axis(result)
+    shares = [100.0 * r.errors / r.requests if r.requests else None for r in rows]
     kinds = ", ".join(f"{k} {n:,}" for k, n in result.errors_by_kind.items())
-    return line_chart(
-        [Series("errors", points, RED)],
+    return axis.chart(
+        [Series("errors", axis.points(shares), RED)],
         title=(f"Errors per second, % of requests ({kinds})" if kinds else "Errors, %")
         + width_note(rows),
         rules=[Rule(r.value, r.label, ORANGE) for r in _rules(thresholds, {"error_rate"}, 100.0)],
         markers=markers,
-        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
-        x_range=(0.0, end),
         y_format=lambda v: f"{v:.3g}%",
         height=SMALL_HEIGHT,
     )
 
 
 def active_chart(result: LoadResult, markers: Sequence[Marker] = ()) -> str:
-    rows = result.timeline
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
+    rows, axis = result.timeline, _axis(result)
     closed = result.model == "closed"
-    series = [
-        Series(
-            "clients" if closed else "open connections",
-            [(x, float(r.active)) for x, r in zip(xs, rows, strict=True)],
-            BLUE,
-        )
-    ]
+    series = [axis.line("clients" if closed else "open connections", rows, "active", BLUE)]
     if closed:
-        series.append(
-            Series("target", [(x, r.target) for x, r in zip(xs, rows, strict=True)], GREY, True)
-        )
-    return line_chart(
+        series.append(axis.line("target", rows, "target", GREY, dashed=True))
+    return axis.chart(
         series,
         title="Active clients" if closed else "Open connections",
         markers=markers,
-        shade=(0.0, result.warmup_s) if result.warmup_s > 0 else None,
-        x_range=(0.0, end),
         height=SMALL_HEIGHT,
     )
 
@@ -192,7 +141,7 @@ def histogram_chart(result: LoadResult, thresholds: Sequence[Threshold] = ()) ->
     np.add.at(counts, index, np.array([c for _, c in buckets], dtype=np.int64))
     bars = [
         Bar(
-            _ms(float(edges[i + 1])),
+            axis_ms(float(edges[i + 1])),
             float(counts[i]),
             BLUE,
             f"{counts[i]:,} responses from {format_ms(float(edges[i]))} to "

@@ -1,9 +1,10 @@
 """The charts of a WebSocket run in log.html: event latency, connected clients,
 events and losses, and the gateway's memory. Small inline SVGs from
-`perfgate.report.svgchart`; rows (seconds; 10 or 60 s before the last hour of a long
-run) are plotted at their middle, the warm-up shaded, latency thresholds drawn
-as dashed lines. A run that measured no latency gets a note instead of a
-latency chart.
+`perfgate.report`, drawn over the run's time axis by `perfgate.report.runchart`:
+rows (seconds; 10 or 60 s before the last hour of a long run) at their middle
+(counts taken at the end of a row at its end), the warm-up shaded, latency
+thresholds drawn as dashed lines. A run that measured no latency gets a note
+instead of a latency chart.
 """
 
 from __future__ import annotations
@@ -13,31 +14,15 @@ from collections.abc import Sequence
 from html import escape
 
 from perfgate.load.thresholds import Threshold
-from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
+from perfgate.load.ws.result import WebSocketResult
 from perfgate.measure.timeline import width_note
-from perfgate.report.svgchart import (
-    BLUE,
-    GREEN,
-    GREY,
-    ORANGE,
-    PURPLE,
-    RED,
-    Rule,
-    Series,
-    line_chart,
-)
+from perfgate.report.axes import format_ms
+from perfgate.report.linechart import Rule, Series, line_chart
+from perfgate.report.runchart import SMALL_HEIGHT, RunAxis
+from perfgate.report.svg import BLUE, GREEN, GREY, ORANGE, PURPLE, RED
 
-SMALL_HEIGHT = 150
 _LATENCY = {"event_latency_p50", "event_latency_p95", "event_latency_p99", "event_latency_max",
             "event_latency_mean"}  # fmt: skip
-
-
-def _ms(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value / 1000:.3g} s"
-    return f"{value:.3g} ms"
 
 
 def _run_length(result: WebSocketResult) -> float:
@@ -46,21 +31,8 @@ def _run_length(result: WebSocketResult) -> float:
     return max(planned if planned > 0 else last, 1e-9)
 
 
-def _midpoints(rows: Sequence[WsTimelineRow], end_s: float) -> list[float]:
-    out = []
-    for i, row in enumerate(rows):
-        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
-        out.append((row.t + nxt) / 2)
-    return out
-
-
-def _shade(result: WebSocketResult) -> tuple[float, float] | None:
-    return (0.0, result.warmup_s) if result.warmup_s > 0 else None
-
-
-def _points(xs: Sequence[float], values: Sequence[float | None]) -> list[tuple[float, float]]:
-    """A row without latency (None) is a gap in the line."""
-    return [(x, NAN if v is None else v) for x, v in zip(xs, values, strict=True)]
+def _axis(result: WebSocketResult) -> RunAxis:
+    return RunAxis.middle(result.timeline, _run_length(result), result.warmup_s)
 
 
 def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> str:
@@ -69,75 +41,52 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
     if result.latency_samples == 0 and all(r.p95 is None for r in rows):
         why = escape(result.latency_note or "no event carried a send time")
         return f"<p><b>No latency chart</b>: event latency was not measured ({why}).</p>"
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
+    axis = _axis(result)
     series = [
-        Series("p50", _points(xs, [r.p50 for r in rows]), GREEN),
-        Series("p95", _points(xs, [r.p95 for r in rows]), BLUE),
-        Series("p99", _points(xs, [r.p99 for r in rows]), PURPLE),
+        axis.line("p50", rows, "p50", GREEN),
+        axis.line("p95", rows, "p95", BLUE),
+        axis.line("p99", rows, "p99", PURPLE),
     ]
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
     what = "Round trip" if result.mode == "echo" else "Event latency"
-    return line_chart(
-        series,
-        title=f"{what} per second{width_note(rows)}",
-        rules=rules,
-        shade=_shade(result),
-        x_range=(0.0, end),
-        y_format=_ms,
+    return axis.chart(
+        series, title=f"{what} per second{width_note(rows)}", rules=rules, y_format=format_ms
     )
 
 
 def connections_chart(result: WebSocketResult) -> str:
     rows = result.timeline
-    end = _run_length(result)
-    xs = [r.t + r.width_s if i + 1 < len(rows) else end for i, r in enumerate(rows)]
+    axis = RunAxis.row_end(rows, _run_length(result), result.warmup_s)
     series = [
-        Series("connected", [(x, float(r.connected)) for x, r in zip(xs, rows, strict=True)], BLUE),
-        Series(
-            "ramp target",
-            [(x, float(r.target)) for x, r in zip(xs, rows, strict=True)],
-            GREY,
-            dashed=True,
-        ),
+        axis.line("connected", rows, "connected", BLUE),
+        axis.line("ramp target", rows, "target", GREY, dashed=True),
     ]
-    drops = [(x, float(r.disconnections)) for x, r in zip(xs, rows, strict=True)]
-    if any(d for _, d in drops):
-        series.append(Series("disconnections", drops, RED))
-    return line_chart(
+    if any(r.disconnections for r in rows):
+        series.append(axis.line("disconnections", rows, "disconnections", RED))
+    return axis.chart(
         series,
         title=f"Connected clients (end of each second){width_note(rows)}",
-        shade=_shade(result),
-        x_range=(0.0, end),
         height=SMALL_HEIGHT,
     )
 
 
 def events_chart(result: WebSocketResult) -> str:
-    rows = result.timeline
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
+    rows, axis = result.timeline, _axis(result)
     what = "Echo replies" if result.mode == "echo" else "Events"
-    return line_chart(
-        [Series("received/s", [(x, r.events_per_s) for x, r in zip(xs, rows, strict=True)], BLUE)],
+    return axis.chart(
+        [axis.line("received/s", rows, "events_per_s", BLUE)],
         title=f"{what} received per second (all clients)",
-        shade=_shade(result),
-        x_range=(0.0, end),
         height=SMALL_HEIGHT,
     )
 
 
 def losses_chart(result: WebSocketResult) -> str:
     """Losses as they were found: gaps in the sequence numbers, missing tails at the end."""
-    rows = result.timeline
-    end = _run_length(result)
-    xs = _midpoints(rows, end)
-    return line_chart(
-        [Series("lost", [(x, float(max(r.lost, 0))) for x, r in zip(xs, rows, strict=True)], RED)],
+    rows, axis = result.timeline, _axis(result)
+    return axis.chart(
+        [Series("lost", axis.points([max(r.lost, 0) for r in rows]), RED)],
         title=f"Events lost, by the second they were found{width_note(rows)}",
-        shade=_shade(result),
-        x_range=(0.0, end),
         height=SMALL_HEIGHT,
     )
 

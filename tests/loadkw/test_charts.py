@@ -5,18 +5,9 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
-from perfgate.report.svgchart import (
-    Bar,
-    Marker,
-    Rule,
-    Series,
-    bar_chart,
-    format_number,
-    format_seconds,
-    line_chart,
-    nice_ticks,
-    reduce_points,
-)
+from perfgate.report.axes import format_number, format_seconds, nice_ticks
+from perfgate.report.barchart import Bar, bar_chart
+from perfgate.report.linechart import Marker, Rule, Series, line_chart, reduce_points
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,75 @@
+"""Charts over a run's timeline, for every protocol: rows placed on a time axis from 0 to
+the run's end, the warm-up shaded.
+
+A timeline row covers `width_s` seconds from `t` (1 s, or 10 or 60 s before the
+last hour of a long run); it is plotted at its middle, the last one cut at the
+run's end. A field a row does not have (None) is a gap in the line.
+
+    axis = RunAxis.middle(result.timeline, end_s=60.0, warmup_s=5.0)
+    axis.chart([axis.line("p95", rows, "p95", BLUE)], title="Latency", y_format=format_ms)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from perfgate.report.linechart import Point2, Series, line_chart
+
+SMALL_HEIGHT = 150
+
+
+class Row(Protocol):
+    @property
+    def t(self) -> float: ...
+
+    @property
+    def width_s(self) -> float: ...
+
+
+def midpoints(rows: Sequence[Row], end_s: float) -> list[float]:
+    """The middle of each row (of its width; the first may be short, the run may end early)."""
+    out = []
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1].t if i + 1 < len(rows) else max(min(row.t + row.width_s, end_s), row.t)
+        out.append((row.t + nxt) / 2)
+    return out
+
+
+@dataclass(frozen=True)
+class RunAxis:
+    """Where a run's rows go on the x axis, how long the run is and its warm-up."""
+
+    xs: Sequence[float]
+    end_s: float
+    warmup_s: float
+
+    @classmethod
+    def middle(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
+        """Rows at their middle: a figure over the row's width."""
+        return cls(midpoints(rows, end_s), end_s, warmup_s)
+
+    @classmethod
+    def row_end(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
+        """Rows at their end: a count taken at the end of the row."""
+        last = len(rows) - 1
+        xs = [r.t + r.width_s if i < last else end_s for i, r in enumerate(rows)]
+        return cls(xs, end_s, warmup_s)
+
+    def points(self, values: Sequence[float | None]) -> list[Point2]:
+        return [
+            (x, math.nan if v is None else float(v)) for x, v in zip(self.xs, values, strict=True)
+        ]
+
+    def line(
+        self, label: str, rows: Sequence[Any], field: str, colour: str, *, dashed: bool = False
+    ) -> Series:
+        """The series of one row field."""
+        return Series(label, self.points([getattr(r, field) for r in rows]), colour, dashed)
+
+    def chart(self, series: Sequence[Series], **options: Any) -> str:
+        """A line chart over the whole run with the warm-up shaded (options: `LineChart`'s)."""
+        shade = (0.0, self.warmup_s) if self.warmup_s > 0 else None
+        return line_chart(series, shade=shade, x_range=(0.0, self.end_s), **options)
