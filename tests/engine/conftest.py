@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psutil
 import pytest
 
 from engine.servers import HttpTestServer
@@ -17,24 +16,6 @@ def server() -> Iterator[HttpTestServer]:
         srv.stop()
 
 
-def _children() -> set[psutil.Process]:
-    alive = set()
-    for c in psutil.Process().children(recursive=True):
-        try:
-            if c.status() != psutil.STATUS_ZOMBIE:
-                alive.add(c)
-        except psutil.NoSuchProcess:
-            continue
-    return alive
-
-
 @pytest.fixture(autouse=True)
-def no_leftover_workers() -> Iterator[None]:
-    """Every engine test must leave no new child process behind (others' fixtures may
-    hold long-lived children of their own, so only new ones count)."""
-    before = _children()
-    yield
-    left = _children() - before
-    for c in left:
-        c.kill()
-    assert not left, f"processes left behind: {left}"
+def _leaves_no_process(no_leftover_workers: None) -> None:
+    """Every engine test must leave no new child process behind (tests/conftest.py)."""
