@@ -11,6 +11,7 @@ Suite Setup         Start The Gateway Under Test
 Suite Teardown      Stop All Gateways
 Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock
+Test Template       The Gateway Serves Concurrent Clients
 
 Test Tags           load    nightly
 
@@ -19,26 +20,29 @@ Test Tags           load    nightly
 ${API_MIX}      ${SCENARIOS}/api-mix.yaml
 
 
-*** Test Cases ***
+*** Test Cases ***    CLIENTS
 The Gateway Serves 100 Concurrent Clients
     [Tags]    smoke
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=100    duration=1 min
-    ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-100-clients    &{LOAD_BASELINE}
-
+    100
 The Gateway Serves 250 Concurrent Clients
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=250    duration=1 min
-    ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-250-clients    &{LOAD_BASELINE}
-
+    250
 The Gateway Serves 500 Concurrent Clients
-    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=500    duration=1 min
-    ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
-    Compare To Baseline    ${result}    load-500-clients    &{LOAD_BASELINE}
-
+    500
 The Gateway Serves Clients That Connect For Every Request
     [Documentation]    50 clients asking for the health check, each request on a new TCP
     ...    connection: the cost of accepting connections at a high rate.
+    [Template]    NONE
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}${GATEWAY_HEALTH}    clients=50
     ...    duration=1 min    headers=Connection: close    thresholds=${API_THRESHOLDS}
     Compare To Baseline    ${result}    load-rapid-connections    &{LOAD_BASELINE}
+
+
+*** Keywords ***
+The Gateway Serves Concurrent Clients
+    [Documentation]    ``clients`` clients on the API mix for a minute, each sending its next
+    ...    request as soon as the last one is answered, within the seed thresholds; the
+    ...    result is compared with the baseline ``load-<clients>-clients``.
+    [Arguments]    ${clients}
+    ${result}=    Run Load Profile    constant    ${GATEWAY.url}    clients=${clients}    duration=1 min
+    ...    scenario=${API_MIX}    thresholds=${API_THRESHOLDS}
+    Compare To Baseline    ${result}    load-${clients}-clients    &{LOAD_BASELINE}
