@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from functools import partial
 from html import escape
 
 from perfgate.load.gate import Verdict
-from perfgate.load.thresholds import Threshold, format_value
+from perfgate.load.report import Row, count, summary_table, verdict_line, warnings_html, with_charts
+from perfgate.load.report import percent as _percent
 from perfgate.load.ws.charts import all_charts
 from perfgate.load.ws.result import WebSocketResult
 from perfgate.load.ws.stampcount import fine_ms
 from perfgate.load.ws.stamps import UNIT_NS
 from perfgate.measure.units import format_ms
 
-_TH = '<th style="text-align:left;padding-right:1em;vertical-align:top">'
-_PASS = '<b style="color:#2a9d3c">PASS</b>'
-_FAIL = '<b style="color:#c0392b">FAIL</b>'
+__all__ = ["render_html", "render_table", "summary_line", "verdict_line"]
 
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:.3g}%" if math.isfinite(fraction) else "n/a"
+percent = partial(_percent, spec=".3g")  # loss rates are small: three significant digits
 
 
 def summary_line(result: WebSocketResult) -> str:
@@ -32,11 +24,11 @@ def summary_line(result: WebSocketResult) -> str:
     what = "echo replies" if result.mode == "echo" else "events"
     return (
         f"WebSocket {result.mode} on {result.url}: {result.connections:,} connections "
-        f"({_pct(result.connection_success_rate)} of {_n(result.connect_attempts)} attempts "
-        f"succeeded, connect p95 {format_ms(result.connect_p95)}), {_n(result.events_received)} "
+        f"({percent(result.connection_success_rate)} of {count(result.connect_attempts)} attempts "
+        f"succeeded, connect p95 {format_ms(result.connect_p95)}), {count(result.events_received)} "
         f"{what} in {result.duration_s:.1f} s, {_latency_summary(result)}, "
-        f"lost {_n(result.events_lost)} of {_n(result.events_expected)} "
-        f"({_pct(result.event_loss_rate)}), disconnections {_n(result.disconnections)}."
+        f"lost {count(result.events_lost)} of {count(result.events_expected)} "
+        f"({percent(result.event_loss_rate)}), disconnections {count(result.disconnections)}."
     )
 
 
@@ -63,7 +55,7 @@ def _latency_row(result: WebSocketResult) -> str:
     cell = (
         "p50 / p95 / p99 / max: "
         + _latencies(result, "event_latency")
-        + f" ({_n(result.latency_samples)} samples)"
+        + f" ({count(result.latency_samples)} samples)"
     )
     if result.time_format in UNIT_NS:
         unit = fine_ms(UNIT_NS[result.time_format] / 1e6)
@@ -75,33 +67,10 @@ def _latency_row(result: WebSocketResult) -> str:
         )
     if result.events_stamped_ahead:
         cell += (
-            f"<br>{_n(result.events_stamped_ahead)} events stamped later than they arrived, "
+            f"<br>{count(result.events_stamped_ahead)} events stamped later than they arrived, "
             "beyond the uncertainty (not counted)"
         )
     return cell
-
-
-def verdict_line(verdict: Verdict) -> str:
-    if not verdict.thresholds:
-        return "No thresholds given."
-    if verdict.failed:
-        return verdict.message()
-    return f"All {len(verdict.thresholds)} threshold(s) held."
-
-
-def _threshold_rows(thresholds: Sequence[Threshold], result: WebSocketResult) -> str:
-    rows = []
-    for t in thresholds:
-        value = result.metric(t.metric, t.scope)
-        measured = math.nan if value is None else value
-        mark = _PASS if t.holds(measured) else _FAIL
-        rows.append(
-            f"<tr><td>{escape(t.text)}</td><td>{escape(format_value(measured, t.kind))}</td>"
-            f"<td>{mark}</td></tr>"
-        )
-    return (
-        "<table><tr><th>threshold</th><th>measured</th><th></th></tr>" + "".join(rows) + "</table>"
-    )
 
 
 def _latencies(result: WebSocketResult, prefix: str) -> str:
@@ -110,56 +79,55 @@ def _latencies(result: WebSocketResult, prefix: str) -> str:
     return f"{shown}; mean {format_ms(float(getattr(result, f'{prefix}_mean')))}"
 
 
-def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "") -> str:
-    if verdict.failed:
-        head = f"{_FAIL} {escape(verdict.message())}"
-    elif verdict.thresholds:
-        head = f"{_PASS} all {len(verdict.thresholds)} threshold(s) held"
-    else:
-        head = "no thresholds given"
-    rows: list[tuple[str, str]] = [("Verdict", head)]
-    if verdict.thresholds:
-        rows.append(("Thresholds", _threshold_rows(verdict.thresholds, result)))
+def _run_row(result: WebSocketResult) -> Row:
     ramp = "all at once" if result.ramp_per_s is None else f"{result.ramp_per_s:,.4g} connections/s"
     rate_unit = "messages/s over all connections" if result.mode == "echo" else "events/s"
-    rows.append(
-        (
-            "Run",
-            f"{escape(result.mode)} on {escape(result.url)}, channel {escape(result.channel)}: "
-            f"{result.connections:,} connections (ramp {ramp}), {result.event_rate:g} "
-            f"{rate_unit}; {result.duration_s:.1f} s measured after a {result.warmup_s:g} s "
-            f"warm-up; {result.workers} worker(s)"
-            + ("; stopped early" if result.stopped_early else ""),
-        )
+    return (
+        "Run",
+        f"{escape(result.mode)} on {escape(result.url)}, channel {escape(result.channel)}: "
+        f"{result.connections:,} connections (ramp {ramp}), {result.event_rate:g} "
+        f"{rate_unit}; {result.duration_s:.1f} s measured after a {result.warmup_s:g} s "
+        f"warm-up; {result.workers} worker(s)"
+        + ("; stopped early" if result.stopped_early else ""),
     )
-    kinds = ", ".join(f"{escape(k)} {_n(v)}" for k, v in result.connect_errors_by_kind.items())
-    rows.append(
+
+
+def _connection_rows(result: WebSocketResult) -> list[Row]:
+    kinds = ", ".join(f"{escape(k)} {count(v)}" for k, v in result.connect_errors_by_kind.items())
+    return [
         (
             "Connections",
-            f"{_n(result.connect_attempts)} attempts, {_pct(result.connection_success_rate)} "
-            f"succeeded"
+            f"{count(result.connect_attempts)} attempts, "
+            f"{percent(result.connection_success_rate)} succeeded"
             + (f" (failures: {kinds})" if kinds else "")
-            + f"; disconnections {_n(result.disconnections)}, reconnects {_n(result.reconnects)}",
-        )
-    )
-    rows.append(("Connection time", "p50 / p95 / p99 / max: " + _latencies(result, "connect")))
-    origin = "round trip" if result.mode == "echo" else "publish to receipt"
-    rows.append((f"Event latency ({origin})", _latency_row(result)))
+            + f"; disconnections {count(result.disconnections)}, "
+            f"reconnects {count(result.reconnects)}",
+        ),
+        ("Connection time", "p50 / p95 / p99 / max: " + _latencies(result, "connect")),
+    ]
+
+
+def _events_row(result: WebSocketResult) -> Row:
     sent = "sent" if result.mode == "echo" else "published"
     events = (
-        f"expected {_n(result.events_expected)}, received {_n(result.events_received)}, "
-        f"<b>lost {_n(result.events_lost)}</b> ({_pct(result.event_loss_rate)}), duplicated "
-        f"{_n(result.events_duplicated)}, out of order {_n(result.events_out_of_order)}; "
-        f"{_n(result.events_sent)} {sent}, {result.events_per_s:,.1f} received/s"
+        f"expected {count(result.events_expected)}, received {count(result.events_received)}, "
+        f"<b>lost {count(result.events_lost)}</b> ({percent(result.event_loss_rate)}), "
+        f"duplicated {count(result.events_duplicated)}, out of order "
+        f"{count(result.events_out_of_order)}; {count(result.events_sent)} {sent}, "
+        f"{result.events_per_s:,.1f} received/s"
     )
     if result.events_missed_disconnected:
         events += (
-            f"; {_n(result.events_missed_disconnected)} of the lost were published while "
+            f"; {count(result.events_missed_disconnected)} of the lost were published while "
             "their subscriber was disconnected"
         )
     if result.publish_errors:
-        events += f"; publish errors {_n(result.publish_errors)}"
-    rows.append(("Events", events))
+        events += f"; publish errors {count(result.publish_errors)}"
+    return ("Events", events)
+
+
+def _gateway_and_generator_rows(result: WebSocketResult) -> list[Row]:
+    rows = []
     if result.gateway_memory is not None:
         m = result.gateway_memory
         rows.append(
@@ -176,19 +144,25 @@ def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "")
         generator += f"; longest garbage-collector pause per worker {pauses}"
     if result.fd_limit is not None:
         generator += f"; open-files limit {result.fd_limit:,}"
-    for warning in result.warnings:
-        generator += f'<br><b style="color:#b8860b">WARN</b> {escape(warning)}'
-    rows.append(("Load generator", generator))
-    for note in result.notes:
-        rows.append(("Note", escape(note)))
-    if json_link:
-        rows.append(("Saved as", json_link))
-    body = "".join(f"<tr>{_TH}{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="perfgate-websocket">{body}</table>'
+    rows.append(("Load generator", generator + warnings_html(result.warnings)))
+    return rows + [("Note", escape(note)) for note in result.notes]
+
+
+def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "") -> str:
+    """The figures as an HTML table (log with ``html=True``)."""
+    origin = "round trip" if result.mode == "echo" else "publish to receipt"
+    rows = [
+        _run_row(result),
+        *_connection_rows(result),
+        (f"Event latency ({origin})", _latency_row(result)),
+        _events_row(result),
+        *_gateway_and_generator_rows(result),
+    ]
+    return summary_table(verdict, result.metric, rows, "perfgate-websocket", json_link)
 
 
 def render_html(result: WebSocketResult, verdict: Verdict, json_link: str = "") -> str:
     """The table and the charts, in reading order."""
-    parts = [render_table(result, verdict, json_link)]
-    parts += [f"<div>{chart}</div>" for chart in all_charts(result, verdict.thresholds)]
-    return "".join(parts)
+    return with_charts(
+        [render_table(result, verdict, json_link)], all_charts(result, verdict.thresholds)
+    )

@@ -1,0 +1,95 @@
+"""The frame of a load run's summary in log.html, the same for every protocol.
+
+A reader who opens log.html after a failure should see what happened
+without opening any other file. Every run's table (logged with
+``html=True``) starts with the verdict and every threshold with its measured
+value, goes on with the rows its protocol gives (`perfgate.load.http.report`,
+`perfgate.load.ws.report`) and ends with the link to the saved JSON; the
+charts follow the table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from html import escape
+
+from perfgate.load.gate import Verdict
+from perfgate.load.thresholds import Threshold, format_value
+
+TH = '<th style="text-align:left;padding-right:1em;vertical-align:top">'
+PASS = '<b style="color:#2a9d3c">PASS</b>'
+FAIL = '<b style="color:#c0392b">FAIL</b>'
+WARN = '<b style="color:#b8860b">WARN</b>'
+
+Row = tuple[str, str]  # (heading, HTML cell)
+Lookup = Callable[[str, str | None], float | None]  # metric(name, scope)
+
+
+def count(value: float) -> str:
+    """``12,345``."""
+    return f"{value:,.0f}"
+
+
+def percent(fraction: float, spec: str = ".2f") -> str:
+    """``0.05%`` (``n/a`` for NaN); `spec` formats the percentage."""
+    return f"{fraction * 100:{spec}}%" if math.isfinite(fraction) else "n/a"
+
+
+def warnings_html(warnings: Iterable[str]) -> str:
+    """Each warning on its own line, flagged."""
+    return "".join(f"<br>{WARN} {escape(warning)}" for warning in warnings)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    """Plain text for the log message under the summary."""
+    if verdict.breaking_point is not None:
+        return verdict.breaking_point.describe()
+    if not verdict.thresholds:
+        return "No thresholds given."
+    if verdict.failed:
+        return verdict.message()
+    return f"All {len(verdict.thresholds)} threshold(s) held."
+
+
+def _verdict_cell(verdict: Verdict) -> str:
+    if verdict.failed:
+        return f"{FAIL} {escape(verdict.message())}"
+    if verdict.breaking_point is not None:
+        return escape(verdict.breaking_point.describe())
+    if verdict.thresholds:
+        return f"{PASS} all {len(verdict.thresholds)} threshold(s) held"
+    return "no thresholds given"
+
+
+def threshold_table(thresholds: Sequence[Threshold], lookup: Lookup) -> str:
+    """Every threshold, its measured value (n/a when not measured) and PASS or FAIL."""
+    rows = []
+    for t in thresholds:
+        value = lookup(t.metric, t.scope)
+        measured = math.nan if value is None else value
+        mark = PASS if t.holds(measured) else FAIL
+        rows.append(
+            f"<tr><td>{escape(t.text)}</td><td>{escape(format_value(measured, t.kind))}</td>"
+            f"<td>{mark}</td></tr>"
+        )
+    return (
+        "<table><tr><th>threshold</th><th>measured</th><th></th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def summary_table(
+    verdict: Verdict, lookup: Lookup, rows: Iterable[Row], css_class: str, json_link: str = ""
+) -> str:
+    """Verdict, thresholds, the protocol's `rows`, the saved file: one HTML table."""
+    head: list[Row] = [("Verdict", _verdict_cell(verdict))]
+    if verdict.thresholds:
+        head.append(("Thresholds", threshold_table(verdict.thresholds, lookup)))
+    tail: list[Row] = [("Saved as", json_link)] if json_link else []
+    body = "".join(f"<tr>{TH}{k}</th><td>{v}</td></tr>" for k, v in [*head, *rows, *tail])
+    return f'<table class="{css_class}">{body}</table>'
+
+
+def with_charts(parts: Iterable[str], charts: Iterable[str]) -> str:
+    """The tables (empty ones left out), then each chart in its own block."""
+    return "".join(p for p in parts if p) + "".join(f"<div>{chart}</div>" for chart in charts)
