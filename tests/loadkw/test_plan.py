@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from perfgate.load.http.plan import parse_headers, plan_run
+from perfgate.load.arguments import parse_headers
+from perfgate.load.http.plan import plan_run
 from perfgate.load.stages import Stage
 
 URL = "http://127.0.0.1:9/api/echo"

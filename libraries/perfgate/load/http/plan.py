@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from perfgate import robotenv
-from perfgate.artifacts import redact
+from perfgate.load.arguments import given, parse_headers, parse_time_scale, time_scale_setting
 from perfgate.load.gate import live_thresholds
 from perfgate.load.http.config import LoadConfig, validate
 from perfgate.load.http.result_metrics import KNOWN_METRICS
@@ -66,35 +64,8 @@ class RunPlan:
         return f"warm-up {used:g} s (the profile's {self.profile_warmup_s:g} s, {way} by {by})"
 
 
-def _given(value: Any) -> bool:
-    """Robot passes ``${EMPTY}`` or ``${None}`` for "not given"."""
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def default_time_scale() -> float | str:
-    """``${PERF_TIME_SCALE}``, else the environment variable, else 1."""
-    value = robotenv.time_scale()
-    if not _given(value):
-        value = os.environ.get("PERF_TIME_SCALE")
-    return value if _given(value) else 1.0
-
-
-def parse_time_scale(value: float | str | None) -> float:
-    if not _given(value):
-        value = default_time_scale()
-    try:
-        scale = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        scale = math.nan
-    if not (math.isfinite(scale) and scale > 0):
-        raise ValueError(
-            f"time_scale must be a number above 0 (e.g. 0.05 to run at 5 % length), not {value!r}."
-        )
-    return scale
-
-
 def parse_clients(value: int | float | str | None) -> float | None:
-    if not _given(value):
+    if not given(value):
         return None
     try:
         clients = float(str(value).strip())
@@ -107,30 +78,9 @@ def parse_clients(value: int | float | str | None) -> float | None:
     return clients
 
 
-def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> dict[str, str]:
-    """A mapping, ``Name: value`` lines, or a list of ``Name: value`` items."""
-    if not _given(headers):
-        return {}
-    if isinstance(headers, Mapping):
-        return {str(k).strip(): str(v) for k, v in headers.items()}
-    lines = headers.splitlines() if isinstance(headers, str) else [str(h) for h in headers]  # type: ignore[union-attr]
-    parsed: dict[str, str] = {}
-    for line in lines:
-        if not line.strip():
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip():
-            raise ValueError(
-                f"header {redact.header_line(line.strip())!r} is not 'Name: value'; write e.g. "
-                f"headers=Content-Type: application/json, or pass a dictionary."
-            )
-        parsed[name.strip()] = value.strip()
-    return parsed
-
-
 def encode_body(body: Any, headers: dict[str, str]) -> str | None:
     """A string body as is; a mapping or list as JSON (with a JSON Content-Type if none)."""
-    if not _given(body):
+    if not given(body):
         return None
     if isinstance(body, (Mapping, list, tuple)):
         if not any(k.lower() == "content-type" for k in headers):
@@ -163,7 +113,7 @@ def find_file(name: str | Path, search_dirs: Sequence[Path], what: str, folder: 
 
 
 def _duration(value: DurationLike | None, what: str) -> float | None:
-    if not _given(value):
+    if not given(value):
         return None
     try:
         return parse_duration(value)  # type: ignore[arg-type]
@@ -171,6 +121,62 @@ def _duration(value: DurationLike | None, what: str) -> float | None:
         raise ValueError(
             f"{what} must be a duration such as '30 s' or '2 min', not {value!r}."
         ) from None
+
+
+def _profile(name: str, search_dirs: Sequence[Path]) -> Profile:
+    if not given(name):
+        raise ValueError(
+            "no load profile given; name a built-in one (e.g. smoke, load, stress) or a "
+            "profile file, or give stages=..."
+        )
+    return get_profile(str(name), search_dirs)
+
+
+def _timeout(value: DurationLike | None) -> float:
+    timeout_s = _duration(value, "timeout")
+    if timeout_s is not None and timeout_s <= 0:
+        raise ValueError(f"timeout must be longer than 0 s, not {value!r}.")
+    return timeout_s if timeout_s is not None else 10.0
+
+
+def _workers(value: int | str | None) -> int | None:
+    if not given(value):
+        return None
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = 0
+    if isinstance(value, bool) or count < 1:
+        raise ValueError(f"workers must be a whole number of at least 1, not {value!r}.")
+    return count
+
+
+def _request(
+    scenario: str | Path | None,
+    method: str,
+    headers: Mapping[str, Any] | str | Sequence[str] | None,
+    body: Any,
+    search_dirs: Sequence[Path],
+) -> dict[str, Any]:
+    """The `LoadConfig` fields of what is sent: one request, or a scenario file's."""
+    header_map = parse_headers(headers)
+    body_text = encode_body(body, header_map)
+    scenario_path = (
+        find_file(scenario, search_dirs, "scenario", "scenarios")  # type: ignore[arg-type]
+        if given(scenario)
+        else None
+    )
+    if scenario_path is not None and (given(body) or header_map or method.upper() != "GET"):
+        raise ValueError(
+            "method, headers and body describe the single request; with scenario=... each "
+            "request of the scenario file sets its own."
+        )
+    return {
+        "scenario": load_scenario(scenario_path) if scenario_path is not None else None,
+        "method": str(method).strip() or "GET",
+        "headers": header_map,
+        "body": body_text,
+    }
 
 
 def plan_run(
@@ -195,66 +201,34 @@ def plan_run(
     search_dirs: Sequence[Path] = (),
 ) -> RunPlan:
     """Resolve and check everything; ValueError (one sentence) on the first mistake."""
-    if not _given(profile):
-        raise ValueError(
-            "no load profile given; name a built-in one (e.g. smoke, load, stress) or a "
-            "profile file, or give stages=..."
-        )
-    base = get_profile(str(profile), search_dirs)
-    scale = parse_time_scale(time_scale)
+    base = _profile(profile, search_dirs)
+    scale = parse_time_scale(time_scale, time_scale_setting())
     resolved = resolve(
         base,
         clients=parse_clients(clients),
-        rate=parse_rate(rate) if _given(rate) else None,  # type: ignore[arg-type]
+        rate=parse_rate(rate) if given(rate) else None,  # type: ignore[arg-type]
         duration_s=_duration(duration, "duration"),
-        stages=stages if _given(stages) else None,  # type: ignore[arg-type]
+        stages=stages if given(stages) else None,  # type: ignore[arg-type]
         warmup_s=_duration(warmup, "warmup"),
         time_scale=scale,
     )
-    timeout_s = _duration(timeout, "timeout")
-    if timeout_s is not None and timeout_s <= 0:
-        raise ValueError(f"timeout must be longer than 0 s, not {timeout!r}.")
-    worker_count = None
-    if _given(workers):
-        try:
-            worker_count = int(str(workers).strip())
-        except ValueError:
-            worker_count = 0
-        if isinstance(workers, bool) or worker_count < 1:
-            raise ValueError(f"workers must be a whole number of at least 1, not {workers!r}.")
-    header_map = parse_headers(headers)
-    body_text = encode_body(body, header_map)
-    scenario_path = (
-        find_file(scenario, search_dirs, "scenario", "scenarios")  # type: ignore[arg-type]
-        if _given(scenario)
-        else None
-    )
-    if scenario_path is not None and (_given(body) or header_map or method.upper() != "GET"):
-        raise ValueError(
-            "method, headers and body describe the single request; with scenario=... each "
-            "request of the scenario file sets its own."
-        )
+    timeout_s = _timeout(timeout)
+    worker_count = _workers(workers)
     config = LoadConfig(
         url=str(url).strip() if isinstance(url, str) else url,
         stages=list(resolved.stages),
         model=resolved.model,
-        scenario=load_scenario(scenario_path) if scenario_path is not None else None,
-        method=str(method).strip() or "GET",
-        headers=header_map,
-        body=body_text,
+        **_request(scenario, method, headers, body, search_dirs),
         name=DEFAULT_NAME,
         warmup_s=resolved.warmup_s,
         workers=worker_count,
-        timeout_s=timeout_s if timeout_s is not None else 10.0,
+        timeout_s=timeout_s,
         verify_tls=bool(verify_tls),
         profile=resolved.name,
     )
     names = tuple(spec.name for spec in validate(config))
-    checks = tuple(parse_thresholds(thresholds if _given(thresholds) else None, KNOWN_METRICS))
+    checks = tuple(parse_thresholds(thresholds if given(thresholds) else None, KNOWN_METRICS))
     _check_threshold_names(checks, names)
-    changed_by = (("duration=",) if _given(duration) else ()) + (
-        (f"time scale {scale:g}",) if scale != 1 else ()
-    )
     plan = RunPlan(
         resolved,
         config,
@@ -262,8 +236,10 @@ def plan_run(
         bool(abort_on_fail),
         scale,
         names,
-        profile_warmup_s=None if _given(warmup) else base.warmup_s,
-        warmup_changed_by=changed_by,
+        profile_warmup_s=None if given(warmup) else base.warmup_s,
+        # What changed the profile's warm-up into the one used, for `RunPlan.warmup_text`.
+        warmup_changed_by=(("duration=",) if given(duration) else ())
+        + ((f"time scale {scale:g}",) if scale != 1 else ()),
     )
     _check_live(plan)
     return plan

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from perfgate.load.http.plan import parse_headers, parse_time_scale
+from perfgate.load.arguments import parse_headers, parse_time_scale, time_scale_setting
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import WsLoadConfig, WsProtocol, parse_ramp, validate
 from perfgate.load.ws.criteria import resolve_thresholds
@@ -128,7 +128,7 @@ def plan_websocket_run(
     name: str = "",
 ) -> WsPlan:
     """Check every argument and build the run; ValueError (one sentence) on any mistake."""
-    scale = parse_time_scale(time_scale)
+    scale = parse_time_scale(time_scale, time_scale_setting())
     n = _connections(connections)
     mode_text = str(mode).strip().lower()
     ramp_rate = parse_ramp(ramp, n)

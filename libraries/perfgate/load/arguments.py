@@ -1,0 +1,68 @@
+"""Keyword arguments every protocol's plan reads the same way: "not given", the time scale,
+headers.
+
+Pure parsing (value in, value out, one `ValueError` sentence naming the
+argument on a mistake), except `time_scale_setting`, which asks
+`perfgate.robotenv` and the environment for the run-wide default.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from perfgate import robotenv
+from perfgate.artifacts import redact
+
+TIME_SCALE_ENV = "PERF_TIME_SCALE"
+
+
+def given(value: Any) -> bool:
+    """Robot passes ``${EMPTY}`` or ``${None}`` for "not given"."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def time_scale_setting() -> float | str | None:
+    """``${PERF_TIME_SCALE}``, else the environment variable of that name, else None."""
+    value = robotenv.time_scale()
+    if not given(value):
+        value = os.environ.get(TIME_SCALE_ENV)
+    return value if given(value) else None
+
+
+def parse_time_scale(value: float | str | None, default: float | str | None = None) -> float:
+    """`value`, else `default` (e.g. `time_scale_setting()`), else 1: a number above 0."""
+    if not given(value):
+        value = default if given(default) else 1.0
+    try:
+        scale = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(
+            f"time_scale must be a number above 0 (e.g. 0.05 to run at 5 % length), not {value!r}."
+        )
+    return scale
+
+
+def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> dict[str, str]:
+    """A mapping, ``Name: value`` lines, or a list of ``Name: value`` items."""
+    if not given(headers):
+        return {}
+    if isinstance(headers, Mapping):
+        return {str(k).strip(): str(v) for k, v in headers.items()}
+    lines = headers.splitlines() if isinstance(headers, str) else [str(h) for h in headers]  # type: ignore[union-attr]
+    parsed: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            raise ValueError(
+                f"header {redact.header_line(line.strip())!r} is not 'Name: value'; write e.g. "
+                f"headers=Content-Type: application/json, or pass a dictionary."
+            )
+        parsed[name.strip()] = value.strip()
+    return parsed
