@@ -1,5 +1,6 @@
 """Fixtures shared by the test packages.
 
+- `server`: the engine's HTTP test server (tests/engine/servers.py).
 - `start_gateway` / `shared_gateway`: real reference gateways on free
   127.0.0.1 ports (tests/refgateway, tests/wsload), killed at teardown.
 - `no_leftover_workers`: fails a test that leaves a new child process behind.
@@ -20,6 +21,17 @@ import pytest
 # refgw_helpers serves tests/wsload too: one import path, so one module object.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "refgateway"))
 from refgw_helpers import Gateway, running
+
+from engine.servers import HttpTestServer
+
+
+@pytest.fixture
+def server() -> Iterator[HttpTestServer]:
+    srv = HttpTestServer().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @pytest.fixture

@@ -1,19 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-from engine.servers import HttpTestServer
-
-
-@pytest.fixture
-def server() -> Iterator[HttpTestServer]:
-    srv = HttpTestServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import psutil
 import pytest
 
-from engine.servers import HttpTestServer
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.runner import execute, read_saved
-
-
-@pytest.fixture
-def server() -> Iterator[HttpTestServer]:
-    srv = HttpTestServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def alive(pids: list[int]) -> list[int]:
