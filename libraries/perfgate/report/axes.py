@@ -136,12 +136,22 @@ class Frame:
 
 
 def frame_for(
-    width: int, height: int, y_labels: Sequence[str], *, titled: bool, caption: bool
-) -> Frame:
-    """A frame whose left margin fits the longest y label and whose foot fits a caption."""
+    width: int,
+    height: int,
+    y_labels: Sequence[str],
+    *,
+    title: str = "",
+    legend: Sequence[svg.LegendEntry] = (),
+    caption: bool = False,
+) -> tuple[Frame, int]:
+    """A frame whose left margin fits the longest y label, whose head fits the title and the
+    legend (on a second line when they do not fit side by side) and whose foot fits a
+    caption; and the legend's line (1 or 2)."""
     left = max(MIN_LEFT, 6 * max((len(s) for s in y_labels), default=0) + 10)
     bottom = BOTTOM + (CAPTION if caption else 0)
-    return Frame(width, height, left, TITLE_TOP if titled else TOP, bottom)
+    row = svg.legend_row(title, legend, left, width - RIGHT) if legend else 1
+    top = TITLE_TOP + (row - 1) * svg.ROW_HEIGHT if title or legend else TOP
+    return Frame(width, height, left, top, bottom), row
 
 
 def plot_area(frame: Frame) -> str:

@@ -51,7 +51,11 @@ def bar_chart(
     y_high = (max([*values, *(r.value for r in rules)]) or 1.0) * 1.06
     ticks = nice_ticks(0.0, y_high)
     tick_labels = [y_format(t) for t in ticks]
-    frame = frame_for(width, height, tick_labels, titled=True, caption=False)
+    shown = [m for m in markers if 0 <= m.x <= len(bars)]
+    entries = [LegendEntry(r.colour, r.label, "dash" if r.dashed else "line") for r in rules]
+    entries += [LegendEntry(m.colour, m.label, "dash") for m in shown]
+    entries = [e for e in entries if e.label]
+    frame, row = frame_for(width, height, tick_labels, title=title, legend=entries)
     y = frame.y_scale(0.0, y_high)
     slot = frame.plot_w / len(bars)
     gap = min(2.0, slot * 0.15)
@@ -78,12 +82,9 @@ def bar_chart(
         parts.append(
             svg.line(frame.left, y(rule.value), right, y(rule.value), rule.colour, dash="6 3")
         )
-    shown = [m for m in markers if 0 <= m.x <= len(bars)]
     for marker in shown:
         at = frame.left + marker.x * slot
         parts.append(svg.line(at, frame.top, at, frame.base, marker.colour, width=1.2, dash="6 3"))
-    entries = [LegendEntry(r.colour, r.label, "dash" if r.dashed else "line") for r in rules]
-    entries += [LegendEntry(m.colour, m.label, "dash") for m in shown if m.label]
     parts += [svg.text(frame.left, svg.TITLE_Y, title, bold=True)] if title else []
-    parts += svg.legend([e for e in entries if e.label], width - frame.right)
+    parts += svg.legend(entries, width - frame.right, row)
     return svg.document(width, height, title, parts)

@@ -232,11 +232,13 @@ class LineChart:
         )
         ticks = nice_ticks(y_low, y_high)
         labels = [self.y_format(t) for t in ticks]
-        frame = frame_for(
+        entries = self._legend(drawn, above) if self.legend else []
+        frame, row = frame_for(
             self.width,
             self.height,
             labels,
-            titled=bool(self.title or self.legend),
+            title=self.title,
+            legend=entries,
             caption=bool(self.caption),
         )
         x, y = frame.x_scale(x_low, x_high), frame.y_scale(y_low, y_high)
@@ -247,7 +249,8 @@ class LineChart:
         self._draw_markers(frame, x)
         self._draw_series(x, y)
         self._draw_marks(frame, x, y)
-        self._draw_labels(frame, x, drawn, above)
+        self._draw_labels(frame, x)
+        self._parts += svg.legend(entries, self.width - frame.right, row)
         return svg.document(self.width, self.height, self.label or self.title, self._parts)
 
     def _placed_rules(self, data_high: float) -> tuple[list[Rule], list[Rule]]:
@@ -335,9 +338,7 @@ class LineChart:
                 )
             )
 
-    def _draw_labels(
-        self, frame: Frame, x: Scale, drawn: Sequence[Rule], above: Sequence[Rule]
-    ) -> None:
+    def _draw_labels(self, frame: Frame, x: Scale) -> None:
         if self.x_format is not None:
             self._parts += x_labels(frame, x, self.x_format)
         for (text, colour), anchor in zip(self.caption, ("start", "end"), strict=False):
@@ -347,8 +348,6 @@ class LineChart:
             self._parts.append(
                 svg.text(frame.left, svg.TITLE_Y, self.title, bold=True, colour=self.title_colour)
             )
-        if self.legend:
-            self._parts += svg.legend(self._legend(drawn, above), self.width - frame.right)
 
     def _legend(self, drawn: Sequence[Rule], above: Sequence[Rule]) -> list[LegendEntry]:
         def shape(dashed: bool) -> str:

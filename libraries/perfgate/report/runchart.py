@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from perfgate.report.linechart import Point2, Series, line_chart
+from perfgate.report.svg import BLUE, GREEN, PURPLE
 
 SMALL_HEIGHT = 150
 
@@ -68,6 +69,14 @@ class RunAxis:
     ) -> Series:
         """The series of one row field."""
         return Series(label, self.points([getattr(r, field) for r in rows]), colour, dashed)
+
+    def percentiles(self, rows: Sequence[Any]) -> list[Series]:
+        """The p50, p95 and p99 lines of latency rows, in the colours every latency chart uses."""
+        return [
+            self.line("p50", rows, "p50", GREEN),
+            self.line("p95", rows, "p95", BLUE),
+            self.line("p99", rows, "p99", PURPLE),
+        ]
 
     def chart(self, series: Sequence[Series], **options: Any) -> str:
         """A line chart over the whole run with the warm-up shaded (options: `LineChart`'s)."""

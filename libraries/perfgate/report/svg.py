@@ -24,6 +24,7 @@ BLUE, GREEN, ORANGE, RED, PURPLE, GREY = (
 DARK_RED = "#7a1f14"
 PLOT_FILL, PLOT_EDGE, GRID, MUTED = "#fafafa", "#ccc", "#e4e4e4", "#666"
 TITLE_Y = 14
+ROW_HEIGHT = 13
 
 
 def num(value: float) -> str:
@@ -151,8 +152,8 @@ class LegendEntry:
     shape: str = "line"
 
 
-def _swatch(x: float, entry: LegendEntry) -> str:
-    y = TITLE_Y - 4
+def _swatch(x: float, baseline: float, entry: LegendEntry) -> str:
+    y = baseline - 4
     if entry.shape in ("dot", "ring"):
         # Rounded squares, not circles: a chart's circles are its data points.
         size, paint = (6, f'fill="{entry.colour}"') if entry.shape == "dot" else (8, "")
@@ -168,14 +169,25 @@ def _swatch(x: float, entry: LegendEntry) -> str:
     return line(x, y, x + 12, y, entry.colour, width=2, dash=dash)
 
 
-def legend(entries: Sequence[LegendEntry], right_edge: float) -> list[str]:
-    """Legend entries right-aligned on the title line."""
+def _entry_width(entry: LegendEntry) -> int:
+    return 6 * len(entry.label) + 28
+
+
+def legend_row(title: str, entries: Sequence[LegendEntry], left: float, right_edge: float) -> int:
+    """1 when the legend fits beside the title, else 2 (it goes on a line of its own)."""
+    title_end = left + 6.5 * len(title) + 12  # bold text is a little wider
+    return 1 if title_end + sum(_entry_width(e) for e in entries) <= right_edge else 2
+
+
+def legend(entries: Sequence[LegendEntry], right_edge: float, row: int = 1) -> list[str]:
+    """Legend entries right-aligned on the title line (row 1) or the line below it."""
     parts: list[str] = []
+    baseline = TITLE_Y + (row - 1) * ROW_HEIGHT
     x = right_edge
     for entry in reversed(entries):
         x -= 6 * len(entry.label) + 4
-        parts.append(text(x, TITLE_Y, entry.label))
+        parts.append(text(x, baseline, entry.label))
         x -= 16
-        parts.append(_swatch(x, entry))
+        parts.append(_swatch(x, baseline, entry))
         x -= 8
     return parts

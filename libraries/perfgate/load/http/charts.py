@@ -28,7 +28,7 @@ from perfgate.report.axes import format_ms as axis_ms
 from perfgate.report.barchart import Bar, bar_chart
 from perfgate.report.linechart import Marker, Rule, Series
 from perfgate.report.runchart import SMALL_HEIGHT, RunAxis
-from perfgate.report.svg import BLUE, GREEN, GREY, ORANGE, PURPLE, RED
+from perfgate.report.svg import BLUE, GREEN, GREY, ORANGE, RED
 
 HISTOGRAM_BARS = 40
 
@@ -56,11 +56,7 @@ def latency_chart(
     result: LoadResult, thresholds: Sequence[Threshold] = (), markers: Sequence[Marker] = ()
 ) -> str:
     rows, axis = result.timeline, _axis(result)
-    series = [
-        axis.line("p50", rows, "p50", GREEN),
-        axis.line("p95", rows, "p95", BLUE),
-        axis.line("p99", rows, "p99", PURPLE),
-    ]
+    series = axis.percentiles(rows)
     latency_metrics = {"p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min"}
     origin = " from intended send time" if result.model == "open" else ""
     return axis.chart(

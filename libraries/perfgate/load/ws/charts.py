@@ -19,7 +19,7 @@ from perfgate.measure.timeline import width_note
 from perfgate.report.axes import format_ms
 from perfgate.report.linechart import Rule, Series, line_chart
 from perfgate.report.runchart import SMALL_HEIGHT, RunAxis
-from perfgate.report.svg import BLUE, GREEN, GREY, ORANGE, PURPLE, RED
+from perfgate.report.svg import BLUE, GREY, ORANGE, RED
 
 _LATENCY = {"event_latency_p50", "event_latency_p95", "event_latency_p99", "event_latency_max",
             "event_latency_mean"}  # fmt: skip
@@ -42,11 +42,7 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
         why = escape(result.latency_note or "no event carried a send time")
         return f"<p><b>No latency chart</b>: event latency was not measured ({why}).</p>"
     axis = _axis(result)
-    series = [
-        axis.line("p50", rows, "p50", GREEN),
-        axis.line("p95", rows, "p95", BLUE),
-        axis.line("p99", rows, "p99", PURPLE),
-    ]
+    series = axis.percentiles(rows)
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
     what = "Round trip" if result.mode == "echo" else "Event latency"
