@@ -6,8 +6,7 @@ memory and null in JSON. The format is documented in docs/engine.md.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,11 @@ from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
 from perfgate.load.errorlimit import DEFAULT_LIMIT, ErrorLimit
 from perfgate.load.gate import BreakingPoint
+from perfgate.load.resultjson import NAN, null_to_nan, number, saved_fields
 from perfgate.measure.histogram import Histogram
 
 PERCENTILES = (("p50", 50.0), ("p75", 75.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0),
                ("p99_9", 99.9))  # fmt: skip
-NAN = math.nan
 
 
 def latency_fields(hist: Histogram | None) -> dict[str, Any]:
@@ -184,7 +183,7 @@ class LoadResult:
                 return None
         if source is None or attr not in _METRIC_ATTRS:
             return None
-        return _number(getattr(source, attr))
+        return number(getattr(source, attr))
 
     def latency_histogram(self) -> Histogram | None:
         data = self.histograms.get("latency")
@@ -205,10 +204,7 @@ class LoadResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadResult:
         """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
-        if not isinstance(data, dict) or data.get("kind") != "load":
-            raise ValueError("not a load result: expected a dict with kind 'load'.")
-        names = {f.name for f in fields(cls)} - _RUN_FIELDS
-        d = _nan_fields({k: v for k, v in data.items() if k in names})
+        d = _nan_fields(saved_fields(cls, data, "load", "load result", skip=_RUN_FIELDS))
         if d.get("service") is not None:
             d["service"] = LatencySummary(**_nan_fields(d["service"]))
         d["timeline"] = [TimelineRow(**_nan_fields(r)) for r in d.get("timeline", [])]
@@ -227,12 +223,6 @@ _LATENCY_ATTRS = frozenset(
 _METRIC_ATTRS = _LATENCY_ATTRS | {"rps", "goodput", "error_rate", "requests", "errors", "successes"}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return float(value)
-
-
 _NULLABLE_FLOATS = frozenset(
     {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max", "goodput"}
 )
@@ -240,7 +230,7 @@ _NULLABLE_FLOATS = frozenset(
 
 def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
     """Latency statistics saved as null (no samples) come back as NaN."""
-    return {k: (NAN if v is None and k in _NULLABLE_FLOATS else v) for k, v in d.items()}
+    return null_to_nan(d, _NULLABLE_FLOATS)
 
 
 @dataclass
@@ -273,4 +263,4 @@ class Progress:
         attr = name.strip().replace(".", "_")
         if scope is not None or attr not in _METRIC_ATTRS - {"successes", "goodput"}:
             return None
-        return _number(getattr(self, attr))
+        return number(getattr(self, attr))

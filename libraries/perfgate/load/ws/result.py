@@ -9,15 +9,13 @@ cover the events published (or sent) after the warm-up.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
-
-NAN = math.nan
+from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, number, saved_fields
 
 # Metric names for thresholds and the flat keys BaselineLibrary compares.
 WS_METRICS = frozenset(
@@ -46,26 +44,6 @@ WS_METRICS = frozenset(
         "publish_errors",
         "disconnections",
         "reconnects",
-        "gateway_memory_peak_mb",
-        "gateway_memory_growth_mb",
-    }
-)
-_NULLABLE = frozenset(
-    {
-        "connect_mean",
-        "connect_p50",
-        "connect_p95",
-        "connect_p99",
-        "connect_max",
-        "event_latency_mean",
-        "event_latency_p50",
-        "event_latency_p95",
-        "event_latency_p99",
-        "event_latency_max",
-        "event_loss_rate",
-        "connection_success_rate",
-        "latency_uncertainty_ms",
-        "clock_drift_ms",
         "gateway_memory_peak_mb",
         "gateway_memory_growth_mb",
     }
@@ -188,10 +166,7 @@ class WebSocketResult:
         key = name.strip()
         if scope is not None or key not in WS_METRICS:
             return None
-        value = getattr(self, key)
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            return None
-        return float(value)
+        return number(getattr(self, key))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -207,10 +182,7 @@ class WebSocketResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WebSocketResult:
         """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
-        if not isinstance(data, dict) or data.get("kind") != "websocket":
-            raise ValueError("not a WebSocket result: expected a dict with kind 'websocket'.")
-        names = {f.name for f in fields(cls)}
-        d = _nan_fields({k: v for k, v in data.items() if k in names})
+        d = _nan_fields(saved_fields(cls, data, "websocket", "WebSocket result"))
         d["timeline"] = [WsTimelineRow(**_nan_fields(r)) for r in d.get("timeline", [])]
         if d.get("gateway_memory") is not None:
             d["gateway_memory"] = GatewayMemory(**_nan_fields(d["gateway_memory"]))
@@ -229,7 +201,9 @@ class WebSocketResult:
         )
 
 
+# The statistics: saved as null when not measured, like the gateway memory figures (`_mb`).
+_NULLABLE = defaults_to_nan(WebSocketResult)
+
+
 def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (NAN if v is None and (k in _NULLABLE or k.endswith("_mb")) else v) for k, v in d.items()
-    }
+    return null_to_nan(d, lambda k: k in _NULLABLE or k.endswith("_mb"))
