@@ -18,7 +18,7 @@ from perfgate.load.ws.config import (
     worker_count,
 )
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, resolve_thresholds
-from perfgate.load.ws.fdlimit import FdLimit, fd_limit_error
+from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.ws.plan import plan_websocket_run
 
 URL = "ws://127.0.0.1:8080/ws"

@@ -1,43 +1,28 @@
 """One WebSocket load worker process: its share of the clients on one event loop.
 
-Started as `python -m perfgate.load.ws.worker FD PARENT_PID` like the HTTP
-engine's workers (not multiprocessing, whose spawn re-imports the parent's
-__main__), bound to the parent's life with `bind_to_parent`, ignoring SIGINT
-(the parent decides when to stop). Messages are pickled over a socketpair
-wrapped in multiprocessing's Connection.
-
-From the parent, first:
-    WsWorkerPlan              this worker's share of the run
-Messages to the parent:
-    ("ready", info)           set up; info: pid and the open-files limit
-    ("second", snapshot)      one per second, the last with "final": True and the totals
-    ("floor", seq)            worker 0: the warm-up's last sequence number, once known
-    ("fatal", sentence)       the run cannot go on (e.g. the publish trigger fails)
-    ("error", text)           the worker failed; text is a traceback
-From the parent:
-    ("start", start_ns)       begin at this time.monotonic_ns() (shared across processes on Linux)
-    ("floor", seq)            the warm-up's last sequence number, from worker 0
-    ("stop",)                 end early (the last snapshot still comes)
+Started as `python -m perfgate.load.ws.worker FD PARENT_PID`; the process,
+its messages and its reporting clock are `perfgate.load.worker`'s. The plan
+it receives first is a `WsWorkerPlan`; besides the common messages, worker 0
+sends ("floor", seq), the warm-up's last sequence number once known, which
+the parent passes on to the other workers, and a publish trigger that
+fails is a ("fatal", sentence).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import random
-import signal
-import sys
 import time
-import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
 
-from perfgate.load.http.worker import new_event_loop
+from perfgate.load.fdlimit import FdLimit
 from perfgate.load.stages import Stage, arrival_times
+from perfgate.load.worker import Intervals, Tick, serve
 from perfgate.load.ws.clients import (
     Client,
     abandon,
@@ -48,15 +33,12 @@ from perfgate.load.ws.clients import (
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.context import Context, client_indices
 from perfgate.load.ws.errors import FatalRunError
-from perfgate.load.ws.fdlimit import FdLimit, raise_fd_limit
 from perfgate.load.ws.publisher import Publisher, paced
 from perfgate.load.ws.recorder import WsRecorder
 from perfgate.load.ws.stamps import check_time_format
 from perfgate.load.ws.tracker import Counts
-from perfgate.procs.lifeline import bind_to_parent
 
 _now = time.monotonic_ns
-CONTROL_INTERVAL_S = 0.1
 FLOOR_WAIT_S = 5.0
 
 
@@ -70,30 +52,7 @@ class WsWorkerPlan:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m perfgate.load.ws.worker FD PARENT_PID`: FD is our end of a socketpair."""
-    args = sys.argv[1:] if argv is None else argv
-    fd, parent_pid = int(args[0]), int(args[1])
-    bind_to_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    limit = raise_fd_limit()
-    conn = Connection(fd)
-    try:
-        plan: WsWorkerPlan = conn.recv()
-        loop = new_event_loop()
-        asyncio.set_event_loop(loop)
-        conn.send(("ready", {"pid": os.getpid(), "fd_limit": limit}))
-        msg = conn.recv()
-        if msg[0] != "start":
-            return
-        loop.run_until_complete(_run(conn, plan, int(msg[1]), limit))
-        loop.close()
-    except FatalRunError as exc:
-        with contextlib.suppress(OSError):
-            conn.send(("fatal", str(exc)))
-        raise SystemExit(1) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            conn.send(("error", traceback.format_exc()))
-        raise SystemExit(1) from None
+    serve(_run, argv, fatal=(FatalRunError,))
 
 
 async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLimit) -> None:
@@ -151,15 +110,53 @@ async def _drive(
     ctx: Context,
     clients: list[Client],
     rng: random.Random,
-    stop_requested: Any,
+    stop_requested: Callable[[], bool],
     floor_from_parent: list[int | None],
 ) -> None:
-    cfg = ctx.config
-    start_ns = ctx.start_ns
-    delay = (start_ns - _now()) / 1e9
-    if delay > 0:
-        await asyncio.sleep(delay)
+    clock = Intervals(ctx.start_ns, ctx.end_ns, ctx.config.warmup_s)
+    await clock.wait_for_start()
+    publisher, background = _start(ctx, clients, rng)
+    # A second after the last client was due to start, its objects are long-lived.
+    freeze_ns = max((c.start_ns for c in clients), default=ctx.start_ns) + 1_000_000_000
 
+    def target() -> int:
+        now = _now()
+        return sum(1 for c in clients if c.start_ns <= now)
+
+    def between(now: int) -> None:
+        if now >= freeze_ns and not ctx.gc.frozen:
+            ctx.gc.freeze()
+        if publisher is not None:
+            publisher.check_fatal()
+            if not ctx.floor_known and publisher.floor_ready():
+                _share_floor(conn, ctx, publisher.floor())
+        while floor_from_parent and not ctx.floor_known:
+            ctx.set_floor(floor_from_parent.pop())
+
+    await clock.run(lambda tick: _send(conn, ctx, tick, target()), stop_requested, between)
+    last_target = target()
+    last_connected = ctx.recorder.connected
+    # Closing thousands of connections is no part of the measurement: the CPU
+    # and collector pauses of the wind-down are left out of the last row.
+    last = clock.last(time.process_time())
+    gc_figures = ctx.gc.drain()
+    await _wind_down(ctx, clients, publisher, background)
+    if publisher is not None:
+        publisher.check_fatal()
+        if not ctx.floor_known:
+            _share_floor(conn, ctx, publisher.floor())
+    if not ctx.floor_known:
+        await _await_floor(ctx, floor_from_parent)
+    totals = _totals(ctx, clients)
+    ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
+    _send(conn, ctx, last, last_target, totals, gc_figures)
+
+
+def _start(
+    ctx: Context, clients: list[Client], rng: random.Random
+) -> tuple[Publisher | None, list[asyncio.Future[None]]]:
+    """Start every client, the publisher (worker 0) and the echo sender; return the two latter."""
+    cfg = ctx.config
     run_client = {"echo": echo_client, "broadcast": broadcast_client, "churn": churn_client}[
         cfg.mode
     ]
@@ -171,67 +168,7 @@ async def _drive(
         background.append(asyncio.ensure_future(publisher.run()))
     if cfg.mode == "echo":
         background.append(asyncio.ensure_future(_send_echoes(ctx, clients)))
-
-    # Interval k ends at edge(k) seconds: whole seconds, except that a
-    # fractional warm-up gets a short first interval so it ends on an edge.
-    offset = cfg.warmup_s % 1.0
-
-    def edge(k: int) -> float:
-        return offset + k if offset > 0 else k + 1.0
-
-    def begin(k: int) -> float:
-        return 0.0 if k == 0 else edge(k - 1)
-
-    def target() -> int:
-        now = _now()
-        return sum(1 for c in clients if c.start_ns <= now)
-
-    end_ns = ctx.end_ns
-    # A second after the last client was due to start, its objects are long-lived.
-    freeze_ns = max((c.start_ns for c in clients), default=start_ns) + 1_000_000_000
-    second = 0
-    cpu_mark = time.process_time()
-    while True:
-        now = _now()
-        if now >= freeze_ns and not ctx.gc.frozen:
-            ctx.gc.freeze()
-        if publisher is not None:
-            publisher.check_fatal()
-            if not ctx.floor_known and publisher.floor_ready():
-                _share_floor(conn, ctx, publisher.floor())
-        while floor_from_parent and not ctx.floor_known:
-            ctx.set_floor(floor_from_parent.pop())
-        if stop_requested() or now >= end_ns:
-            break
-        boundary = start_ns + int(edge(second) * 1e9)
-        if now >= boundary:
-            cpu = time.process_time()
-            _send(conn, ctx, second, begin(second), edge(second) - begin(second), target(),
-                  cpu - cpu_mark)  # fmt: skip
-            cpu_mark = cpu
-            second += 1
-            continue
-        wake = min(boundary, end_ns, now + int(CONTROL_INTERVAL_S * 1e9))
-        await asyncio.sleep(max(wake - _now(), 0) / 1e9)
-
-    t_end = (min(_now(), end_ns) - start_ns) / 1e9
-    last_target = target()
-    last_connected = ctx.recorder.connected
-    # Closing thousands of connections is no part of the measurement: the CPU
-    # and collector pauses of the wind-down are left out of the last row.
-    cpu_end = time.process_time()
-    gc_figures = ctx.gc.drain()
-    await _wind_down(ctx, clients, publisher, background)
-    if publisher is not None:
-        publisher.check_fatal()
-        if not ctx.floor_known:
-            _share_floor(conn, ctx, publisher.floor())
-    if not ctx.floor_known:
-        await _await_floor(ctx, floor_from_parent)
-    totals = _totals(ctx, clients)
-    ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
-    _send(conn, ctx, second, begin(second), max(t_end - begin(second), 0.0), last_target,
-          cpu_end - cpu_mark, totals, gc_figures)  # fmt: skip
+    return publisher, background
 
 
 def _share_floor(conn: Connection, ctx: Context, floor: int | None) -> None:
@@ -347,11 +284,8 @@ def _totals(ctx: Context, clients: list[Client]) -> dict[str, Any]:
 def _send(
     conn: Connection,
     ctx: Context,
-    second: int,
-    t: float,
-    interval_s: float,
+    tick: Tick,
     target: int,
-    cpu_s: float,
     totals: dict[str, Any] | None = None,
     gc_figures: tuple[float, float] | None = None,
 ) -> None:
@@ -361,12 +295,12 @@ def _send(
         gc_max_ms=gc_max_ms,
         gc_ms=gc_ms,
         worker=ctx.worker,
-        second=second,
-        t=t,
-        interval_s=interval_s,
+        second=tick.index,
+        t=tick.t,
+        interval_s=tick.interval_s,
         target=target,
-        cpu_s=cpu_s,
-        final=totals is not None,
+        cpu_s=tick.cpu_s,
+        final=tick.final,
         totals=totals,
     )
     conn.send(("second", snap))

@@ -1,4 +1,4 @@
-"""The open-files limit: every WebSocket is a file descriptor.
+"""The open-files limit: every connection (a socket, a WebSocket) is a file descriptor.
 
 A worker raises its soft limit to the hard limit (allowed without
 privileges); raising the hard limit needs root or the system's
