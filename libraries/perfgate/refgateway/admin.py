@@ -12,19 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
-from .options import GatewayOptions
+from .options import FAULT_KNOBS, GatewayOptions
 from .state import STATE
 
 # Knobs that can change while the gateway runs. The rest (port, workers,
 # backends, token, body limit, queue size) shape objects built at start.
 RUNTIME_KNOBS = (
     "error_rate",
-    "leak_kb_per_request",
-    "leak_mb_per_min",
-    "sawtooth_mb",
-    "sawtooth_period",
-    "stall_every",
-    "stall_for",
+    *FAULT_KNOBS,
     "drop_events",
     "event_rate",
     "channel_rates",

@@ -75,40 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_options(argv: list[str]) -> GatewayOptions:
-    ns = build_parser().parse_args(argv)
+    flags = vars(build_parser().parse_args(argv))
     route_backends = dict(DEFAULT_ROUTE_BACKENDS)
-    route_backends.update(_pairs(ns.route_backend, "--route-backend", str))
-    opts = GatewayOptions(
-        host=ns.host,
-        port=ns.port,
-        workers=ns.workers,
-        backends=ns.backends,
-        token=ns.token,
-        admin=ns.admin,
-        max_body_bytes=ns.max_body_bytes,
-        max_response_bytes=ns.max_response_bytes,
-        max_store_items=ns.max_store_items,
-        max_store_bytes=ns.max_store_bytes,
-        max_connections=ns.max_connections,
-        max_channels=ns.max_channels,
-        ws_queue=ns.ws_queue,
-        error_rate=ns.error_rate,
-        leak_kb_per_request=ns.leak_kb_per_request,
-        leak_mb_per_min=ns.leak_mb_per_min,
-        sawtooth_mb=ns.sawtooth_mb,
-        sawtooth_period=ns.sawtooth_period,
-        stall_every=ns.stall_every,
-        stall_for=ns.stall_for,
-        drop_events=ns.drop_events,
-        event_rate=ns.event_rate,
-        channel_rates=_pairs(ns.channel_rate, "--channel-rate", float),
-        event_bytes=ns.event_bytes,
-        slow_ms=ns.slow_ms,
-        mixed_slow_fraction=ns.mixed_slow_fraction,
-        route_backends=route_backends,
-        seed=ns.seed,
-        shutdown_timeout=ns.shutdown_timeout,
-    )
+    route_backends.update(_pairs(flags.pop("route_backend"), "--route-backend", str))
+    channel_rates = _pairs(flags.pop("channel_rate"), "--channel-rate", float)
+    # Every other flag is spelled as its field: --max-body-bytes is max_body_bytes.
+    opts = GatewayOptions(**flags, channel_rates=channel_rates, route_backends=route_backends)
     opts.validate()
     return opts
 

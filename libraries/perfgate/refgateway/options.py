@@ -16,6 +16,18 @@ DEFAULT_ROUTE_BACKENDS: dict[str, str] = {
     "/api/specs/search": "mixed",
 }
 
+# The simulated faults of the gateway process (memory growth, garbage cycles,
+# whole-process stalls): amounts and periods, never negative, all changeable
+# at run time through /admin.
+FAULT_KNOBS = (
+    "leak_kb_per_request",
+    "leak_mb_per_min",
+    "sawtooth_mb",
+    "sawtooth_period",
+    "stall_every",
+    "stall_for",
+)
+
 
 @dataclass
 class GatewayOptions:
@@ -68,18 +80,7 @@ class GatewayOptions:
         for name in ("error_rate", "drop_events", "mixed_slow_fraction"):
             value = getattr(self, name)
             _check(0.0 <= value <= 1.0, f"--{_flag(name)} {value} must be between 0 and 1")
-        for name in (
-            "leak_kb_per_request",
-            "leak_mb_per_min",
-            "sawtooth_mb",
-            "sawtooth_period",
-            "stall_every",
-            "stall_for",
-            "event_rate",
-            "event_bytes",
-            "slow_ms",
-            "shutdown_timeout",
-        ):
+        for name in (*FAULT_KNOBS, "event_rate", "event_bytes", "slow_ms", "shutdown_timeout"):
             value = getattr(self, name)
             _check(value >= 0, f"--{_flag(name)} {value} must not be negative")
         _check(
