@@ -9,6 +9,7 @@ in a `perfgate.load.protocol.WorkerRun`.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -20,7 +21,15 @@ from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_qui
 
 START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives
 
-__all__ = ["START_DELAY_S", "WorkerError", "run_workers"]
+__all__ = ["START_DELAY_S", "WorkerError", "default_workers", "run_workers"]
+
+
+def default_workers() -> int:
+    """One worker a core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def run_workers(

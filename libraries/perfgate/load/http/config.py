@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfgate.load.coordinator import default_workers
 from perfgate.load.http.checks import parse_expectations
 from perfgate.load.http.scenario import RequestSpec, Scenario, load_scenario
 from perfgate.load.stages import Stage, total_duration
@@ -49,13 +49,6 @@ class LoadConfig:
     @property
     def duration_s(self) -> float:
         return total_duration(self.stages)
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def validate(cfg: LoadConfig) -> tuple[RequestSpec, ...]:

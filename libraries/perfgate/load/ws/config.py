@@ -15,7 +15,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from perfgate.artifacts import redact
-from perfgate.load.http.config import default_workers
+from perfgate.load.coordinator import default_workers
 from perfgate.load.ws.stamps import check_time_format
 from perfgate.measure.units import parse_duration, parse_rate
 
