@@ -13,13 +13,16 @@ layer calls:
 
 - `plan`: profile name + keyword arguments -> a checked `RunPlan` (the
   resolved profile, the engine's `LoadConfig`, thresholds);
-- `gate`: thresholds judged while the run goes (``abort_on_fail``, the
-  breaking point of a ``stop_on_threshold`` profile) and at its end;
 - `result_metrics`: the metric names a load result answers, breaking point
   included;
-- `console`: the progress line printed every few seconds;
-- `charts`, `report`: what log.html shows (summary table, inline SVG);
-- `runner`: the whole sequence - run, judge, save JSON, then report.
+- `capacity`: which capacity figures cannot pass from a failing run;
+- `console`: the figures of the progress line printed every few seconds;
+- `charts`, `report`: what log.html shows (summary table rows, inline SVG);
+- `runner`: the whole sequence - run, judge, save JSON.
+
+The protocol-neutral parts they plug into are in `perfgate.load`: `gate`
+(thresholds during and after the run), `outcome` (save, read back),
+`console` and `report` (the frames), `arguments`.
 """
 
 from perfgate.load.http.config import LoadConfig
