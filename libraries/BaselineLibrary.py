@@ -7,20 +7,15 @@ from typing import Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 import perfgate
+from perfgate import robotenv
 from perfgate.baseline import workflow
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.report import html_table
+from perfgate.errors import PerfGateError, user_errors
 
 _TRUE = {"true", "yes", "on", "1"}
-
-
-class BaselineError(Exception):
-    """A clear, one-sentence problem with a baseline or an argument."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 @library(scope="GLOBAL", version=perfgate.__version__, auto_keywords=False)
@@ -107,6 +102,7 @@ class BaselineLibrary:
         self._environment = environment or None
 
     @keyword
+    @user_errors(ValueError, OSError)
     def compare_to_baseline(
         self,
         result: Any,
@@ -189,19 +185,15 @@ class BaselineLibrary:
         | Compare To Baseline | ${samples} | checkout | tolerance=p95:10%, rps:5% | metrics=p95, rps |
         | Compare To Baseline | ${result} | login | environment=ci-large | missing=fail |
         """
-        settings = self._settings()
-        outcome = self._run(
-            lambda: workflow.compare_to_baseline(
-                settings,
-                result,
-                name,
-                tolerance=tolerance,
-                metrics=metrics,
-                environment=environment,
-                missing=missing,
-                other_environment=other_environment,
-                context=self._context(),
-            )
+        outcome = self._call(
+            workflow.compare_to_baseline,
+            result,
+            name,
+            tolerance=tolerance,
+            metrics=metrics,
+            environment=environment,
+            missing=missing,
+            other_environment=other_environment,
         )
         if outcome.comparison is not None:
             logger.info(html_table(outcome.comparison), html=True)
@@ -212,6 +204,7 @@ class BaselineLibrary:
         return outcome.to_dict()
 
     @keyword
+    @user_errors(ValueError, OSError)
     def update_baseline(
         self,
         result: Any,
@@ -232,16 +225,8 @@ class BaselineLibrary:
         | ${samples}= | Run Repeated | 5 | Run Load Profile | constant | ${URL} |
         | Update Baseline | ${samples} | checkout | reason=HTTP/2 upstream doubles throughput |
         """
-        settings = self._settings()
-        outcome = self._run(
-            lambda: workflow.update_baseline(
-                settings,
-                result,
-                name,
-                reason=reason,
-                environment=environment,
-                context=self._context(),
-            )
+        outcome = self._call(
+            workflow.update_baseline, result, name, reason=reason, environment=environment
         )
         assert outcome.baseline is not None
         logger.info(
@@ -264,57 +249,44 @@ class BaselineLibrary:
         | ${samples}= | Run Repeated | 5 | Run Load Profile | constant-rate | ${URL} | rate=100 | duration=10s |
         """
         if n < 1:
-            raise BaselineError(f"Run Repeated needs n of 1 or more, got {n}.")
-        builtin = BuiltIn()
+            raise PerfGateError(f"Run Repeated needs n of 1 or more, got {n}.")
         results = []
         for index in range(n):
             logger.info(f"Run Repeated: sample {index + 1} of {n}.")
-            results.append(builtin.run_keyword(keyword, *args))
+            results.append(robotenv.run_keyword(keyword, *args))
         return results
 
     @keyword
+    @user_errors(ValueError, OSError)
     def get_baseline(self, name: str, environment: str | None = None) -> dict[str, Any]:
         """Returns the stored baseline ``name`` as a dictionary (the file's content).
 
         Fails when there is none, or when the file is damaged.
         """
-        settings = self._settings()
-        baseline = self._run(lambda: workflow.read_baseline(settings, name, environment))
-        return baseline.to_dict()
+        return workflow.read_baseline(self._settings(), name, environment).to_dict()
 
-    def _run(self, action: Any) -> Any:
-        try:
-            return action()
-        except (ValueError, OSError) as error:
-            raise BaselineError(str(error)) from error
+    def _call(self, action: Any, result: Any, name: str, **options: Any) -> Any:
+        """`action` (a workflow step) with this library's settings and the running test."""
+        return action(self._settings(), result, name, context=self._context(), **options)
 
     def _settings(self) -> workflow.Settings:
-        variables = _Variables()
-        baselines_dir = self._baselines_dir or variables.get("PERFGATE_BASELINES_DIR")
-        history_file = self._history_file or variables.get("PERFGATE_HISTORY_FILE")
-        update = variables.get("PERFGATE_UPDATE_BASELINES")
-        reason = variables.get("PERFGATE_UPDATE_REASON")
+        baselines_dir = self._baselines_dir or _variable("PERFGATE_BASELINES_DIR")
+        history_file = self._history_file or _variable("PERFGATE_HISTORY_FILE")
+        update = _variable("PERFGATE_UPDATE_BASELINES")
+        reason = _variable("PERFGATE_UPDATE_REASON")
         return workflow.Settings(
             baselines_dir=Path(baselines_dir or "baselines"),
             history_file=Path(history_file or "results/history.jsonl"),
-            environment=self._environment or variables.get("PERFGATE_ENVIRONMENT") or None,
+            environment=self._environment or _variable("PERFGATE_ENVIRONMENT") or None,
             update_all=str(update).strip().lower() in _TRUE if update is not None else False,
             update_reason=str(reason) if reason else workflow.DEFAULT_UPDATE_REASON,
         )
 
     def _context(self) -> workflow.RunContext:
-        variables = _Variables()
-        return workflow.RunContext(
-            test=variables.get("TEST_NAME"), suite=variables.get("SUITE_NAME")
-        )
+        return workflow.RunContext(test=_variable("TEST_NAME"), suite=_variable("SUITE_NAME"))
 
 
-class _Variables:
-    """Robot variables when Robot is running; nothing otherwise (unit use)."""
-
-    def get(self, name: str) -> str | None:
-        try:
-            value = BuiltIn().get_variable_value("${" + name + "}")
-        except RobotNotRunningError:
-            return None
-        return None if value is None else str(value)
+def _variable(name: str) -> str | None:
+    """A Robot variable as text; None when unset or when Robot is not running (unit use)."""
+    value = robotenv.variable(name)
+    return None if value is None else str(value)

@@ -11,6 +11,7 @@ from robot.api.deco import keyword, library
 from perfgate import __version__, robotenv
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html
+from perfgate.errors import PerfGateError, user_errors
 from perfgate.gateway.manager import (
     Gateway,
     GatewayError,
@@ -22,6 +23,9 @@ from perfgate.gateway.manager import (
 from perfgate.measure.units import parse_bytes
 from perfgate.procs.reaper_client import ReaperError
 from perfgate.procs.statedir import UnsafeStateDirError
+
+# What the core raises for a problem the user can fix; parse errors are ValueError.
+_CORE_ERRORS = (GatewayError, ReaperError, UnsafeStateDirError, ValueError)
 
 
 class AutoStop(Enum):
@@ -117,6 +121,7 @@ class GatewayLibrary:
     # -- keywords ---------------------------------------------------------------
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def start_gateway(
         self,
         command: str | None = None,
@@ -157,27 +162,26 @@ class GatewayLibrary:
         | ${gw}=    Start Gateway    python3 -m http.server {port}    health=/
         | ${gw}=    Start Gateway    ./my-gateway    --listen    127.0.0.1:{port}    alias=mine    timeout=1 min
         """
-        gateway = self._run(
-            lambda: self.manager.start(
-                command,
-                arguments,
-                health=health,
-                port=port,
-                timeout_s=timeout.total_seconds(),
-                env=_env_dict(env),
-                cwd=cwd,
-                alias=alias,
-                memory_limit=parse_bytes(memory_limit) if memory_limit else None,
-                output_dir=str(robotenv.output_dir()),
-                scope=self._scopes[-1] if self._scopes else "",
-                log=_log,
-            )
+        gateway = self.manager.start(
+            command,
+            arguments,
+            health=health,
+            port=port,
+            timeout_s=timeout.total_seconds(),
+            env=_env_dict(env),
+            cwd=cwd,
+            alias=alias,
+            memory_limit=parse_bytes(memory_limit) if memory_limit else None,
+            output_dir=str(robotenv.output_dir()),
+            scope=self._scopes[-1] if self._scopes else "",
+            log=_log,
         )
         self._link_log(gateway)
         self._report_cleaned()
         return gateway
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def stop_gateway(
         self, gateway: Gateway | str | None = None, timeout: timedelta = timedelta(seconds=10)
     ) -> int | None:
@@ -192,24 +196,26 @@ class GatewayLibrary:
         | ${rc}=    Stop Gateway    ${gw}
         | Stop Gateway    mine    timeout=30 s
         """
-        report = self._run(lambda: self.manager.stop(gateway, timeout.total_seconds()))
+        report = self.manager.stop(gateway, timeout.total_seconds())
         self._log_stop(report)
         return report.returncode
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def stop_all_gateways(self, timeout: timedelta = timedelta(seconds=10)) -> None:
         """Stops every gateway PerfGate started; use it in teardowns.
 
         Safe to call when nothing was started or everything is already
         stopped. Fails only if some process could not be killed, naming it.
         """
-        reports = self._run(lambda: self.manager.stop_scope(None, timeout.total_seconds()))
+        reports = self.manager.stop_scope(None, timeout.total_seconds())
         for report in reports:
             self._log_stop(report)
         if not reports:
             logger.info("No gateway was running.")
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def use_running_gateway(
         self,
         url: str,
@@ -224,11 +230,12 @@ class GatewayLibrary:
 
         | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    pid=${PID}
         """
-        gateway = self._run(lambda: self.manager.attach(url, health=health, pid=pid, alias=alias))
+        gateway = self.manager.attach(url, health=health, pid=pid, alias=alias)
         logger.info(f"Using running gateway '{gateway.alias}' at {redact.url(gateway.url)}.")
         return gateway
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def gateway_should_be_healthy(self, gateway: Gateway | str | None = None) -> None:
         """Fails unless the gateway is running and its health URL answers 2xx.
 
@@ -236,25 +243,27 @@ class GatewayLibrary:
         that killed it, or that PerfGate killed it for its memory limit) and
         the last lines of its output.
         """
-        found = self._run(lambda: self.manager.get(gateway))
-        detail = self._run(lambda: self.manager.check_health(found))
+        found = self.manager.get(gateway)
+        detail = self.manager.check_health(found)
         health = redact.url(found.health_url)
         logger.info(f"Gateway '{found.alias}' is healthy: {health} answered {detail}.")
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def get_gateway_log(self, gateway: Gateway | str | None = None, lines: int = 50) -> str:
         """Returns the last ``lines`` lines of the gateway's stdout and stderr."""
-        found = self._run(lambda: self.manager.get(gateway))
+        found = self.manager.get(gateway)
         if found.log_path is None:
-            raise AssertionError(
+            raise PerfGateError(
                 f"Gateway '{found.alias}' is not managed by PerfGate, so it has no log here."
             )
         return tail(found.log_path, lines)
 
     @keyword
+    @user_errors(*_CORE_ERRORS)
     def get_gateway(self, alias: str | None = None) -> Gateway:
         """Returns the `Gateway` object with ``alias`` (default: the last one started)."""
-        return self._run(lambda: self.manager.get(alias))
+        return self.manager.get(alias)
 
     # -- listener: stop what a scope forgot --------------------------------------
 
@@ -322,14 +331,6 @@ class GatewayLibrary:
 
     # -- helpers ------------------------------------------------------------------
 
-    @staticmethod
-    def _run(action):
-        """Turn core errors into Robot failures with their one-sentence message."""
-        try:
-            return action()
-        except (GatewayError, ReaperError, UnsafeStateDirError) as exc:
-            raise AssertionError(str(exc)) from None
-
     def _log_stop(self, report: StopReport) -> None:
         crashed = report.how == "already exited" and report.returncode not in (0, None)
         if crashed and not report.gateway.crash_reported:
@@ -370,7 +371,7 @@ def _env_dict(env: dict[str, str] | str | None) -> dict[str, str] | None:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise AssertionError(
+            raise PerfGateError(
                 f"Environment entry '{pair}' is not NAME=value; write e.g. PORT={{port}}."
             )
         result[key.strip()] = value.strip()

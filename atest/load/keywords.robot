@@ -90,7 +90,7 @@ A Scenario File Gives Statistics Per Request Name
     Error Rate Should Be Below    ${result}    1%    name=post
     Throughput Should Be At Least    ${result}    1 rps    name=get
     Run Keyword And Expect Error
-    ...    the result has no request named 'gte' (did you mean 'get'?); names: get, post.
+    ...    The result has no request named 'gte' (did you mean 'get'?); names: get, post.
     ...    Get Load Metric    ${result}    gte.p95
 
 Get Load Metric Returns A Value Or Asserts One
@@ -170,35 +170,35 @@ The Breakpoint Profile Reports Where The Gateway Broke
 
 Bad Input Fails With One Sentence
     [Template]    Run Load Profile Should Fail
-    unknown load profile 'strss' (did you mean 'stress'?)*    strss
-    stage '1m' is not 'duration:target'*    constant    stages=30s:10, 1m
-    threshold 'p95 < 1%' compares 'p95' with '1%', but 'p95' needs a time such as '200 ms'.
+    Unknown load profile 'strss' (did you mean 'stress'?)*    strss
+    Stage '1m' is not 'duration:target'*    constant    stages=30s:10, 1m
+    Threshold 'p95 < 1%' compares 'p95' with '1%', but 'p95' needs a time such as '200 ms'.
     ...    constant    thresholds=p95 < 1%
-    unknown metric 'p96' in threshold 'p96 < 1 s' (did you mean*    constant    thresholds=p96 < 1 s
-    profile 'constant' is a closed model driven by a number of clients*    constant    rate=50
-    time_scale must be a number above 0*    constant    time_scale=0
-    scenario file 'nowhere.yaml' not found*    constant    scenario=nowhere.yaml
-    profile 'breakpoint' stops when a threshold breaks, but no thresholds were given*    breakpoint
+    Unknown metric 'p96' in threshold 'p96 < 1 s' (did you mean*    constant    thresholds=p96 < 1 s
+    Profile 'constant' is a closed model driven by a number of clients*    constant    rate=50
+    Time_scale must be a number above 0*    constant    time_scale=0
+    Scenario file 'nowhere.yaml' not found*    constant    scenario=nowhere.yaml
+    Profile 'breakpoint' stops when a threshold breaks, but no thresholds were given*    breakpoint
 
 A Bad URL Fails With One Sentence
-    Run Keyword And Expect Error    invalid URL 'ftp://127.0.0.1/': the scheme must be http or https*
+    Run Keyword And Expect Error    Invalid URL 'ftp://127.0.0.1/': the scheme must be http or https*
     ...    Run Load Profile    smoke    ftp://127.0.0.1/    time_scale=0.01
 
 A Refused Connection Fails With One Sentence
     ${port}=    Free Port
     Run Keyword And Expect Error
-    ...    cannot connect to http://127.0.0.1:${port}: connection refused; is the gateway running?
+    ...    Cannot connect to http://127.0.0.1:${port}: connection refused; is the gateway running?
     ...    Run Load Profile    smoke    http://127.0.0.1:${port}/    time_scale=0.01
 
 Assertion Keywords Reject Bad Input
     Run Keyword And Expect Error
     ...    Latency Should Be Below takes a latency metric such as p95 or create.p99, not 'error_rate'*
     ...    Latency Should Be Below    ${RESULT}    error_rate    1%
-    Run Keyword And Expect Error    unknown metric 'p96' (did you mean*
+    Run Keyword And Expect Error    Unknown metric 'p96' (did you mean*
     ...    Get Load Metric    ${RESULT}    p96
-    Run Keyword And Expect Error    unknown assertion operator 'lt'*
+    Run Keyword And Expect Error    Unknown assertion operator 'lt'*
     ...    Get Load Metric    ${RESULT}    p95    lt    1 s
-    Run Keyword And Expect Error    expected the result of Run Load Profile*got str.
+    Run Keyword And Expect Error    Expected the result of Run Load Profile*got str.
     ...    Get Load Metric    not a result    p95
 
 

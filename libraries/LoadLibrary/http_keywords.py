@@ -17,7 +17,8 @@ from robotlibcore import keyword  # type: ignore[import-untyped]
 
 from perfgate import robotenv
 from perfgate.artifacts import redact
-from perfgate.artifacts.paths import link_html
+from perfgate.artifacts.paths import link_html, result_or_saved
+from perfgate.errors import PerfGateError, user_errors
 from perfgate.load.assertions import (
     build_check,
     generator_warnings,
@@ -34,13 +35,7 @@ from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.load.http.runner import execute, read_saved
 from perfgate.load.profiles import profile_table
 from perfgate.load.stages import format_stages
-from perfgate.procs.reaper_client import get_reaper
-
-
-class LoadError(Exception):
-    """Bad input or an unreachable target: Robot shows the sentence, not the exception name."""
-
-    ROBOT_SUPPRESS_NAME = True
+from perfgate.procs.reaper_client import watch_worker
 
 
 def _search_dirs() -> list[Path]:
@@ -65,31 +60,15 @@ def _search_dirs() -> list[Path]:
     return unique
 
 
-def _watch_worker(pid: int) -> None:
-    # The engine reaps its workers on every exception; the reaper covers
-    # the one case it cannot: this process being killed outright.
-    get_reaper().watch(pid)
-
-
 def _as_result(result: Any) -> LoadResult:
-    """A LoadResult, or one read back from the JSON file `Run Load Profile` saved."""
-    if isinstance(result, LoadResult):
-        return result
-    if isinstance(result, (str, Path)) and str(result).endswith(".json"):
-        try:
-            return read_saved(result)
-        except ValueError as exc:
-            raise LoadError(str(exc)) from None
-    raise LoadError(
-        f"expected the result of Run Load Profile (or the path of its saved JSON file), "
-        f"got {type(result).__name__}."
-    )
+    return result_or_saved(result, LoadResult, read_saved, "Run Load Profile")
 
 
 class HttpLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
 
     @keyword
+    @user_errors(ValueError, ConnectionError, WorkerError)
     def run_load_profile(
         self,
         profile: str,
@@ -112,34 +91,28 @@ class HttpLoadKeywords:
     ) -> LoadResult:
         # The documentation is RUN_LOAD_PROFILE_DOC, below the class: it holds the
         # profile table generated from perfgate.load.profiles, so it cannot drift.
-        try:
-            plan = plan_run(
-                profile,
-                url,
-                clients=clients,
-                rate=rate,
-                duration=duration,
-                stages=stages,
-                warmup=warmup,
-                time_scale=time_scale,
-                thresholds=thresholds,
-                abort_on_fail=abort_on_fail,
-                scenario=scenario,
-                method=method,
-                headers=headers,
-                body=body,
-                workers=workers,
-                timeout=timeout,
-                verify_tls=verify_tls,
-                search_dirs=_search_dirs(),
-            )
-        except ValueError as exc:
-            raise LoadError(str(exc)) from None
+        plan = plan_run(
+            profile,
+            url,
+            clients=clients,
+            rate=rate,
+            duration=duration,
+            stages=stages,
+            warmup=warmup,
+            time_scale=time_scale,
+            thresholds=thresholds,
+            abort_on_fail=abort_on_fail,
+            scenario=scenario,
+            method=method,
+            headers=headers,
+            body=body,
+            workers=workers,
+            timeout=timeout,
+            verify_tls=verify_tls,
+            search_dirs=_search_dirs(),
+        )
         self._log_plan(plan)
-        try:
-            outcome = execute(plan, console=logger.console, on_worker_started=_watch_worker)
-        except (ValueError, ConnectionError, WorkerError) as exc:
-            raise LoadError(str(exc)) from None
+        outcome = execute(plan, console=logger.console, on_worker_started=watch_worker)
         result, verdict = outcome.result, outcome.verdict
         logger.info(f"{summary_line(result, plan)} {verdict_line(verdict)}")
         logger.info(f"Result saved as {link_html(outcome.json_path)}", html=True)
@@ -170,6 +143,7 @@ class HttpLoadKeywords:
         logger.debug(f"Engine configuration: {redact.config(plan.config)}")
 
     @keyword
+    @user_errors()
     def get_load_metric(
         self,
         result: LoadResult | str,
@@ -216,19 +190,16 @@ class HttpLoadKeywords:
         refused = refusal(load, ref.metric, ref.scope)
         if refused is not None:
             raise AssertionError(refused + suspect_note(generator_warnings(load)))
-        try:
-            value = get_metric(
-                metrics,
-                metric,
-                operator,
-                expected,
-                known=KNOWN_METRICS,
-                names=metrics.names,
-                warnings=generator_warnings(load),
-                message=message,
-            )
-        except ValueError as exc:
-            raise LoadError(str(exc)) from None
+        value = get_metric(
+            metrics,
+            metric,
+            operator,
+            expected,
+            known=KNOWN_METRICS,
+            names=metrics.names,
+            warnings=generator_warnings(load),
+            message=message,
+        )
         if operator:
             check = build_check(metric, operator, expected, KNOWN_METRICS)
             logger.info(passed_text(check, value))
@@ -253,7 +224,7 @@ class HttpLoadKeywords:
         """
         ref = self._ref(metric)
         if ref.kind != "time":
-            raise LoadError(
+            raise PerfGateError(
                 f"Latency Should Be Below takes a latency metric such as p95 or create.p99, "
                 f"not {metric!r}; use Get Load Metric for other metrics."
             )
@@ -296,10 +267,8 @@ class HttpLoadKeywords:
 
     @staticmethod
     def _ref(metric: str) -> Any:
-        try:
+        with user_errors():
             return parse_metric(metric, KNOWN_METRICS)
-        except ValueError as exc:
-            raise LoadError(str(exc)) from None
 
     @staticmethod
     def _scoped(metric: str, name: str | None) -> str:

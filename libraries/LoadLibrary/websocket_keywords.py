@@ -8,15 +8,15 @@ logic lives in `perfgate.load.ws` and `perfgate.load.assertions`.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from robot.api import logger
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 
 from perfgate.artifacts import redact
-from perfgate.artifacts.paths import link_html
+from perfgate.artifacts.paths import link_html, result_or_saved
+from perfgate.errors import PerfGateError, user_errors
+from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, parse_metric, passed_text
 from perfgate.load.http import WorkerError
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
@@ -24,68 +24,20 @@ from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.plan import WsPlan, plan_websocket_run
 from perfgate.load.ws.report import render_html, summary_line, verdict_line
 from perfgate.load.ws.result import WS_METRICS, WebSocketResult
-from perfgate.load.ws.runner import execute, read_saved
+from perfgate.load.ws.runner import Outcome, execute, read_saved
 from perfgate.load.ws.stamps import TimeFormat
-from perfgate.procs.reaper_client import get_reaper
-
-
-class WebSocketLoadError(Exception):
-    """Bad input or an unreachable gateway: Robot shows the sentence, not the exception name."""
-
-    ROBOT_SUPPRESS_NAME = True
-
-
-def _watch_worker(pid: int) -> None:
-    # The run reaps its workers on every exception; the reaper covers the
-    # one case it cannot: this process being killed outright.
-    get_reaper().watch(pid)
-
-
-def _sentence(text: str) -> str:
-    text = str(text).strip()
-    return text[:1].upper() + text[1:] if text else text
-
-
-def _find_gateway(gateway: Any) -> Any:
-    """A Gateway object as is; an alias looked up in GatewayLibrary; PIDs and URLs as they are."""
-    if gateway is None or (isinstance(gateway, str) and not gateway.strip()):
-        return None
-    if not isinstance(gateway, str):
-        return gateway
-    text = gateway.strip()
-    if text.isdigit() or text.startswith(("http://", "https://")):
-        return text
-    try:
-        library: Any = BuiltIn().get_library_instance("GatewayLibrary")
-    except (RuntimeError, RobotNotRunningError):
-        raise WebSocketLoadError(
-            f"gateway={text!r} is not a PID or metrics URL, and GatewayLibrary is not imported "
-            "to look it up as a gateway alias."
-        ) from None
-    try:
-        return library.manager.get(text)
-    except Exception as exc:  # unknown alias: keep GatewayLibrary's own sentence
-        raise WebSocketLoadError(str(exc)) from None
+from perfgate.procs.reaper_client import watch_worker
 
 
 def _as_result(result: Any) -> WebSocketResult:
-    if isinstance(result, WebSocketResult):
-        return result
-    if isinstance(result, (str, Path)) and str(result).endswith(".json"):
-        try:
-            return read_saved(result)
-        except ValueError as exc:
-            raise WebSocketLoadError(_sentence(str(exc))) from None
-    raise WebSocketLoadError(
-        f"Expected the result of Run WebSocket Load (or the path of its saved JSON file), "
-        f"got {type(result).__name__}."
-    )
+    return result_or_saved(result, WebSocketResult, read_saved, "Run WebSocket Load")
 
 
 class WebSocketLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
 
     @keyword
+    @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
     def run_websocket_load(
         self,
         url: str,
@@ -116,48 +68,26 @@ class WebSocketLoadKeywords:
         name: str = "",
     ) -> WebSocketResult:
         # The documentation is RUN_WEBSOCKET_LOAD_DOC, below the class.
-        try:
-            plan = plan_websocket_run(
-                url,
-                connections=connections,
-                event_rate=event_rate,
-                duration=duration,
-                warmup=warmup,
-                mode=mode,
-                thresholds=thresholds,
-                ramp=ramp,
-                churn_rate=churn_rate,
-                channel=channel,
-                publish_url=publish_url,
-                publish_body=publish_body,
-                publish_message=publish_message,
-                subscribe_message=subscribe_message,
-                unsubscribe_message=unsubscribe_message,
-                echo_message=echo_message,
-                protocol=protocol,
-                time_format=time_format,
-                headers=headers,
-                workers=workers,
-                timeout=timeout,
-                reconnect=reconnect,
-                verify_tls=verify_tls,
-                time_scale=time_scale,
-                name=name,
-            )
-        except ValueError as exc:
-            raise WebSocketLoadError(_sentence(str(exc))) from None
-        target = _find_gateway(gateway)
+        # Every argument but `gateway` is the planner's of the same name:
+        # passed on as they are, the two lists cannot drift apart.
+        options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
+        plan = plan_websocket_run(**options)
+        target = gateway_target(gateway)
         self._log_plan(plan)
-        try:
-            outcome = execute(
-                plan.config,
-                plan.thresholds,
-                gateway=target,
-                console=logger.console,
-                on_worker_started=_watch_worker,
-            )
-        except (ValueError, ConnectionError, WorkerError, FatalRunError) as exc:
-            raise WebSocketLoadError(_sentence(str(exc))) from None
+        outcome = execute(
+            plan.config,
+            plan.thresholds,
+            gateway=target,
+            console=logger.console,
+            on_worker_started=watch_worker,
+        )
+        self._log_outcome(outcome)
+        if outcome.verdict.failed:
+            raise AssertionError(outcome.verdict.message())
+        return outcome.result
+
+    @staticmethod
+    def _log_outcome(outcome: Outcome[WebSocketResult]) -> None:
         result, verdict = outcome.result, outcome.verdict
         link = link_html(outcome.json_path)
         logger.info(f"{summary_line(result)} {verdict_line(verdict)}")
@@ -174,9 +104,6 @@ class WebSocketLoadKeywords:
                 f"WebSocket load on {result.url}: event latency was not measured: "
                 f"{result.latency_note}."
             )
-        if verdict.failed:
-            raise AssertionError(verdict.message())
-        return result
 
     @staticmethod
     def _log_plan(plan: WsPlan) -> None:
@@ -192,6 +119,7 @@ class WebSocketLoadKeywords:
         logger.debug(f"WebSocket configuration: {redact.config(cfg)}")
 
     @keyword
+    @user_errors()
     def get_websocket_metric(
         self,
         result: WebSocketResult | str,
@@ -223,16 +151,12 @@ class WebSocketLoadKeywords:
         | Get WebSocket Metric    ${ws}    disconnections    ==    0
         | Get WebSocket Metric    ${ws}    event_latency_p99    <    50 ms
         """
-        ws = _as_result(result)
-        try:
-            value = get_ws_metric(ws, metric, operator, expected, message)
-            ref = parse_metric(metric, WS_METRICS)
-            if operator:
-                logger.info(passed_text(build_check(metric, operator, expected, WS_METRICS), value))
-            else:
-                logger.info(f"{ref.text} is {ref.format(value)}.")
-        except ValueError as exc:
-            raise WebSocketLoadError(_sentence(str(exc))) from None
+        value = get_ws_metric(_as_result(result), metric, operator, expected, message)
+        ref = parse_metric(metric, WS_METRICS)
+        if operator:
+            logger.info(passed_text(build_check(metric, operator, expected, WS_METRICS), value))
+        else:
+            logger.info(f"{ref.text} is {ref.format(value)}.")
         return value
 
     @keyword
@@ -308,7 +232,7 @@ class WebSocketLoadKeywords:
     def _latency_metric(prefix: str, percentile: str) -> str:
         key = str(percentile).strip().lower().replace("avg", "mean")
         if key not in ("p50", "p95", "p99", "max", "mean"):
-            raise WebSocketLoadError(
+            raise PerfGateError(
                 f"Percentile must be p50, p95, p99, max or mean, not {percentile!r}."
             )
         return f"{prefix}_{key}"

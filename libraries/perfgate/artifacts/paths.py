@@ -27,9 +27,10 @@ import math
 import os
 import re
 import threading
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from perfgate import robotenv
 from perfgate.artifacts.atomic import replace_file
@@ -38,6 +39,7 @@ ARTIFACT_SUBDIR = "perfgate"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
+R = TypeVar("R")
 
 
 def safe_name(text: str, fallback: str = "run") -> str:
@@ -128,3 +130,22 @@ def link_html(path: str | os.PathLike[str], text: str | None = None) -> str:
     """An ``<a>`` element for log.html (log with ``html=True``) pointing at `path`."""
     shown = Path(path).name if text is None else text
     return f'<a href="{escape(link_href(path))}">{escape(shown)}</a>'
+
+
+def result_or_saved(
+    value: Any, result_type: type[R], read_saved: Callable[[str | Path], R], made_by: str
+) -> R:
+    """`value` if it is a `result_type`, else the result read back from the JSON file `value`.
+
+    Every assertion keyword takes a result or the path of its saved file, so
+    a run can be judged again later. `made_by` names the keywords that return
+    such a result, for the one sentence (ValueError) that anything else gets.
+    """
+    if isinstance(value, result_type):
+        return value
+    if isinstance(value, (str, os.PathLike)) and str(value).endswith(".json"):
+        return read_saved(Path(value))
+    raise ValueError(
+        f"expected the result of {made_by} (or the path of its saved JSON file), "
+        f"got {type(value).__name__}."
+    )

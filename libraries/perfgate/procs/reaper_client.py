@@ -332,3 +332,12 @@ def get_reaper() -> ReaperClient:
             _client = ReaperClient()
             atexit.register(_client.close)
         return _client
+
+
+def watch_worker(pid: int) -> None:
+    """Has the reaper kill load worker `pid` should this process be killed outright.
+
+    A load run reaps its workers on every exception; the reaper covers the
+    one way out it cannot see: this process being killed.
+    """
+    get_reaper().watch(pid)

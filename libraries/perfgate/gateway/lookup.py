@@ -1,0 +1,50 @@
+"""What a test names as a gateway - a Gateway, an alias, a PID, a URL - for the libraries
+other than GatewayLibrary (memory monitors, WebSocket load with ``gateway=``).
+
+An alias is looked up in the GatewayLibrary instance of the Robot run, found
+through `perfgate.robotenv` unless a caller passes its own way to find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from perfgate import robotenv
+from perfgate.gateway.manager import GatewayError
+
+LibraryFinder = Callable[[], Any]
+
+
+def _gateway_library() -> Any:
+    return robotenv.library_instance("GatewayLibrary")
+
+
+def find_gateway(alias: str, gateway_library: LibraryFinder = _gateway_library) -> Any:
+    """The Gateway that GatewayLibrary knows as `alias`.
+
+    ValueError in one sentence when GatewayLibrary is not imported or knows
+    no such alias (its own sentence, with the aliases it knows).
+    """
+    library = gateway_library()
+    if library is None:
+        raise ValueError(
+            f"'{alias}' is not a PID or metrics URL, and GatewayLibrary is not imported to look "
+            "it up as a gateway alias."
+        )
+    try:
+        return library.manager.get(alias)
+    except GatewayError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def gateway_target(target: Any, gateway_library: LibraryFinder = _gateway_library) -> Any:
+    """A Gateway as it is, PIDs and URLs as they are, an alias as its Gateway; None for nothing."""
+    if target is None or (isinstance(target, str) and not target.strip()):
+        return None
+    if not isinstance(target, str):
+        return target
+    text = target.strip()
+    if text.isdigit() or text.startswith(("http://", "https://")):
+        return text
+    return find_gateway(text, gateway_library)
