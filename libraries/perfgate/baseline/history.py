@@ -6,7 +6,7 @@ Appended under a lock by every pabot process; read by `perfgate trends`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +34,7 @@ class HistoryEntry:
     verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": HISTORY_SCHEMA,
-            "time": self.time,
-            "event": self.event,
-            "baseline": self.baseline,
-            "environment": self.environment,
-            "kind": self.kind,
-            "fingerprint": self.fingerprint,
-            "baseline_version": self.baseline_version,
-            "values": self.values,
-            "samples": self.samples,
-            "test": self.test,
-            "suite": self.suite,
-            "git_commit": self.git_commit,
-            "verdicts": self.verdicts,
-        }
+        return {"schema": HISTORY_SCHEMA, **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HistoryEntry:

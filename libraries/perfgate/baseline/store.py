@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -46,15 +46,8 @@ class BaselineVersion:
         return summarize(self.samples)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "recorded": self.recorded,
-            "reason": self.reason,
-            "git_commit": self.git_commit,
-            "fingerprint": self.fingerprint.to_dict(),
-            "samples": self.samples,
-            "summary": self.summary,
-        }
+        # The fingerprint's own to_dict adds its digest.
+        return {**asdict(self), "fingerprint": self.fingerprint.to_dict(), "summary": self.summary}
 
 
 @dataclass(frozen=True)
