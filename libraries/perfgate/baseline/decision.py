@@ -103,28 +103,12 @@ def decide(
     p_value: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    worse = sign * change
     if statistical:
-        p_worse = _one_sided_p(sign * cur, sign * base, "greater")
-        p_better = _one_sided_p(sign * cur, sign * base, "less")
-        low, high = _bootstrap_worse_interval(sign * base, sign * cur)
+        verdict, p_value, (low, high) = _tested_verdict(sign * base, sign * cur, band_abs)
         # Report the interval of the plain change (current - baseline).
         ci_low, ci_high = (low, high) if sign > 0 else (-high, -low)
-        if p_worse < ALPHA and low > band_abs:
-            verdict: Verdict = "regressed"
-            p_value = p_worse
-        elif p_better < ALPHA and high < -band_abs:
-            verdict = "improved"
-            p_value = p_better
-        else:
-            verdict = "within noise"
-            p_value = min(p_worse, p_better)
-    elif worse > band_abs:
-        verdict = "regressed"
-    elif worse < -band_abs:
-        verdict = "improved"
     else:
-        verdict = "within noise"
+        verdict = _verdict_beyond_band(sign * change, band_abs)
 
     return MetricVerdict(
         metric=metric,
@@ -146,6 +130,32 @@ def decide(
         n_baseline=len(base),
         n_current=len(cur),
     )
+
+
+def _tested_verdict(
+    base: np.ndarray, cur: np.ndarray, band_abs: float
+) -> tuple[Verdict, float, tuple[float, float]]:
+    """Verdict, p-value and bootstrap interval of samples oriented so that higher is worse.
+
+    A change counts only when it is both significant and beyond the band.
+    """
+    p_worse = _one_sided_p(cur, base, "greater")
+    p_better = _one_sided_p(cur, base, "less")
+    low, high = _bootstrap_worse_interval(base, cur)
+    if p_worse < ALPHA and low > band_abs:
+        return "regressed", p_worse, (low, high)
+    if p_better < ALPHA and high < -band_abs:
+        return "improved", p_better, (low, high)
+    return "within noise", min(p_worse, p_better), (low, high)
+
+
+def _verdict_beyond_band(worse: float, band_abs: float) -> Verdict:
+    """The verdict of too few samples for a test: the band alone decides."""
+    if worse > band_abs:
+        return "regressed"
+    if worse < -band_abs:
+        return "improved"
+    return "within noise"
 
 
 def _one_sided_p(current: np.ndarray, baseline: np.ndarray, alternative: str) -> float:
