@@ -101,8 +101,13 @@ class GatewayState:
         }
 
     def _snapshot(self) -> Iterator[Any]:
-        c, g = prometheus.counter, prometheus.gauge
-        events = self.hub.totals()
+        yield from self._connection_metrics()
+        yield from self._event_metrics()
+        yield from self._fault_metrics()
+        yield from self._store_and_tool_metrics()
+
+    def _connection_metrics(self) -> Iterator[Any]:
+        g = prometheus.gauge
         yield g(
             "perfgate_gateway_open_connections", "Open HTTP connections.", self.open_connections()
         )
@@ -111,12 +116,16 @@ class GatewayState:
             "Requests being handled, this scrape included; an open WebSocket counts as one.",
             self.in_flight,
         )
-        yield c(
+        yield prometheus.counter(
             "perfgate_gateway_rejected_connections",
             "Requests refused by --max-connections.",
             self.rejected_connections,
         )
         yield g("perfgate_gateway_websockets", "Open WebSocket connections.", len(self.websockets))
+
+    def _event_metrics(self) -> Iterator[Any]:
+        c, g = prometheus.counter, prometheus.gauge
+        events = self.hub.totals()
         yield g("perfgate_gateway_channels", "Pub/sub channels.", events["channels"])
         yield g("perfgate_gateway_subscriptions", "Channel subscriptions.", events["subscribers"])
         yield c("perfgate_gateway_ws_events_published", "Events published.", events["published"])
@@ -135,6 +144,9 @@ class GatewayState:
             "Event deliveries lost because a subscriber's queue was full.",
             events["overflowed"],
         )
+
+    def _fault_metrics(self) -> Iterator[Any]:
+        c, g = prometheus.counter, prometheus.gauge
         yield c(
             "perfgate_gateway_injected_errors",
             "Responses turned into 5xx by --error-rate.",
@@ -153,8 +165,12 @@ class GatewayState:
             "Seconds spent in stalls.",
             self.faults.stalled_s,
         )
-        yield g("perfgate_gateway_missions", "Missions in the store.", len(self.missions))
-        yield c(
+
+    def _store_and_tool_metrics(self) -> Iterator[Any]:
+        yield prometheus.gauge(
+            "perfgate_gateway_missions", "Missions in the store.", len(self.missions)
+        )
+        yield prometheus.counter(
             "perfgate_gateway_mission_evictions",
             "Missions evicted by --max-store-items.",
             self.missions.evictions,
