@@ -17,6 +17,7 @@ import contextlib
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -34,6 +35,7 @@ _ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 UNSUBSCRIBED = "unsubscribed"  # the unsubscribed reply arrived: counts are exact
 DROPPED = "dropped"  # the server closed the connection (or it broke)
 REFUSED = "refused"  # the gateway answered the subscribe with an error
+STOPPED = "stopped"  # echo: the run ended
 
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 1.0
@@ -137,23 +139,45 @@ async def _close(ctx: Context, client: Client) -> None:
             await asyncio.wait_for(ws.close(), 1.0)
 
 
-def _decode(ctx: Context, data: str | bytes) -> dict[str, Any] | None:
+# What `_document` returns for a frame that ends the connection (compared by identity).
+_END: dict[str, Any] = {}
+
+
+def _document(ctx: Context, msg: aiohttp.WSMessage) -> dict[str, Any] | None:
+    """A data frame's JSON object; `_END` when the connection ended; None for a frame
+    to pass over: a control frame, or data that is no JSON object (counted, noted)."""
+    if msg.type not in _DATA:
+        return _END if msg.type in _ENDED else None
     try:
-        doc = json.loads(data)
+        doc = json.loads(msg.data)
     except ValueError:
         doc = None
-    if not isinstance(doc, dict):
-        ctx.recorder.unrecognized += 1
-        ctx.note(
-            f"The gateway sent messages PerfGate did not recognise, e.g. {excerpt(data)!r}; "
-            "check the protocol fields.",
-            key="unrecognized",
-        )
-        return None
-    return doc
+    if type(doc) is dict:
+        return doc
+    _unrecognized(ctx, msg.data)
+    return None
+
+
+def _unrecognized(ctx: Context, data: str | bytes) -> None:
+    ctx.recorder.unrecognized += 1
+    ctx.note(
+        f"The gateway sent messages PerfGate did not recognise, e.g. {excerpt(data)!r}; "
+        "check the protocol fields.",
+        key="unrecognized",
+    )
 
 
 # -- broadcast and churn --------------------------------------------------------
+
+
+class _Opening:
+    """What a session knows before its subscribed reply has set the count's base."""
+
+    __slots__ = ("base_missing", "early")
+
+    def __init__(self) -> None:
+        self.early: list[int] = []  # sequence numbers that came before the subscribed reply
+        self.base_missing = False  # the reply had no sequence number: count from the first event
 
 
 async def subscription(
@@ -162,80 +186,30 @@ async def subscription(
     """Subscribe, read events until the session ends; count it; return how it ended."""
     protocol = ctx.config.protocol
     paths = ctx.paths
-    rec = ctx.recorder
-    loads = json.loads
     client.ws = ws
     client.ready = True
     client.unsub_deadline = None
     client.tracker = None
-    early: list[int] = []  # sequence numbers that came before the subscribed reply
-    base_missing = False
+    opening = _Opening()
     try:
         await ws.send_str(client.subscribe.render())
     except (ConnectionError, RuntimeError, aiohttp.ClientError):
         return DROPPED
     while True:
-        deadline = client.unsub_deadline
-        if deadline is None:
-            msg = await ws.receive()
-        else:
-            try:
-                msg = await asyncio.wait_for(ws.receive(), max(deadline - _now(), 0) / 1e9)
-            except asyncio.TimeoutError:
-                ctx.note(
-                    f"Some unsubscribe messages got no reply within {ctx.config.timeout_s:g} s; "
-                    "events those sessions missed at their very end are not counted.",
-                    key="unsub-timeout",
-                )
-                _finish(ctx, client, None)
-                return UNSUBSCRIBED
-        if msg.type not in _DATA:
-            if msg.type in _ENDED:
-                break
-            continue
+        msg = await _receive(ctx, client, ws)
+        if msg is None:
+            return UNSUBSCRIBED
         now = _now()
-        try:
-            doc = loads(msg.data)
-        except ValueError:
-            doc = None
-        if type(doc) is not dict:
-            _decode(ctx, msg.data)
+        doc = _document(ctx, msg)
+        if doc is None:
             continue
+        if doc is _END:
+            break
         kind = lookup(doc, paths.type) if paths.type else protocol.event_type
         if kind == protocol.event_type:
-            rec.received += 1
-            stamp = lookup(doc, paths.time)
-            if stamp is not None:
-                rec.stamp(stamp, now)
-            seq = as_int(lookup(doc, paths.seq))
-            if seq is None:
-                continue
-            tracker = client.tracker
-            if tracker is None:
-                if not base_missing:
-                    early.append(seq)
-                    continue
-                tracker = client.tracker = SeqTracker(seq - 1)
-            rec.gaps += tracker.add(seq)
+            _on_event(ctx, client, doc, now, opening)
         elif kind == protocol.subscribed_type:
-            base = as_int(lookup(doc, paths.seq))
-            if base is None:
-                base_missing = True
-                ctx.note(
-                    f"The subscribed reply carries no {protocol.seq_field!r}: each session "
-                    "counts from the first event it received.",
-                    key="no-base",
-                )
-                if early:
-                    base = min(early) - 1
-            if base is not None:
-                tracker = client.tracker = SeqTracker(base)
-                if client.last_dropped is not None and ctx.config.mode == "broadcast":
-                    ctx.missed_while_disconnected(client.last_dropped, base)
-                client.last_dropped = None
-                for seq in early:
-                    rec.gaps += tracker.add(seq)
-                early.clear()
+            _on_subscribed(ctx, client, doc, opening)
         elif kind == protocol.unsubscribed_type:
             _finish(ctx, client, as_int(lookup(doc, paths.seq)))
             return UNSUBSCRIBED
@@ -243,20 +217,79 @@ async def subscription(
             message = lookup(doc, paths.message)
             ctx.note(f"The gateway answered with an error: {excerpt(str(message))}", key="error")
             if client.tracker is None:
-                rec.subscribe_errors += 1
+                ctx.recorder.subscribe_errors += 1
                 return REFUSED
         else:
-            rec.unrecognized += 1
-            ctx.note(
-                f"The gateway sent messages PerfGate did not recognise, e.g. "
-                f"{excerpt(msg.data)!r}; check the protocol fields.",
-                key="unrecognized",
-            )
+            _unrecognized(ctx, msg.data)
     # The server (or the network) ended the session.
     if client.tracker is not None:
         client.last_dropped = client.tracker.high
     _finish(ctx, client, None)
     return DROPPED
+
+
+async def _receive(
+    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
+) -> aiohttp.WSMessage | None:
+    """The next message; None when the unsubscribe got no reply in time (the session is
+    then counted as it stands)."""
+    deadline = client.unsub_deadline
+    if deadline is None:
+        return await ws.receive()
+    try:
+        return await asyncio.wait_for(ws.receive(), max(deadline - _now(), 0) / 1e9)
+    except asyncio.TimeoutError:
+        ctx.note(
+            f"Some unsubscribe messages got no reply within {ctx.config.timeout_s:g} s; "
+            "events those sessions missed at their very end are not counted.",
+            key="unsub-timeout",
+        )
+        _finish(ctx, client, None)
+        return None
+
+
+def _on_event(
+    ctx: Context, client: Client, doc: dict[str, Any], now: int, opening: _Opening
+) -> None:
+    rec = ctx.recorder
+    paths = ctx.paths
+    rec.received += 1
+    stamp = lookup(doc, paths.time)
+    if stamp is not None:
+        rec.stamp(stamp, now)
+    seq = as_int(lookup(doc, paths.seq))
+    if seq is None:
+        return
+    tracker = client.tracker
+    if tracker is None:
+        if not opening.base_missing:
+            opening.early.append(seq)
+            return
+        tracker = client.tracker = SeqTracker(seq - 1)
+    rec.gaps += tracker.add(seq)
+
+
+def _on_subscribed(ctx: Context, client: Client, doc: dict[str, Any], opening: _Opening) -> None:
+    """The subscribed reply: the base the session counts from (its sequence number)."""
+    base = as_int(lookup(doc, ctx.paths.seq))
+    if base is None:
+        opening.base_missing = True
+        ctx.note(
+            f"The subscribed reply carries no {ctx.config.protocol.seq_field!r}: each session "
+            "counts from the first event it received.",
+            key="no-base",
+        )
+        if opening.early:
+            base = min(opening.early) - 1
+    if base is None:
+        return
+    tracker = client.tracker = SeqTracker(base)
+    if client.last_dropped is not None and ctx.config.mode == "broadcast":
+        ctx.missed_while_disconnected(client.last_dropped, base)
+    client.last_dropped = None
+    for seq in opening.early:
+        ctx.recorder.gaps += tracker.add(seq)
+    opening.early.clear()
 
 
 def _finish(ctx: Context, client: Client, upper: int | None) -> None:
@@ -275,6 +308,17 @@ def abandon(ctx: Context, client: Client) -> None:
 
 async def broadcast_client(ctx: Context, client: Client, rng: random.Random) -> None:
     """Stay subscribed until the run ends, reconnecting after drops."""
+    await _stay_connected(ctx, client, rng, subscription)
+
+
+async def _stay_connected(
+    ctx: Context,
+    client: Client,
+    rng: random.Random,
+    session: Callable[[Context, Client, aiohttp.ClientWebSocketResponse[Any]], Awaitable[str]],
+) -> None:
+    """`session` on every connection until the run ends; reconnect with backoff after a
+    refusal, or after a drop when reconnecting is on."""
     rec = ctx.recorder
     backoff = Backoff(rng)
     await _sleep_until(client.start_ns)
@@ -288,10 +332,10 @@ async def broadcast_client(ctx: Context, client: Client, rng: random.Random) -> 
         client.was_connected = True
         backoff.reset()
         try:
-            ended = await subscription(ctx, client, ws)
+            ended = await session(ctx, client, ws)
         finally:
             await _close(ctx, client)
-        if ended == UNSUBSCRIBED:
+        if ended in (UNSUBSCRIBED, STOPPED):
             return
         if ended == DROPPED:
             rec.disconnections += 1
@@ -339,69 +383,52 @@ async def echo_reader(
     ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
 ) -> None:
     """Read echo replies until the connection ends."""
-    protocol = ctx.config.protocol
-    paths = ctx.paths
-    rec = ctx.recorder
-    loads = json.loads
     tracker = client.tracker
     assert tracker is not None
     while True:
         msg = await ws.receive()
-        if msg.type not in _DATA:
-            if msg.type in _ENDED:
-                return
-            continue
         now = _now()
-        try:
-            doc = loads(msg.data)
-        except ValueError:
-            doc = None
-        if type(doc) is not dict:
-            _decode(ctx, msg.data)
-            continue
-        seq = as_int(lookup(doc, paths.echo_seq))
-        if seq is None or (paths.type and lookup(doc, paths.type) != protocol.echo_type):
-            if paths.type and lookup(doc, paths.type) == protocol.error_type:
-                message = lookup(doc, paths.message)
-                ctx.note(
-                    f"The gateway answered with an error: {excerpt(str(message))}", key="error"
-                )
-            rec.unrecognized += 1
-            ctx.note(
-                f"The gateway sent messages PerfGate did not recognise as echo replies, e.g. "
-                f"{excerpt(msg.data)!r}; check echo_message= and the protocol fields.",
-                key="unrecognized",
-            )
-            continue
-        rec.received += 1
-        sent = as_int(lookup(doc, paths.echo_time))
-        if sent is not None:
-            rec.event(sent, now)
-        rec.gaps += tracker.add(seq)
+        doc = _document(ctx, msg)
+        if doc is _END:
+            return
+        if doc is not None:
+            _on_echo(ctx, tracker, doc, now, msg.data)
+
+
+def _on_echo(
+    ctx: Context, tracker: SeqTracker, doc: dict[str, Any], now: int, data: str | bytes
+) -> None:
+    protocol = ctx.config.protocol
+    paths = ctx.paths
+    rec = ctx.recorder
+    seq = as_int(lookup(doc, paths.echo_seq))
+    if seq is None or (paths.type and lookup(doc, paths.type) != protocol.echo_type):
+        if paths.type and lookup(doc, paths.type) == protocol.error_type:
+            message = lookup(doc, paths.message)
+            ctx.note(f"The gateway answered with an error: {excerpt(str(message))}", key="error")
+        rec.unrecognized += 1
+        ctx.note(
+            f"The gateway sent messages PerfGate did not recognise as echo replies, e.g. "
+            f"{excerpt(data)!r}; check echo_message= and the protocol fields.",
+            key="unrecognized",
+        )
+        return
+    rec.received += 1
+    sent = as_int(lookup(doc, paths.echo_time))
+    if sent is not None:
+        rec.event(sent, now)
+    rec.gaps += tracker.add(seq)
 
 
 async def echo_client(ctx: Context, client: Client, rng: random.Random) -> None:
-    rec = ctx.recorder
-    backoff = Backoff(rng)
-    await _sleep_until(client.start_ns)
-    while not ctx.stopping:
-        ws = await ctx.connect()
-        if ws is None:
-            await backoff.sleep()
-            continue
-        if client.was_connected:
-            rec.reconnects += 1
-        client.was_connected = True
-        backoff.reset()
-        client.ws = ws
-        client.ready = True
-        try:
-            await echo_reader(ctx, client, ws)
-        finally:
-            dropped = not ctx.stopping
-            await _close(ctx, client)
-        if dropped:
-            rec.disconnections += 1
-            if not ctx.config.reconnect:
-                return
-        await backoff.sleep()
+    """Stay connected until the run ends, reconnecting after drops; the worker sends."""
+    await _stay_connected(ctx, client, rng, _echo_session)
+
+
+async def _echo_session(
+    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
+) -> str:
+    client.ws = ws
+    client.ready = True
+    await echo_reader(ctx, client, ws)
+    return STOPPED if ctx.stopping else DROPPED
