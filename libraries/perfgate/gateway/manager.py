@@ -190,46 +190,21 @@ class GatewayManager:
         log: Log | None = None,
     ) -> Gateway:
         say = log or (lambda level, message: None)
-        if timeout_s < 0:
-            raise GatewayError(f"Timeout must not be negative, got {timeout_s:g} seconds.")
-        if memory_limit is not None and memory_limit <= 0:
-            raise GatewayError(f"Memory limit must be positive, got {memory_limit} bytes.")
-        alias = alias or self._default_alias()
-        if alias in self.gateways:
-            raise GatewayError(
-                f"A gateway with alias '{alias}' is already running; stop it first or "
-                "give another alias."
-            )
+        alias = self._check_start(timeout_s, memory_limit, alias)
         argv = split_command(command, arguments)
         env = dict(env or {})
-        needs_port = any("{port}" in part for part in [*argv, health, *env.values()])
-        if port is None:
-            if not needs_port and not health.startswith(("http://", "https://")):
-                raise GatewayError(
-                    "Cannot tell which port the gateway listens on: put {port} in the command "
-                    "(PerfGate fills in a free one) or give port=."
-                )
-            port = ports.free_port(_HOST) if needs_port else None
-        elif not 0 < port < 65536:
-            raise GatewayError(f"Port must be between 1 and 65535, got {port}.")
-        elif ports.port_in_use(_HOST, port):
-            raise GatewayError(
-                f"Port {port} on {_HOST} is already in use; stop what is using it, or put "
-                "{port} in the command to get a free port."
-            )
+        port = _pick_port(port, [*argv, health, *env.values()], health)
         fill = (lambda text: text.replace("{port}", str(port))) if port is not None else str
         argv = [fill(part) for part in argv]
         env = {key: fill(value) for key, value in env.items()}
         health_url = fill(health)
         if not health_url.startswith(("http://", "https://")):
             health_url = f"http://{_HOST}:{port}/{health_url.lstrip('/')}"
-        base_url = health_url.split("/", 3)
-        url = "/".join(base_url[:3])
+        url = "/".join(health_url.split("/", 3)[:3])
         if cwd is not None and not os.path.isdir(cwd):
             raise GatewayError(f"Working directory '{cwd}' does not exist; create it or fix cwd=.")
         argv[0] = resolve_executable(argv, cwd) if argv[0] != sys.executable else argv[0]
         log_path = self._log_path(output_dir, alias)
-        full_env = {**os.environ, **env}
         # The gateway gets the real values; the log gets them redacted.
         say("INFO", f"Starting gateway '{alias}': {shlex.join(redact.argv(argv))}")
         say(
@@ -239,16 +214,7 @@ class GatewayManager:
         )
         if env:
             say("DEBUG", f"Environment additions: {redact.env(env)}")
-        try:
-            pid = self.reaper.spawn(
-                argv, env=full_env, cwd=cwd, log=log_path, memory_limit=memory_limit
-            )
-        except FileNotFoundError as exc:
-            raise GatewayError(
-                f"Command '{argv[0]}' was not found; install it or give its full path."
-            ) from exc
-        except PermissionError as exc:
-            raise GatewayError(f"Command '{argv[0]}' could not be run: {exc.strerror}.") from exc
+        pid = self._spawn(argv, env, cwd, log_path, memory_limit)
         gateway = Gateway(alias, url, port, pid, log_path, health_url, argv, scope=scope)
         self.stopped.pop(alias, None)
         self.gateways[alias] = gateway
@@ -264,6 +230,40 @@ class GatewayManager:
         processes = len(self.reaper.members(pid))
         say("INFO", f"Gateway '{alias}' is healthy at {url} (pid {pid}, {processes} process(es)).")
         return gateway
+
+    def _check_start(self, timeout_s: float, memory_limit: int | None, alias: str | None) -> str:
+        """The alias to start under, after the checks that need no process."""
+        if timeout_s < 0:
+            raise GatewayError(f"Timeout must not be negative, got {timeout_s:g} seconds.")
+        if memory_limit is not None and memory_limit <= 0:
+            raise GatewayError(f"Memory limit must be positive, got {memory_limit} bytes.")
+        alias = alias or self._default_alias()
+        if alias in self.gateways:
+            raise GatewayError(
+                f"A gateway with alias '{alias}' is already running; stop it first or "
+                "give another alias."
+            )
+        return alias
+
+    def _spawn(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str | None,
+        log_path: str,
+        memory_limit: int | None,
+    ) -> int:
+        """The PID of `argv` started by the reaper; GatewayError when it cannot be run."""
+        try:
+            return self.reaper.spawn(
+                argv, env={**os.environ, **env}, cwd=cwd, log=log_path, memory_limit=memory_limit
+            )
+        except FileNotFoundError as exc:
+            raise GatewayError(
+                f"Command '{argv[0]}' was not found; install it or give its full path."
+            ) from exc
+        except PermissionError as exc:
+            raise GatewayError(f"Command '{argv[0]}' could not be run: {exc.strerror}.") from exc
 
     def _wait_healthy(self, gateway: Gateway, timeout_s: float) -> None:
         assert gateway.pid is not None
@@ -466,6 +466,29 @@ class GatewayManager:
         # sharing one output directory, and restarts of one alias, never
         # write into each other's log.
         return str(artifact_path("gateway", alias, ".log", Path(output_dir) / "perfgate"))
+
+
+def _pick_port(port: int | None, templates: list[str], health: str) -> int | None:
+    """The port to fill in for ``{port}``: `port` checked, or a free one when a template asks.
+
+    None when nothing asks for a port and the health URL is a full URL.
+    """
+    needs_port = any("{port}" in text for text in templates)
+    if port is None:
+        if not needs_port and not health.startswith(("http://", "https://")):
+            raise GatewayError(
+                "Cannot tell which port the gateway listens on: put {port} in the command "
+                "(PerfGate fills in a free one) or give port=."
+            )
+        return ports.free_port(_HOST) if needs_port else None
+    if not 0 < port < 65536:
+        raise GatewayError(f"Port must be between 1 and 65535, got {port}.")
+    if ports.port_in_use(_HOST, port):
+        raise GatewayError(
+            f"Port {port} on {_HOST} is already in use; stop what is using it, or put "
+            "{port} in the command to get a free port."
+        )
+    return port
 
 
 def _port_of(url: str) -> int | None:
