@@ -29,9 +29,7 @@ from perfgate.artifacts.paths import (
 def robot_vars(monkeypatch):
     """Robot variables as a dict, as if Robot were running."""
     values: dict[str, object] = {}
-    monkeypatch.setattr(
-        robotenv, "variable", lambda name, default=None: values.get(name, default)
-    )
+    monkeypatch.setattr(robotenv, "variable", lambda name, default=None: values.get(name, default))
     monkeypatch.delenv("PABOTQUEUEINDEX", raising=False)
     return values
 
