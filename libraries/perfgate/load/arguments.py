@@ -55,9 +55,7 @@ def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> di
         return {str(k).strip(): str(v) for k, v in headers.items()}
     lines = headers.splitlines() if isinstance(headers, str) else [str(h) for h in headers]  # type: ignore[union-attr]
     parsed: dict[str, str] = {}
-    for line in lines:
-        if not line.strip():
-            continue
+    for line in filter(str.strip, lines):
         name, colon, value = line.partition(":")
         if not colon or not name.strip():
             raise ValueError(

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 from perfgate.load.assertions import suspect_note
@@ -164,32 +164,13 @@ class BreakingPoint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BreakingPoint:
-        return cls(
-            broke=bool(data["broke"]),
-            target=float(data["target"]),
-            unit=str(data["unit"]),
-            at_s=None if data.get("at_s") is None else float(data["at_s"]),
-            rps=float(data.get("rps") or 0.0),
-            reasons=tuple(data.get("reasons") or ()),
-            goodput=float(data.get("goodput") or 0.0),
-            error_rate=float(data.get("error_rate") or 0.0),
-            tried=None if data.get("tried") is None else float(data["tried"]),
-            served=bool(data.get("served", True)),
-        )
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        # A result saved before a figure existed lacks its key: 0, no reasons.
+        return cls(**{"rps": 0.0, **values, "reasons": tuple(values.get("reasons") or ())})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "broke": self.broke,
-            "target": self.target,
-            "unit": self.unit,
-            "at_s": self.at_s,
-            "rps": self.rps,
-            "reasons": list(self.reasons),
-            "goodput": self.goodput,
-            "error_rate": self.error_rate,
-            "tried": self.tried,
-            "served": self.served,
-        }
+        return {**asdict(self), "reasons": list(self.reasons)}
 
 
 def _good(row: GateRow) -> int:
