@@ -59,15 +59,7 @@ class VirtualUser:
 
     def on_response(self, conn: HttpConnection, status: int, body: bytes | None, now: int) -> None:
         req = self.req
-        rec = self.s.recs[req.index]
-        rec.latency.append(now - self.t0)
-        st = rec.status
-        st[status] = st.get(status, 0) + 1
-        expect = req.expect
-        if body is not None or status not in expect.status:
-            kind = expect.error_kind(status, body)
-            if kind is not None:
-                rec.error(kind)
+        self.s.recs[req.index].response(req, status, body, now - self.t0)
         if self.think:
             self.handle = self.s.loop.call_later(self.think, self.issue)
         else:

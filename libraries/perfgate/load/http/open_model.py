@@ -145,15 +145,8 @@ class OpenDriver:
         req = conn.request
         assert req is not None
         rec = self.s.recs[req.index]
-        rec.latency.append(now - conn.intended_ns)
         rec.service.append(now - conn.sent_ns)
-        st = rec.status
-        st[status] = st.get(status, 0) + 1
-        expect = req.expect
-        if body is not None or status not in expect.status:
-            kind = expect.error_kind(status, body)
-            if kind is not None:
-                rec.error(kind)
+        rec.response(req, status, body, now - conn.intended_ns)
         if conn.closed:
             # The server said Connection: close.
             self.conns.discard(conn)

@@ -9,13 +9,16 @@ with one vectorised `record_array` call and ships the second's histograms
 from __future__ import annotations
 
 from array import array
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from perfgate.load.http.errors import NO_RESPONSE
 from perfgate.load.http.servertiming import MAX_COMPONENTS, parse_server_timing
 from perfgate.measure.histogram import Histogram
+
+if TYPE_CHECKING:
+    from perfgate.load.http.wire import WireRequest
 
 
 class NameRecorder:
@@ -32,6 +35,18 @@ class NameRecorder:
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def response(self, req: WireRequest, status: int, body: bytes | None, latency_ns: int) -> None:
+        """A response to `req`: its latency, its status, and its error if the checks fail."""
+        self.latency.append(latency_ns)
+        st = self.status
+        st[status] = st.get(status, 0) + 1
+        expect = req.expect
+        # The body is kept only when a check needs it.
+        if body is not None or status not in expect.status:
+            kind = expect.error_kind(status, body)
+            if kind is not None:
+                self.error(kind)
 
     def drain(self, with_service: bool) -> dict[str, Any] | None:
         """This second's data as a picklable dict, or None if nothing happened; resets."""
