@@ -123,6 +123,13 @@ def _duration(value: DurationLike | None, what: str) -> float | None:
         ) from None
 
 
+def _warmup_changed_by(duration: DurationLike | None, scale: float) -> tuple[str, ...]:
+    """What changed the profile's warm-up into the one used, for `RunPlan.warmup_text`."""
+    return (("duration=",) if given(duration) else ()) + (
+        (f"time scale {scale:g}",) if scale != 1 else ()
+    )
+
+
 def _profile(name: str, search_dirs: Sequence[Path]) -> Profile:
     if not given(name):
         raise ValueError(
@@ -227,8 +234,7 @@ def plan_run(
         profile=resolved.name,
     )
     names = tuple(spec.name for spec in validate(config))
-    checks = tuple(parse_thresholds(thresholds if given(thresholds) else None, KNOWN_METRICS))
-    _check_threshold_names(checks, names)
+    checks = _thresholds(thresholds, names)
     plan = RunPlan(
         resolved,
         config,
@@ -237,21 +243,22 @@ def plan_run(
         scale,
         names,
         profile_warmup_s=None if given(warmup) else base.warmup_s,
-        # What changed the profile's warm-up into the one used, for `RunPlan.warmup_text`.
-        warmup_changed_by=(("duration=",) if given(duration) else ())
-        + ((f"time scale {scale:g}",) if scale != 1 else ()),
+        warmup_changed_by=_warmup_changed_by(duration, scale),
     )
     _check_live(plan)
     return plan
 
 
-def _check_threshold_names(checks: Sequence[Threshold], names: Sequence[str]) -> None:
+def _thresholds(spec: str | Sequence[str] | None, names: Sequence[str]) -> tuple[Threshold, ...]:
+    """The parsed thresholds; one for a request name the run does not have is a mistake."""
+    checks = tuple(parse_thresholds(spec if given(spec) else None, KNOWN_METRICS))
     for check in checks:
         if check.scope is not None and check.scope not in names:
             raise ValueError(
                 f"threshold {check.text!r} is for a request named {check.scope!r}, but this run's "
                 f"requests are named {', '.join(names)}."
             )
+    return checks
 
 
 def _check_live(plan: RunPlan) -> None:
