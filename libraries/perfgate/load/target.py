@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from perfgate.artifacts import redact
 
@@ -34,31 +34,56 @@ class Target:
         return f"{self.scheme}://{self.host_header}"
 
 
+@dataclass(frozen=True)
+class UrlRules:
+    """How a kind of URL is checked, and the examples its messages give."""
+
+    what: str  # "URL", "WebSocket URL"
+    schemes: tuple[str, ...]
+    scheme_rule: str  # "the scheme must be http or https"
+    full_example: str  # for a URL that is missing
+    example: str
+
+
+HTTP_URL = UrlRules(
+    "URL",
+    ("http", "https"),
+    "the scheme must be http or https",
+    "http://127.0.0.1:8080/api",
+    "http://127.0.0.1:8080/",
+)
+
+
+def split_url(url: object, rules: UrlRules) -> SplitResult:
+    """`url` stripped and split, or a ValueError saying what is wrong with it."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(
+            f"invalid {rules.what} {url!r}: give a full URL such as {rules.full_example}."
+        )
+    parts = urlsplit(url.strip())
+    shown = f"invalid {rules.what} {redact.url(url.strip())!r}"  # messages end up in the log
+    if parts.scheme not in rules.schemes:
+        raise ValueError(f"{shown}: {rules.scheme_rule}, e.g. {rules.example}.")
+    if not parts.hostname:
+        raise ValueError(f"{shown}: it has no host; e.g. {rules.example}.")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ValueError(f"{shown}: the port is not a number from 1 to 65535.") from None
+    return parts
+
+
 def parse_target(url: str) -> Target:
     """Parse an http(s) URL, or raise ValueError saying what is wrong with it."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError(f"invalid URL {url!r}: give a full URL such as http://127.0.0.1:8080/api.")
-    text = url.strip()
-    parts = urlsplit(text)
-    shown = redact.url(text)  # these messages end up in the log
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(
-            f"invalid URL {shown!r}: the scheme must be http or https, e.g. http://127.0.0.1:8080/."
-        )
-    if not parts.hostname:
-        raise ValueError(f"invalid URL {shown!r}: it has no host; e.g. http://127.0.0.1:8080/.")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(
-            f"invalid URL {shown!r}: the port is not a number from 1 to 65535."
-        ) from None
+    parts = split_url(url, HTTP_URL)
+    port = parts.port
     if port is None:
         port = 443 if parts.scheme == "https" else 80
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(scheme=parts.scheme, host=parts.hostname, port=port, path=path, url=text)
+    assert parts.hostname is not None  # split_url checked it
+    return Target(scheme=parts.scheme, host=parts.hostname, port=port, path=path, url=url.strip())
 
 
 def make_ssl_context(verify: bool) -> ssl.SSLContext:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from perfgate.artifacts import redact
 from perfgate.load.coordinator import default_workers
+from perfgate.load.target import UrlRules, split_url
 from perfgate.load.ws.stamps import check_time_format
 from perfgate.measure.units import parse_duration, parse_rate
 
@@ -149,27 +149,19 @@ def run_channel(config: WsLoadConfig) -> str:
     return f"perfgate-{os.getpid()}-{next(_channel_numbers)}"
 
 
+WS_URL = UrlRules(
+    "WebSocket URL",
+    ("ws", "wss"),
+    "it must start with ws:// or wss://",
+    "ws://127.0.0.1:8080/ws",
+    "ws://127.0.0.1:8080/ws",
+)
+
+
 def check_ws_url(url: object) -> str:
     """The URL stripped, or a ValueError saying what is wrong with it."""
-    example = "ws://127.0.0.1:8080/ws"
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError(f"invalid WebSocket URL {url!r}: give a full URL such as {example}.")
-    text = url.strip()
-    parts = urlsplit(text)
-    shown = redact.url(text)  # these messages end up in the log
-    if parts.scheme not in ("ws", "wss"):
-        raise ValueError(
-            f"invalid WebSocket URL {shown!r}: it must start with ws:// or wss://, e.g. {example}."
-        )
-    if not parts.hostname:
-        raise ValueError(f"invalid WebSocket URL {shown!r}: it has no host; e.g. {example}.")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise ValueError(
-            f"invalid WebSocket URL {shown!r}: the port is not a number from 1 to 65535."
-        ) from None
-    return text
+    split_url(url, WS_URL)
+    return str(url).strip()
 
 
 def http_origin(ws_url: str) -> str:
