@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.ws.config import (
     DEFAULT_RAMP_PER_S,
     WsLoadConfig,
@@ -18,7 +19,6 @@ from perfgate.load.ws.config import (
     worker_count,
 )
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, resolve_thresholds
-from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.ws.plan import plan_websocket_run
 
 URL = "ws://127.0.0.1:8080/ws"
