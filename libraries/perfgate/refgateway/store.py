@@ -84,6 +84,9 @@ class MissionStore:
 
 @dataclass(frozen=True)
 class Spec:
+    """One spec of the catalogue; `haystack` is its name and tags in lower case,
+    what a search looks in, so a search does not lower-case every spec again."""
+
     id: str
     name: str
     tags: tuple[str, ...]
