@@ -170,14 +170,6 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         total = {
             key: sum(int(t.get(key) or 0) for t in self.totals.values()) for key in _TOTAL_KEYS
         }
-        notes: list[str] = []
-        for worker_totals in self.totals.values():
-            for note in worker_totals.get("notes", []):
-                if note not in notes:
-                    notes.append(note)
-        missing = self.workers - len(self.totals)
-        if missing:
-            notes.append(f"{missing} worker(s) sent no final totals: event counts are incomplete.")
         attempts = c.get("connects", 0) + c.get("connect_failures", 0)
         lat = self.latency
         conn = self.connect
@@ -185,23 +177,9 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
             round(100.0 * cs / wall, 1) if wall > 0 else 0.0
             for cs, wall in zip(self.cpu_s, self.wall_s, strict=True)
         ]
-        # Only the CPU and sample-count warnings of the HTTP engine apply here.
-        # (an empty histogram counts as enough samples: its warning comes next)
-        warnings = health_warnings(cpu, 0, 0, lat.count or MIN_SAMPLES)
         basis = self.stamps.basis(lat.count, total["received"])
-        warnings += basis.warnings
-        notes += basis.notes
-        for i, pause in enumerate(self.gc_max_ms, start=1):
-            if pause >= GC_PAUSE_WARN_MS:
-                warnings.append(
-                    f"the load generator's garbage collector paused worker {i} for up to "
-                    f"{pause:.0f} ms: latencies up to that much may be the tool's own"
-                )
-        if c.get("send_missed", 0):
-            warnings.append(
-                f"{c['send_missed']:,} scheduled messages were not sent "
-                "(no open connection, or the generator fell behind)"
-            )
+        warnings = self._warnings(cpu, basis.warnings)
+        notes = self._notes() + basis.notes
         expected = total["expected"]
         measured = self.measured_s
         latency: dict[str, Any] = {**_latency("connect", conn), **_latency("event_latency", lat)}
@@ -241,6 +219,38 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
             stopped_early=stopped_early,
             histograms={"event_latency": lat.to_dict(), "connect": conn.to_dict()},
         )
+
+    def _notes(self) -> list[str]:
+        """The workers' notes, each once, and a word on workers that sent no totals."""
+        notes: list[str] = []
+        for worker_totals in self.totals.values():
+            for note in worker_totals.get("notes", []):
+                if note not in notes:
+                    notes.append(note)
+        missing = self.workers - len(self.totals)
+        if missing:
+            notes.append(f"{missing} worker(s) sent no final totals: event counts are incomplete.")
+        return notes
+
+    def _warnings(self, cpu: list[float], stamp_warnings: list[str]) -> list[str]:
+        """What may make the figures the load generator's rather than the gateway's."""
+        # Only the CPU and sample-count warnings of the HTTP engine apply here.
+        # (an empty histogram counts as enough samples: its warning comes next)
+        warnings = health_warnings(cpu, 0, 0, self.latency.count or MIN_SAMPLES)
+        warnings += stamp_warnings
+        for i, pause in enumerate(self.gc_max_ms, start=1):
+            if pause >= GC_PAUSE_WARN_MS:
+                warnings.append(
+                    f"the load generator's garbage collector paused worker {i} for up to "
+                    f"{pause:.0f} ms: latencies up to that much may be the tool's own"
+                )
+        send_missed = self.counters.get("send_missed", 0)
+        if send_missed:
+            warnings.append(
+                f"{send_missed:,} scheduled messages were not sent "
+                "(no open connection, or the generator fell behind)"
+            )
+        return warnings
 
 
 def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) -> WsTimelineRow:
