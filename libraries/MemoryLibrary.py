@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import itertools
 import math
-import os
-from dataclasses import dataclass, replace
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from perfgate import __version__
 from perfgate.artifacts import redact
+from perfgate.artifacts.paths import result_or_saved
+from perfgate.errors import PerfGateError, user_errors
+from perfgate.gateway.lookup import find_gateway
 from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
-from perfgate.memory.report import render_html, save_json, summary_line, write_json
+from perfgate.memory.monitors import AutoStopped, MonitorRegistry
+from perfgate.memory.report import render_html, save_json, summary_line
 from perfgate.memory.result import MemoryResult
 from perfgate.memory.sample import MemorySample
-from perfgate.memory.saved import read_saved
+from perfgate.memory.saved import read_saved, rejudge
 from perfgate.memory.targets import resolve_source
-
-
-@dataclass
-class _Running:
-    monitor: MemoryMonitor
-    scope: str
 
 
 @library(scope="GLOBAL", version=__version__, auto_keywords=False)
@@ -149,13 +143,12 @@ class MemoryLibrary:
         """``secret_names`` adds names whose values are shown as ``***``: see `Secrets`."""
         redact.add_names(secret_names)
         self.ROBOT_LIBRARY_LISTENER = self
-        self._running: dict[str, _Running] = {}
-        self._scopes: list[str] = []
-        self._numbers = itertools.count(1)
+        self._monitors = MonitorRegistry()
 
     # -- keywords ---------------------------------------------------------------
 
     @keyword
+    @user_errors()
     def start_memory_monitor(
         self,
         target: Any,
@@ -184,26 +177,17 @@ class MemoryLibrary:
         | Start Memory Monitor    ${gw}    interval=500 ms
         | Start Memory Monitor    http://10.0.0.5:9100/metrics    alias=remote
         """
-        criteria = _criteria(warmup, max_rate, min_growth, windows)
-        interval_s = parse_duration(interval)
-        name = alias or f"memory{next(self._numbers)}"
-        if name in self._running:
-            raise ValueError(
-                f"A memory monitor with alias '{name}' is already running; stop it first or give "
-                "another alias."
-            )
-        source = resolve_source(target, _find_gateway)
-        monitor = MemoryMonitor(source, interval_s, alias=name, criteria=criteria)
-        monitor.start()
-        scope = self._scopes[-1] if self._scopes else ""
-        self._running[name] = _Running(monitor, scope)
+        monitor = self._monitors.start(
+            self._create(target, interval, alias, warmup, max_rate, min_growth, windows)
+        )
         logger.info(
-            f"Memory monitor '{name}' started on {source.description}, every "
-            f"{interval_s:g} s: {monitor.series.first}."
+            f"Memory monitor '{monitor.alias}' started on {monitor.source.description}, every "
+            f"{monitor.interval_s:g} s: {monitor.series.first}."
         )
         return monitor
 
     @keyword
+    @user_errors()
     def stop_memory_monitor(
         self, monitor: MemoryMonitor | str | None = None, load: Any = None
     ) -> MemoryResult:
@@ -218,12 +202,10 @@ class MemoryLibrary:
         The result is saved as JSON and logged before it is returned, so it
         is on record even when an assertion fails.
         """
-        name = self._find(monitor)
-        running = self._running.pop(name)
-        result = running.monitor.stop(_request_count(load))
-        return self._publish(result)
+        return self._publish(self._monitors.stop(monitor, _request_count(load)))
 
     @keyword
+    @user_errors()
     def monitor_memory(
         self,
         target: Any,
@@ -245,18 +227,16 @@ class MemoryLibrary:
 
         | ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
         """
-        criteria = _criteria(warmup, max_rate, min_growth, windows)
         duration_s = parse_duration(duration)
-        name = alias or f"memory{next(self._numbers)}"
-        source = resolve_source(target, _find_gateway)
-        monitor = MemoryMonitor(source, parse_duration(interval), alias=name, criteria=criteria)
+        monitor = self._create(target, interval, alias, warmup, max_rate, min_growth, windows)
         logger.info(
-            f"Monitoring the memory of {source.description} for {duration_s:g} s, every "
+            f"Monitoring the memory of {monitor.source.description} for {duration_s:g} s, every "
             f"{monitor.interval_s:g} s."
         )
         return self._publish(monitor_for(monitor, duration_s))
 
     @keyword
+    @user_errors()
     def take_memory_snapshot(self, target: Any) -> MemorySample:
         """Reads the memory of ``target`` once, now, and returns the sample.
 
@@ -266,11 +246,11 @@ class MemoryLibrary:
         | ${snap}=    Take Memory Snapshot    ${gw}
         | Should Be True    ${snap.rss_mb} < 300
         """
-        source = resolve_source(target, _find_gateway)
+        source = resolve_source(target, find_gateway)
         try:
             sample = source.sample()
         except Exception as exc:
-            raise AssertionError(f"Cannot read the memory of {source.description}: {exc}") from None
+            raise PerfGateError(f"Cannot read the memory of {source.description}: {exc}") from None
         finally:
             close = getattr(source, "close", None)
             if close is not None:
@@ -281,6 +261,7 @@ class MemoryLibrary:
         return sample
 
     @keyword
+    @user_errors()
     def memory_should_not_leak(
         self,
         memory: MemoryResult | str,
@@ -322,9 +303,7 @@ class MemoryLibrary:
                 changes["min_growth_mb"] = parse_bytes(min_growth) / BYTES_PER_MB
             if windows is not None:
                 changes["windows"] = windows
-            memory = memory.with_criteria(replace(memory.criteria, **changes))
-            if memory.json_path:
-                write_json(memory, memory.json_path)
+            memory = rejudge(memory, **changes)
             logger.info(render_html(memory), html=True)
         message = f"{summary_line(memory)} {memory.reason}"
         if memory.verdict == LEAK:
@@ -339,6 +318,7 @@ class MemoryLibrary:
         return memory
 
     @keyword
+    @user_errors()
     def memory_should_stay_below(
         self, memory: MemoryResult | str, limit: str, metric: str = "rss"
     ) -> None:
@@ -357,6 +337,7 @@ class MemoryLibrary:
         logger.info(check.message)
 
     @keyword
+    @user_errors()
     def memory_should_recover_after_idle(
         self, memory: MemoryResult | str, tolerance: str = "10%", idle: str = ""
     ) -> None:
@@ -384,62 +365,54 @@ class MemoryLibrary:
     # -- listener: stop what a test or suite forgot -----------------------------
 
     def _start_suite(self, data: Any, result: Any) -> None:
-        self._scopes.append(f"suite:{data.id}")
+        self._monitors.enter_suite(data.id)
 
     def _end_suite(self, data: Any, result: Any) -> None:
-        scope = self._scopes.pop() if self._scopes else None
-        # Tests' monitors are gone already; what is left belongs to this
-        # suite, or was started where no scope was known.
-        self._auto_stop(lambda s: s in (scope, "") or s.startswith("test:"), f"suite '{data.name}'")
+        _warn_stopped(self._monitors.leave_suite(), f"suite '{data.name}'")
 
     def _start_test(self, data: Any, result: Any) -> None:
-        self._scopes.append(f"test:{data.id}")
+        self._monitors.enter_test(data.id)
 
     def _end_test(self, data: Any, result: Any) -> None:
-        scope = self._scopes.pop() if self._scopes else None
-        self._auto_stop(lambda s: s == scope, f"test '{data.name}'")
+        _warn_stopped(self._monitors.leave_test(), f"test '{data.name}'")
 
     def _close(self) -> None:
-        self._auto_stop(lambda s: True, "the run")
-
-    def _auto_stop(self, belongs: Any, where: str) -> None:
-        for name in [n for n, r in self._running.items() if belongs(r.scope)]:
-            running = self._running.pop(name)
-            try:
-                result = save_json(running.monitor.stop(), os.path.join(_output_dir(), "perfgate"))
-            except Exception as exc:
-                running.monitor.halt()
-                logger.warn(f"Memory monitor '{name}' could not be stopped cleanly: {exc}")
-                continue
-            logger.warn(
-                f"Memory monitor '{name}' was still running when {where} ended; PerfGate stopped "
-                f"it (verdict {result.verdict}, saved to {result.json_path}). Add 'Stop Memory "
-                "Monitor' to judge it."
-            )
+        _warn_stopped(self._monitors.stop_all(), "the run")
 
     # -- helpers ------------------------------------------------------------------
 
-    def _find(self, monitor: MemoryMonitor | str | None) -> str:
-        if isinstance(monitor, MemoryMonitor):
-            name = monitor.alias
-        elif monitor is None or monitor == "":
-            if not self._running:
-                raise ValueError(
-                    "No memory monitor is running; start one with Start Memory Monitor."
-                )
-            name = list(self._running)[-1]
-        else:
-            name = str(monitor)
-        if name not in self._running:
-            known = ", ".join(self._running) or "none"
-            raise ValueError(f"No running memory monitor '{name}'; running monitors: {known}.")
-        return name
+    def _create(
+        self,
+        target: Any,
+        interval: str,
+        alias: str,
+        warmup: str,
+        max_rate: str,
+        min_growth: str,
+        windows: int,
+    ) -> MemoryMonitor:
+        """The monitor `Start Memory Monitor` and `Monitor Memory` set up alike, not started."""
+        criteria = _criteria(warmup, max_rate, min_growth, windows)
+        return self._monitors.create(target, parse_duration(interval), alias, criteria)
 
-    def _publish(self, result: MemoryResult) -> MemoryResult:
-        saved = save_json(result, os.path.join(_output_dir(), "perfgate"))
+    @staticmethod
+    def _publish(result: MemoryResult) -> MemoryResult:
+        saved = save_json(result)
         logger.info(summary_line(saved))
         logger.info(render_html(saved), html=True)
         return saved
+
+
+def _warn_stopped(stopped: list[AutoStopped], where: str) -> None:
+    for item in stopped:
+        if item.result is None:
+            logger.warn(f"Memory monitor '{item.name}' could not be stopped cleanly: {item.error}")
+            continue
+        logger.warn(
+            f"Memory monitor '{item.name}' was still running when {where} ended; PerfGate "
+            f"stopped it (verdict {item.result.verdict}, saved to {item.result.json_path}). Add "
+            "'Stop Memory Monitor' to judge it."
+        )
 
 
 def _warmup(text: str) -> dict[str, Any]:
@@ -477,33 +450,6 @@ def _request_count(load: Any) -> int | None:
 
 
 def _as_result(memory: Any) -> MemoryResult:
-    """A MemoryResult, or one read back from the JSON file it was saved as."""
-    if isinstance(memory, MemoryResult):
-        return memory
-    if isinstance(memory, (str, os.PathLike)) and str(memory).endswith(".json"):
-        return read_saved(memory)
-    raise ValueError(
-        f"expected the result of Stop Memory Monitor or Monitor Memory (or the path of its "
-        f"saved JSON file), got {type(memory).__name__}."
+    return result_or_saved(
+        memory, MemoryResult, read_saved, "Stop Memory Monitor or Monitor Memory"
     )
-
-
-def _find_gateway(alias: str) -> object:
-    try:
-        gateways: Any = BuiltIn().get_library_instance("GatewayLibrary")
-    except (RuntimeError, RobotNotRunningError):
-        raise ValueError(
-            f"'{alias}' is not a PID or URL, and GatewayLibrary is not imported to look it up "
-            "as a gateway alias."
-        ) from None
-    try:
-        return gateways.manager.get(alias)
-    except Exception as exc:  # unknown alias: keep GatewayLibrary's own sentence
-        raise ValueError(str(exc)) from None
-
-
-def _output_dir() -> str:
-    try:
-        return str(BuiltIn().get_variable_value("${OUTPUT DIR}") or os.getcwd())
-    except RobotNotRunningError:
-        return os.getcwd()

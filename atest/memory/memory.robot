@@ -131,7 +131,7 @@ Bad Targets Fail With One Sentence
     ...    Start Memory Monitor    999999999
     Run Keyword And Expect Error    *No gateway with alias 'nope'*
     ...    Start Memory Monitor    nope
-    Run Keyword And Expect Error    *invalid duration*
+    Run Keyword And Expect Error    *Invalid duration*
     ...    Monitor Memory    ${{os.getpid()}}    duration=soon
 
 

@@ -54,7 +54,7 @@ Saved Result Is Judged Again From Its Path
     Create File    ${OUTPUT DIR}/not-memory.json    {"kind": "load"}
     Run Keyword And Expect Error    *does not hold a saved memory result*
     ...    Memory Should Not Leak    ${OUTPUT DIR}/not-memory.json
-    Run Keyword And Expect Error    *cannot read a memory result*
+    Run Keyword And Expect Error    *Cannot read a memory result*
     ...    Memory Should Recover After Idle    ${OUTPUT DIR}/missing.json
 
 Inconclusive Fails By Default And Can Warn
@@ -64,13 +64,13 @@ Inconclusive Fails By Default And Can Warn
 
 Bad Arguments Say What To Do
     ${mem}=    Monitor Memory    ${PID}    duration=0.5 s    interval=100 ms
-    Run Keyword And Expect Error    *inconclusive must be fail, warn or pass*
+    Run Keyword And Expect Error    *Inconclusive must be fail, warn or pass*
     ...    Memory Should Not Leak    ${mem}    inconclusive=maybe
-    Run Keyword And Expect Error    *invalid growth rate*
+    Run Keyword And Expect Error    *Invalid growth rate*
     ...    Memory Should Not Leak    ${mem}    max_rate=fast
-    Run Keyword And Expect Error    *windows must be at least 4*
+    Run Keyword And Expect Error    *Windows must be at least 4*
     ...    Memory Should Not Leak    ${mem}    windows=2
-    Run Keyword And Expect Error    *expected the result of Stop Memory Monitor*
+    Run Keyword And Expect Error    *Expected the result of Stop Memory Monitor*
     ...    Memory Should Stay Below    not-a-result    1 GB
     Run Keyword And Expect Error    *No running memory monitor 'nope'*
     ...    Stop Memory Monitor    nope

@@ -36,9 +36,30 @@ def _fmt(value: float | int | None, unit: str = "", digits: int = 1) -> str:
 
 def render_table(result: MemoryResult) -> str:
     """The figures as an HTML table (Robot's log shows it with `html=True`)."""
+    rows = _figure_rows(result)
+    if result.requests is not None:
+        rows.append(
+            (
+                "Per request",
+                f"{_fmt(result.bytes_per_request, ' bytes', 0)} over {result.requests} requests",
+            )
+        )
+    for note in result.notes:
+        rows.append(("Note", escape(note)))
+    if result.json_path:
+        rows.append(("Saved as", escape(result.json_path)))
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{k}</th><td>{v}</td></tr>'
+        for k, v in rows
+    )
+    return f'<table class="perfgate-memory">{body}</table>'
+
+
+def _figure_rows(result: MemoryResult) -> list[tuple[str, str]]:
+    """(label, HTML) of the figures every result has."""
     leak = result.leak
     low, high = leak.rate_ci_mb_per_hour
-    rows = [
+    return [
         ("Target", escape(result.target)),
         ("Verdict", f"<b>{escape(result.verdict)}</b>: {escape(result.reason)}"),
         (
@@ -81,22 +102,6 @@ def render_table(result: MemoryResult) -> str:
             f"{_fmt(result.sampling_ms_mean, ' ms', 2)} each",
         ),
     ]
-    if result.requests is not None:
-        rows.append(
-            (
-                "Per request",
-                f"{_fmt(result.bytes_per_request, ' bytes', 0)} over {result.requests} requests",
-            )
-        )
-    for note in result.notes:
-        rows.append(("Note", escape(note)))
-    if result.json_path:
-        rows.append(("Saved as", escape(result.json_path)))
-    body = "".join(
-        f'<tr><th style="text-align:left;padding-right:1em">{k}</th><td>{v}</td></tr>'
-        for k, v in rows
-    )
-    return f'<table class="perfgate-memory">{body}</table>'
 
 
 def _p_value(p: float) -> str:
@@ -156,8 +161,11 @@ def write_json(result: MemoryResult, path: str | os.PathLike[str]) -> None:
     write_json_atomic(path, result.to_dict())
 
 
-def save_json(result: MemoryResult, directory: str | os.PathLike[str]) -> MemoryResult:
-    """Save the result under `directory` with a name no pabot process collides on.
+def save_json(
+    result: MemoryResult, directory: str | os.PathLike[str] | None = None
+) -> MemoryResult:
+    """Save the result under `directory` (default ``${OUTPUT DIR}/perfgate``) with a name no
+    pabot process collides on.
 
     Returns it with `json_path` set.
     """

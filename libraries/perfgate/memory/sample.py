@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from perfgate.memory.display import BYTES_PER_MB
 
@@ -27,6 +28,14 @@ class MemorySample:
     threads: int | None = None
     processes: int = 1
     count: int = 1
+
+    @classmethod
+    def reading(
+        cls, began_ns: int, ended_ns: int, wall: float, rss: int, **more: Any
+    ) -> MemorySample:
+        """A raw sample read from `began_ns` to `ended_ns` (monotonic), timed at the middle;
+        `more` are the other fields (``uss``, ``open_files``, ``threads``, ``processes``)."""
+        return cls(mono_ns=(began_ns + ended_ns) // 2, wall=wall, rss=rss, rss_high=rss, **more)
 
     @property
     def rss_mb(self) -> float:

@@ -1,10 +1,10 @@
-"""A memory result read back from the JSON file it was saved as, to be judged again."""
+"""A memory result read back from the JSON file it was saved as, and judged again."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.leak import LeakAnalysis
 from perfgate.memory.mapping import MappingGrowth
+from perfgate.memory.report import write_json
 from perfgate.memory.result import MemoryResult
 from perfgate.memory.sample import MemorySample
 
@@ -37,6 +38,18 @@ def read_saved(path: str | Path) -> MemoryResult:
         return result_from_dict(data, json_path=str(path))
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{str(path)!r} does not hold a saved memory result ({exc}).") from None
+
+
+def rejudge(memory: MemoryResult, **changes: Any) -> MemoryResult:
+    """`memory` judged again with `changes` to its criteria (`LeakCriteria` fields).
+
+    The JSON file it was saved as, if any, is rewritten to match, so the file
+    on record always holds the last verdict given.
+    """
+    judged = memory.with_criteria(replace(memory.criteria, **changes))
+    if judged.json_path:
+        write_json(judged, judged.json_path)
+    return judged
 
 
 def result_from_dict(data: Any, json_path: str | None = None) -> MemoryResult:

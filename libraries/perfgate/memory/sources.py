@@ -117,12 +117,11 @@ class ProcessTreeSource:
             threads += t
             files = None if files is None or f is None else files + f
             counted += 1
-        ended = time.monotonic_ns()
-        return MemorySample(
-            mono_ns=(began + ended) // 2,
-            wall=wall,
-            rss=rss,
-            rss_high=rss,
+        return MemorySample.reading(
+            began,
+            time.monotonic_ns(),
+            wall,
+            rss,
             uss=uss,
             open_files=files,
             threads=threads,
@@ -203,13 +202,7 @@ class PrometheusSource:
         rss, files = parse_metrics(response.text, self.shown)
         if self.collector is None:
             self.collector = collector_in_metrics(response.text)
-        return MemorySample(
-            mono_ns=(began + ended) // 2,
-            wall=wall,
-            rss=rss,
-            rss_high=rss,
-            open_files=files,
-        )
+        return MemorySample.reading(began, ended, wall, rss, open_files=files)
 
     def mappings(self) -> MappingSnapshot | None:
         return None
