@@ -7,7 +7,10 @@
   `stop(requests=None)`, or `monitor_for(monitor, duration_s)`;
 - `MemoryResult` (`kind = "memory"`, `to_dict()`, `with_criteria()`);
 - `analyse_leak(times_s, low_mb, high_mb, criteria, collector)` for a bare series;
-- `read_saved(path)` for a result saved as JSON.
+- `read_saved(path)` for a result saved as JSON, `rejudge(result, **criteria)`
+  to judge it again (its file rewritten to match);
+- `MonitorRegistry`: the running monitors of a library, the test or suite
+  each belongs to, and the auto-stop of those a scope forgot.
 """
 
 from perfgate.memory.leak import (
