@@ -110,22 +110,7 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
             self.errors += errors
             self.missed += missed
             self.intended += intended
-        p50, p95, p99 = percentiles_ms(hist)
-        row = TimelineRow(
-            t=start,
-            rps=requests / interval if interval > 0 else 0.0,
-            p50=p50,
-            p95=p95,
-            p99=p99,
-            requests=requests,
-            errors=errors,
-            active=active,
-            target=target,
-            missed=missed,
-            warmup=warmup,
-            width_s=interval,
-            goodput=(requests - errors) / interval if interval > 0 else 0.0,
-        )
+        row = _row(start, hist, interval, (requests, errors, missed), active, target, warmup)
         self.timeline.add(second, row, hist)
         return self._progress(row, start + interval)
 
@@ -193,21 +178,39 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
 def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) -> TimelineRow:
     """Seconds as one row: counts summed, the rate over its width, percentiles of all its
     responses; clients, connections and target as at its end, as a second's are."""
-    requests = sum(r.requests for r in rows)
-    errors = sum(r.errors for r in rows)
+    counts = (
+        sum(r.requests for r in rows),
+        sum(r.errors for r in rows),
+        sum(r.missed for r in rows),
+    )
+    last = rows[-1]
+    return _row(rows[0].t, hist, width_s, counts, last.active, last.target, last.warmup)
+
+
+def _row(
+    t: float,
+    hist: Histogram,
+    width_s: float,
+    counts: tuple[int, int, int],
+    active: int,
+    target: float,
+    warmup: bool,
+) -> TimelineRow:
+    """A timeline row: `counts` are requests, errors and missed sends over `width_s`."""
+    requests, errors, missed = counts
     p50, p95, p99 = percentiles_ms(hist)
     return TimelineRow(
-        t=rows[0].t,
+        t=t,
         rps=requests / width_s if width_s > 0 else 0.0,
         p50=p50,
         p95=p95,
         p99=p99,
         requests=requests,
         errors=errors,
-        active=rows[-1].active,
-        target=rows[-1].target,
-        missed=sum(r.missed for r in rows),
-        warmup=rows[-1].warmup,
+        active=active,
+        target=target,
+        missed=missed,
+        warmup=warmup,
         width_s=width_s,
         goodput=(requests - errors) / width_s if width_s > 0 else 0.0,
     )
