@@ -27,13 +27,14 @@ from perfgate.load.assertions import (
     passed_text,
     suspect_note,
 )
-from perfgate.load.http import LoadResult, WorkerError
+from perfgate.load.http import LoadResult
 from perfgate.load.http.capacity import refusal
 from perfgate.load.http.plan import RunPlan, plan_run
 from perfgate.load.http.report import render_html, summary_line, verdict_line
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.load.http.runner import execute, read_saved
 from perfgate.load.profiles import profile_table
+from perfgate.load.protocol import WorkerError
 from perfgate.load.stages import format_stages
 from perfgate.procs.reaper_client import watch_worker
 

@@ -18,7 +18,7 @@ from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
 from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, parse_metric, passed_text
-from perfgate.load.http import WorkerError
+from perfgate.load.protocol import WorkerError
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
 from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.plan import WsPlan, plan_websocket_run

@@ -99,6 +99,21 @@ class Tick:
     final: bool = False
 
 
+def send_second(conn: Connection, worker: int, tick: Tick, figures: dict[str, Any]) -> None:
+    """Send one interval's figures with the header the pipeline merges by
+    (`perfgate.load.seconds`): which worker, which interval, when, how long,
+    the worker's CPU time over it, and whether it is the worker's last."""
+    header = {
+        "worker": worker,
+        "second": tick.index,
+        "t": tick.t,
+        "interval_s": tick.interval_s,
+        "cpu_s": tick.cpu_s,
+        "final": tick.final,
+    }
+    conn.send(("second", {**figures, **header}))
+
+
 class Intervals:
     """A worker's reporting intervals: interval k ends `edge(k)` seconds after the start.
 

@@ -26,28 +26,16 @@ The protocol-neutral parts they plug into are in `perfgate.load`: `gate`
 """
 
 from perfgate.load.http.config import LoadConfig
-from perfgate.load.http.result import (
-    GeneratorHealth,
-    LatencySummary,
-    LoadResult,
-    Progress,
-    RequestStats,
-    ServerTimingStat,
-    TimelineRow,
-)
+from perfgate.load.http.result import LoadResult, Progress, TimelineRow
 from perfgate.load.http.run import WorkerError, run_load
 from perfgate.load.http.scenario import RequestSpec, Scenario, load_scenario
 
 __all__ = [
-    "GeneratorHealth",
-    "LatencySummary",
     "LoadConfig",
     "LoadResult",
     "Progress",
     "RequestSpec",
-    "RequestStats",
     "Scenario",
-    "ServerTimingStat",
     "TimelineRow",
     "WorkerError",
     "load_scenario",

@@ -14,7 +14,6 @@ import random
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
 
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.http.closed_model import ClosedDriver
@@ -27,7 +26,7 @@ from perfgate.load.http.templates import SeqCounter
 from perfgate.load.http.wire import build_wire_requests
 from perfgate.load.stages import Stage, arrival_times, target_at, total_duration
 from perfgate.load.target import make_ssl_context, parse_target
-from perfgate.load.worker import Intervals, Tick, serve
+from perfgate.load.worker import Intervals, Tick, send_second, serve
 
 _now = time.monotonic_ns
 
@@ -154,18 +153,7 @@ def _send(
     active: int,
     target: float,
 ) -> None:
-    snap: dict[str, Any] = recorder.drain()
-    snap.update(
-        worker=plan.index,
-        second=tick.index,
-        t=tick.t,
-        interval_s=tick.interval_s,
-        active=active,
-        target=target,
-        cpu_s=tick.cpu_s,
-        final=tick.final,
-    )
-    conn.send(("second", snap))
+    send_second(conn, plan.index, tick, {**recorder.drain(), "active": active, "target": target})
 
 
 if __name__ == "__main__":

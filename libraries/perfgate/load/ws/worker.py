@@ -22,7 +22,7 @@ import aiohttp
 
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.stages import Stage, arrival_times
-from perfgate.load.worker import Intervals, Tick, serve
+from perfgate.load.worker import Intervals, Tick, send_second, serve
 from perfgate.load.ws.clients import (
     Client,
     abandon,
@@ -291,19 +291,8 @@ def _send(
 ) -> None:
     snap = ctx.recorder.drain()
     gc_max_ms, gc_ms = gc_figures or ctx.gc.drain()
-    snap.update(
-        gc_max_ms=gc_max_ms,
-        gc_ms=gc_ms,
-        worker=ctx.worker,
-        second=tick.index,
-        t=tick.t,
-        interval_s=tick.interval_s,
-        target=target,
-        cpu_s=tick.cpu_s,
-        final=tick.final,
-        totals=totals,
-    )
-    conn.send(("second", snap))
+    figures = {"gc_max_ms": gc_max_ms, "gc_ms": gc_ms, "target": target, "totals": totals}
+    send_second(conn, ctx.worker, tick, {**snap, **figures})
 
 
 if __name__ == "__main__":
