@@ -8,8 +8,6 @@ Resource            ../../resources/suite.resource
 
 Suite Setup         Start The Gateway Under Test
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
 
 Test Tags           latency    nightly    smoke
 

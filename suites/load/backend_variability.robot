@@ -11,8 +11,6 @@ Resource            ../../resources/suite.resource
 
 Suite Setup         Start The Reference Gateway Under Test    simulated backends
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
 
 Test Tags           load    nightly
 

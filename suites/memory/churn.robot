@@ -7,8 +7,6 @@ Resource            ../../resources/suite.resource
 
 Suite Setup         Start The Gateway Under Test For Memory Tests
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
 
 Test Tags           memory    nightly
 

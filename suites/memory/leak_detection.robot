@@ -9,7 +9,6 @@ Documentation       PerfGate finds a leak where there is one: the reference gate
 Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           memory    nightly

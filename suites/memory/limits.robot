@@ -8,7 +8,6 @@ Documentation       A memory limit on the gateway: PerfGate kills a gateway whos
 Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           memory    nightly    smoke

@@ -7,7 +7,6 @@ Documentation       The most tool calls per second (JSON-RPC ``tools/call`` on `
 Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           throughput    nightly

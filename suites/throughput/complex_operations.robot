@@ -9,8 +9,6 @@ Resource            ../../resources/suite.resource
 Suite Setup         Start The Reference Gateway Under Test    JSON-RPC tools and channels
 ...                     --backends    4
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
 
 Test Tags           throughput    nightly    smoke
 

@@ -7,7 +7,6 @@ Documentation       What more capacity buys: the most requests per second with o
 Resource            ../../resources/suite.resource
 
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
 Test Teardown       Release The Measurement Lock And Stop All Gateways
 
 Test Tags           throughput    nightly

@@ -17,8 +17,6 @@ Resource            ../../resources/suite.resource
 
 Suite Setup         Start The Gateway And Its WebSocket URL
 Suite Teardown      Stop All Gateways
-Test Setup          Take The Measurement Lock
-Test Teardown       Release The Measurement Lock
 
 Test Tags           websocket
 
