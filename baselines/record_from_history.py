@@ -31,7 +31,7 @@ from perfgate.baseline import store
 from perfgate.baseline.fingerprint import current_fingerprint
 from perfgate.baseline.gitinfo import current_commit
 from perfgate.baseline.history import HistoryEntry
-from perfgate.baseline.metrics import samples_from
+from perfgate.baseline.metric_table import samples_from
 
 
 def main(argv: list[str] | None = None) -> int:
