@@ -22,13 +22,17 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The Node test fixtures' npm packages (the `ws` server of tests/wsload), exactly as locked;
+# The Node test fixtures' npm packages (the `ws` and `socket.io` servers of tests/wsload), exactly as locked;
 # needs node and npm (.ci/run installs them).
 NODE_WS := tests/fixtures/node-ws
-node-fixtures: $(NODE_WS)/node_modules/.package-lock.json
+NODE_SIO := tests/fixtures/node-socketio
+node-fixtures: $(NODE_WS)/node_modules/.package-lock.json $(NODE_SIO)/node_modules/.package-lock.json
 
 $(NODE_WS)/node_modules/.package-lock.json: $(NODE_WS)/package-lock.json
 	cd $(NODE_WS) && npm ci --no-audit --no-fund
+
+$(NODE_SIO)/node_modules/.package-lock.json: $(NODE_SIO)/package-lock.json
+	cd $(NODE_SIO) && npm ci --no-audit --no-fund
 
 suites: install
 	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml \
