@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from perfgate.load.events.tracker import MAX_GAP, SeqTracker
 from perfgate.load.http.charts import all_charts as http_charts
 from perfgate.load.http.merge import Aggregator
 from perfgate.load.ws.charts import all_charts as ws_charts
 from perfgate.load.ws.merge import WsAggregator
-from perfgate.load.ws.tracker import MAX_GAP, SeqTracker
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import max_rows
 

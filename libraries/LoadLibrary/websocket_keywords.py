@@ -18,14 +18,14 @@ from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
 from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, parse_metric, passed_text
+from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
-from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.plan import WsPlan, plan_websocket_run
 from perfgate.load.ws.report import render_html, summary_line, verdict_line
 from perfgate.load.ws.result import WS_METRICS, WebSocketResult
 from perfgate.load.ws.runner import Outcome, execute, read_saved
-from perfgate.load.ws.stamps import TimeFormat
 from perfgate.procs.reaper_client import watch_worker
 
 

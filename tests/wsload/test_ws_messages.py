@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from perfgate.load.events.messages import MessageTemplate, as_int, compile_path, excerpt, lookup
 from perfgate.load.ws.config import WsProtocol
-from perfgate.load.ws.messages import MessageTemplate, as_int, compile_path, excerpt, lookup
 
 
 def test_default_templates_render_valid_json_with_the_placeholders_filled() -> None:

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
+from perfgate.load.events.stampcount import StampCounts
+from perfgate.load.events.stamps import guess_format, stamp_ns, wall_offset_ns
 from perfgate.load.ws.config import WsLoadConfig, WsProtocol, validate
 from perfgate.load.ws.criteria import get_ws_metric, judge_result, resolve_thresholds
 from perfgate.load.ws.merge import WsAggregator
 from perfgate.load.ws.plan import plan_websocket_run
 from perfgate.load.ws.recorder import WsRecorder
 from perfgate.load.ws.result import WebSocketResult
-from perfgate.load.ws.stampcount import StampCounts
-from perfgate.load.ws.stamps import guess_format, stamp_ns, wall_offset_ns
 from perfgate.measure.histogram import Histogram
 
 URL = "ws://127.0.0.1:8080/ws"

@@ -6,7 +6,7 @@ import random
 import tracemalloc
 from collections.abc import Callable
 
-from perfgate.load.ws.tracker import MAX_GAP, Counts, SeqTracker
+from perfgate.load.events.tracker import MAX_GAP, Counts, SeqTracker
 
 
 def feed(tracker: SeqTracker, seqs: list[int]) -> int:

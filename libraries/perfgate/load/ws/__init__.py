@@ -12,8 +12,8 @@ Python callers use:
 See docs/websocket.md.
 """
 
+from perfgate.load.events.errors import FatalRunError
 from perfgate.load.ws.config import MODES, WsLoadConfig, WsProtocol, parse_ramp
-from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.merge import WsProgress
 from perfgate.load.ws.result import WS_METRICS, GatewayMemory, WebSocketResult, WsTimelineRow
 from perfgate.load.ws.run import run_websocket_load

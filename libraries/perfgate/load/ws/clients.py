@@ -23,9 +23,9 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType
 
+from perfgate.load.events.messages import MessageTemplate, as_int, excerpt, lookup
+from perfgate.load.events.tracker import SeqTracker
 from perfgate.load.ws.context import Context
-from perfgate.load.ws.messages import MessageTemplate, as_int, excerpt, lookup
-from perfgate.load.ws.tracker import SeqTracker
 
 _now = time.monotonic_ns
 _DATA = (WSMsgType.TEXT, WSMsgType.BINARY)

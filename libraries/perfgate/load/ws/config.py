@@ -12,11 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from perfgate.load.coordinator import default_workers
+from perfgate.load.events.publisher import trigger_url as fill_channel
+from perfgate.load.events.stamps import check_time_format
 from perfgate.load.target import UrlRules, split_url
-from perfgate.load.ws.stamps import check_time_format
 from perfgate.measure.units import parse_duration, parse_rate
 
 Mode = Literal["echo", "broadcast", "churn"]
@@ -63,7 +64,7 @@ class WsProtocol:
     # Where an event carries the publisher's send time, and an echo reply the
     # message's counter and send time.
     time_field: str = "data.t"
-    # What `time_field` holds (perfgate.load.ws.stamps): PerfGate's send stamp, or the
+    # What `time_field` holds (perfgate.load.events.stamps): PerfGate's send stamp, or the
     # server's wall clock in epoch seconds, ms, us or ns.
     time_format: str = "perfgate"
     echo_seq_field: str = "data.n"
@@ -173,7 +174,7 @@ def http_origin(ws_url: str) -> str:
 
 def trigger_url(config: WsLoadConfig, channel: str) -> str:
     """The HTTP trigger with `{channel}` filled in (URL-quoted)."""
-    return config.publish_url.replace("{channel}", quote(channel, safe=""))
+    return fill_channel(config.publish_url, channel)
 
 
 def parse_ramp(text: str | float | int | None, connections: int) -> float | None:

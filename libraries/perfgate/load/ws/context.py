@@ -17,13 +17,13 @@ from typing import Any
 
 import aiohttp
 
+from perfgate.load.events.errors import describe_connect_error, error_kind
+from perfgate.load.events.messages import compile_path
+from perfgate.load.events.tracker import Counts, SeqTracker
 from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import WsLoadConfig
-from perfgate.load.ws.errors import describe_connect_error, error_kind
 from perfgate.load.ws.gcwatch import GcWatch
-from perfgate.load.ws.messages import compile_path
 from perfgate.load.ws.recorder import WsRecorder
-from perfgate.load.ws.tracker import Counts, SeqTracker
 
 _now = time.monotonic_ns
 MAX_NOTES = 8

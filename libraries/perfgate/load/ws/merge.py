@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perfgate.load.events.stampcount import StampCounts
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.load.ws.config import WsProtocol
 from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
-from perfgate.load.ws.stampcount import StampCounts
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline, percentiles_ms
 

@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 from perfgate.load.arguments import parse_headers, parse_time_scale, time_scale_setting
+from perfgate.load.events.stamps import check_time_format
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import WsLoadConfig, WsProtocol, parse_ramp, validate
 from perfgate.load.ws.criteria import resolve_thresholds
-from perfgate.load.ws.stamps import check_time_format
 from perfgate.measure.units import parse_duration, parse_rate
 
 DurationLike = str | float | int | timedelta

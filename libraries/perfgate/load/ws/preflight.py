@@ -15,10 +15,10 @@ from typing import Any
 
 import aiohttp
 
+from perfgate.load.events.errors import describe_connect_error
+from perfgate.load.events.messages import MessageTemplate, as_int, compile_path, excerpt, lookup
 from perfgate.load.target import check_reachable, make_ssl_context, parse_target
 from perfgate.load.ws.config import WsLoadConfig, trigger_url
-from perfgate.load.ws.errors import describe_connect_error
-from perfgate.load.ws.messages import MessageTemplate, as_int, compile_path, excerpt, lookup
 
 
 def preflight(config: WsLoadConfig, channel: str) -> list[str]:

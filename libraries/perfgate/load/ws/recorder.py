@@ -7,7 +7,7 @@ histogram even if it arrives after it, so the measured figures cover
 exactly the events published in the measured period.
 
 An event's stamp (`time_field`) is read as its `time_format` says
-(`perfgate.load.ws.stamps`). A stamp from before the run began - or, for
+(`perfgate.load.events.stamps`). A stamp from before the run began - or, for
 PerfGate's own stamp, later than its receipt - is not a send time of this
 run: it is counted as rejected (one example kept for the message), never
 as a latency; so is one more than a day ahead of its receipt (another unit). A server's wall-clock stamp later than its receipt by more
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from perfgate.load.ws.messages import as_int
-from perfgate.load.ws.stamps import UNIT_NS, stamp_ns, wall_offset_ns
+from perfgate.load.events.messages import as_int
+from perfgate.load.events.stamps import UNIT_NS, stamp_ns, wall_offset_ns
 from perfgate.measure.histogram import Histogram
 
 

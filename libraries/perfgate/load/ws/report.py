@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 
+from perfgate.load.events.stampcount import fine_ms
+from perfgate.load.events.stamps import UNIT_NS
 from perfgate.load.gate import Verdict
 from perfgate.load.report import Row, count, summary_table, verdict_line, warnings_html, with_charts
 from perfgate.load.report import percent as _percent
 from perfgate.load.ws.charts import all_charts
 from perfgate.load.ws.result import WebSocketResult
-from perfgate.load.ws.stampcount import fine_ms
-from perfgate.load.ws.stamps import UNIT_NS
 from perfgate.measure.units import format_ms
 
 __all__ = ["render_html", "render_table", "summary_line", "verdict_line"]

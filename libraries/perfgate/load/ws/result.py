@@ -116,7 +116,7 @@ class WebSocketResult:
     event_latency_p99: float = NAN
     event_latency_max: float = NAN
     latency_samples: int = 0
-    # What `time_field` held and what the latencies stand on (perfgate.load.ws.stampcount).
+    # What `time_field` held and what the latencies stand on (perfgate.load.events.stampcount).
     time_format: str = "perfgate"
     latency_clock: str = ""
     latency_uncertainty_ms: float = NAN  # stamp resolution + clock drift; NaN: no latency

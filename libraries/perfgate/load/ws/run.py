@@ -14,10 +14,10 @@ from typing import Any
 
 from perfgate.artifacts import redact
 from perfgate.load.coordinator import run_workers
+from perfgate.load.events.errors import FatalRunError
 from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.ws.config import WsLoadConfig, run_channel, validate, worker_count
-from perfgate.load.ws.errors import FatalRunError
 from perfgate.load.ws.merge import WsAggregator, WsProgress
 from perfgate.load.ws.preflight import preflight
 from perfgate.load.ws.result import GatewayMemory, WebSocketResult

@@ -20,6 +20,10 @@ from typing import Any
 
 import aiohttp
 
+from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.publisher import Publisher, paced
+from perfgate.load.events.stamps import check_time_format
+from perfgate.load.events.tracker import Counts
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.stages import Stage, arrival_times
 from perfgate.load.worker import Intervals, Tick, send_second, serve
@@ -32,11 +36,7 @@ from perfgate.load.ws.clients import (
 )
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.context import Context, client_indices
-from perfgate.load.ws.errors import FatalRunError
-from perfgate.load.ws.publisher import Publisher, paced
 from perfgate.load.ws.recorder import WsRecorder
-from perfgate.load.ws.stamps import check_time_format
-from perfgate.load.ws.tracker import Counts
 
 _now = time.monotonic_ns
 FLOOR_WAIT_S = 5.0

@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from perfgate.load.ws.config import WsProtocol
-from perfgate.load.ws.stamps import UNIT_NAMES, UNIT_NS, as_date, guess_format, stamp_ns
+from perfgate.load.events.stamps import UNIT_NAMES, UNIT_NS, as_date, guess_format, stamp_ns
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.units import format_ms
 
@@ -47,8 +46,18 @@ def latency_clock(time_format: str) -> str:
     )
 
 
+class StampFields(Protocol):
+    """Where an event's send time is and what it holds (a protocol's settings)."""
+
+    @property
+    def time_format(self) -> str: ...
+
+    @property
+    def time_field(self) -> str: ...
+
+
 class StampCounts:
-    def __init__(self, protocol: WsProtocol) -> None:
+    def __init__(self, protocol: StampFields) -> None:
         self.time_format = protocol.time_format.strip().lower()
         self.time_field = protocol.time_field
         self.unit_ns = UNIT_NS.get(self.time_format, 0)

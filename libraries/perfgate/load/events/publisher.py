@@ -1,4 +1,4 @@
-"""The broadcast publisher: events on the run's channel at `event_rate`, on schedule.
+"""The broadcast publisher (WebSocket and SSE runs): events on the run's channel at `event_rate`, on schedule.
 
 It runs in worker 0, over its own WebSocket (the `publish` template) or
 through an HTTP trigger (`publish_url`, the `publish_body` template), and
@@ -24,22 +24,51 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import WSMsgType
 
 from perfgate.artifacts import redact
+from perfgate.load.events.errors import FatalRunError, describe_connect_error
+from perfgate.load.events.messages import MessageTemplate, as_int, excerpt, lookup
 from perfgate.load.stages import Stage, arrival_times
 from perfgate.load.target import make_ssl_context
-from perfgate.load.ws.config import trigger_url
-from perfgate.load.ws.context import Context
-from perfgate.load.ws.errors import FatalRunError, describe_connect_error
-from perfgate.load.ws.messages import MessageTemplate, as_int, excerpt, lookup
 
 _now = time.monotonic_ns
 MAX_HTTP_IN_FLIGHT = 64
 _RECONNECT_S = 0.2
+
+
+class Context(Protocol):
+    """What the publisher needs of a worker's shared state (WebSocket's or SSE's).
+
+    `config` has the run's `url`, `headers`, `timeout_s`, `verify_tls`, `max_lag_s`,
+    `duration_s`, `event_rate`, `publish_url` and a `protocol` with `publish`,
+    `publish_body`, `published_type` and `error_type`; `recorder` counts `sent`,
+    `send_missed` and `publish_errors`; `paths` holds the compiled `type`, `id`, `seq`
+    and `message` field paths.
+    """
+
+    config: Any
+    channel: str
+    recorder: Any
+    start_ns: int
+    stopping: bool
+    session: aiohttp.ClientSession | None
+    ssl: ssl.SSLContext | bool
+    paths: Any
+
+    @property
+    def warm_end_ns(self) -> int: ...
+
+    def note(self, text: str, key: str | None = None) -> None: ...
+
+
+def trigger_url(publish_url: str, channel: str) -> str:
+    """The HTTP trigger with `{channel}` filled in (URL-quoted)."""
+    return publish_url.replace("{channel}", quote(channel, safe=""))
 
 
 async def paced(ctx: Context, times: Iterator[float], send: Callable[[], Awaitable[None]]) -> None:
@@ -76,7 +105,9 @@ class Publisher:
         self.posts: set[asyncio.Task[None]] = set()
         self.message = MessageTemplate(protocol.publish, ctx.channel)
         self.body = MessageTemplate(protocol.publish_body, ctx.channel)
-        self.url = trigger_url(ctx.config, ctx.channel) if ctx.config.publish_url else ""
+        self.url = (
+            trigger_url(ctx.config.publish_url, ctx.channel) if ctx.config.publish_url else ""
+        )
         self.headers = {"Content-Type": "application/json", **dict(ctx.config.headers)}
         https = self.url.startswith("https:")
         self.ssl: ssl.SSLContext | bool = make_ssl_context(ctx.config.verify_tls) if https else True

@@ -1,0 +1,7 @@
+"""What the event protocols (WebSocket, SSE) share: exact loss from sequence numbers
+(`tracker`), send-time stamps and the clock latencies stand on (`stamps`,
+`stampcount`), message templates and JSON field paths (`messages`), connection
+errors as one sentence (`errors`) and the broadcast publisher (`publisher`).
+
+Protocol-neutral: nothing here imports a protocol package.
+"""
