@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from perfgate.load.events.recorder import EventRecorder
 from perfgate.load.events.stampcount import StampCounts
 from perfgate.load.events.stamps import guess_format, stamp_ns, wall_offset_ns
 from perfgate.load.ws.config import WsLoadConfig, WsProtocol, validate
 from perfgate.load.ws.criteria import get_ws_metric, judge_result, resolve_thresholds
 from perfgate.load.ws.merge import WsAggregator
 from perfgate.load.ws.plan import plan_websocket_run
-from perfgate.load.ws.recorder import WsRecorder
 from perfgate.load.ws.result import WebSocketResult
 from perfgate.measure.histogram import Histogram
 
@@ -24,12 +24,12 @@ URL = "ws://127.0.0.1:8080/ws"
 START = 1_000_000_000_000  # monotonic ns of the run's start in these tests
 
 
-def latencies(rec: WsRecorder) -> list[int]:
+def latencies(rec: EventRecorder) -> list[int]:
     return list(rec.latency)
 
 
 def test_perfgate_stamps_outside_the_run_are_rejected_never_timed() -> None:
-    rec = WsRecorder(START, START)
+    rec = EventRecorder(START, START)
     rec.stamp(START + 5_000, START + 7_000)  # a stamp of this run: 2 us
     rec.stamp(1_712_345_678_901, START + 7_000)  # Date.now() in ms: before the run began
     rec.stamp(START + 9_000, START + 7_000)  # later than its receipt: not our clock
@@ -42,7 +42,7 @@ def test_perfgate_stamps_outside_the_run_are_rejected_never_timed() -> None:
 
 def test_epoch_stamps_are_timed_against_the_wall_clock() -> None:
     start = time.monotonic_ns()
-    rec = WsRecorder(start, start, "epoch_ms")
+    rec = EventRecorder(start, start, "epoch_ms")
     now = start + 3_000_000_000
     wall_now = now + rec.offset_ns
     rec.stamp(wall_now // 1_000_000 - 4, now)  # 4-5 ms ago, in whole ms

@@ -19,11 +19,11 @@ import aiohttp
 
 from perfgate.load.events.errors import describe_connect_error, error_kind
 from perfgate.load.events.messages import compile_path
+from perfgate.load.events.recorder import EventRecorder
 from perfgate.load.events.tracker import Counts, SeqTracker
 from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.gcwatch import GcWatch
-from perfgate.load.ws.recorder import WsRecorder
 
 _now = time.monotonic_ns
 MAX_NOTES = 8
@@ -56,7 +56,7 @@ class Context:
     worker: int
     workers: int
     start_ns: int
-    recorder: WsRecorder
+    recorder: EventRecorder
     session: aiohttp.ClientSession | None = None
     ssl: ssl.SSLContext | bool = True
     paths: Paths = field(init=False)

@@ -22,6 +22,7 @@ import aiohttp
 
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.publisher import Publisher, paced
+from perfgate.load.events.recorder import EventRecorder
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.events.tracker import Counts
 from perfgate.load.fdlimit import FdLimit
@@ -36,7 +37,6 @@ from perfgate.load.ws.clients import (
 )
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.context import Context, client_indices
-from perfgate.load.ws.recorder import WsRecorder
 
 _now = time.monotonic_ns
 FLOOR_WAIT_S = 5.0
@@ -63,7 +63,7 @@ async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLim
         worker=plan.index,
         workers=plan.count,
         start_ns=start_ns,
-        recorder=WsRecorder(
+        recorder=EventRecorder(
             start_ns + int(cfg.warmup_s * 1e9),
             start_ns,
             check_time_format(cfg.protocol.time_format),

@@ -1,4 +1,4 @@
-"""One worker's counters for the second in progress, drained into a snapshot each second.
+"""One worker's event counters (WebSocket, SSE) for the second in progress, drained each second.
 
 Latencies are appended as integer nanoseconds to arrays and folded into
 histograms once a second (`Histogram.record_array`), as in the HTTP engine.
@@ -47,7 +47,7 @@ def _example(value: Any) -> Any:
     return text if len(text) <= 40 else text[:40] + "..."
 
 
-class WsRecorder:
+class EventRecorder:
     def __init__(self, warm_end_ns: int, start_ns: int = 0, time_format: str = "perfgate") -> None:
         self.warm_end_ns = warm_end_ns
         self.start_ns = start_ns
