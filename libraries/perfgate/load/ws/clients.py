@@ -26,6 +26,7 @@ from aiohttp import WSMsgType
 from perfgate.load.events.messages import MessageTemplate, as_int, excerpt, lookup
 from perfgate.load.events.tracker import SeqTracker
 from perfgate.load.ws.context import Context
+from perfgate.load.ws.dial import Link
 
 _now = time.monotonic_ns
 _DATA = (WSMsgType.TEXT, WSMsgType.BINARY)
@@ -82,7 +83,7 @@ class Client:
         self.ctx = ctx
         self.index = index
         self.start_ns = start_ns
-        self.ws: aiohttp.ClientWebSocketResponse[Any] | None = None
+        self.ws: Link | None = None
         self.ready = False  # subscribe sent (broadcast, churn) or open for messages (echo)
         self.task: asyncio.Task[None] | None = None
         self.tracker: SeqTracker | None = SeqTracker(0) if ctx.config.mode == "echo" else None
@@ -148,6 +149,8 @@ def _document(ctx: Context, msg: aiohttp.WSMessage) -> dict[str, Any] | None:
     to pass over: a control frame, or data that is no JSON object (counted, noted)."""
     if msg.type not in _DATA:
         return _END if msg.type in _ENDED else None
+    if type(msg.data) is dict:  # a Socket.IO link's message, decoded already
+        return msg.data
     try:
         doc = json.loads(msg.data)
     except ValueError:
@@ -158,8 +161,10 @@ def _document(ctx: Context, msg: aiohttp.WSMessage) -> dict[str, Any] | None:
     return None
 
 
-def _unrecognized(ctx: Context, data: str | bytes) -> None:
+def _unrecognized(ctx: Context, data: Any) -> None:
     ctx.recorder.unrecognized += 1
+    if not isinstance(data, (str, bytes)):
+        data = json.dumps(data, default=str)  # a decoded Socket.IO message
     ctx.note(
         f"The gateway sent messages PerfGate did not recognise, e.g. {excerpt(data)!r}; "
         "check the protocol fields.",
@@ -180,9 +185,7 @@ class _Opening:
         self.base_missing = False  # the reply had no sequence number: count from the first event
 
 
-async def subscription(
-    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
-) -> str:
+async def subscription(ctx: Context, client: Client, ws: Link) -> str:
     """Subscribe, read events until the session ends; count it; return how it ended."""
     protocol = ctx.config.protocol
     paths = ctx.paths
@@ -228,9 +231,7 @@ async def subscription(
     return DROPPED
 
 
-async def _receive(
-    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
-) -> aiohttp.WSMessage | None:
+async def _receive(ctx: Context, client: Client, ws: Link) -> aiohttp.WSMessage | None:
     """The next message; None when the unsubscribe got no reply in time (the session is
     then counted as it stands)."""
     deadline = client.unsub_deadline
@@ -315,7 +316,7 @@ async def _stay_connected(
     ctx: Context,
     client: Client,
     rng: random.Random,
-    session: Callable[[Context, Client, aiohttp.ClientWebSocketResponse[Any]], Awaitable[str]],
+    session: Callable[[Context, Client, Link], Awaitable[str]],
 ) -> None:
     """`session` on every connection until the run ends; reconnect with backoff after a
     refusal, or after a drop when reconnecting is on."""
@@ -379,9 +380,7 @@ async def churn_client(ctx: Context, client: Client, rng: random.Random) -> None
 # -- echo ---------------------------------------------------------------------------
 
 
-async def echo_reader(
-    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
-) -> None:
+async def echo_reader(ctx: Context, client: Client, ws: Link) -> None:
     """Read echo replies until the connection ends."""
     tracker = client.tracker
     assert tracker is not None
@@ -395,9 +394,7 @@ async def echo_reader(
             _on_echo(ctx, tracker, doc, now, msg.data)
 
 
-def _on_echo(
-    ctx: Context, tracker: SeqTracker, doc: dict[str, Any], now: int, data: str | bytes
-) -> None:
+def _on_echo(ctx: Context, tracker: SeqTracker, doc: dict[str, Any], now: int, data: Any) -> None:
     protocol = ctx.config.protocol
     paths = ctx.paths
     rec = ctx.recorder
@@ -409,7 +406,8 @@ def _on_echo(
         rec.unrecognized += 1
         ctx.note(
             f"The gateway sent messages PerfGate did not recognise as echo replies, e.g. "
-            f"{excerpt(data)!r}; check echo_message= and the protocol fields.",
+            f"{excerpt(data if isinstance(data, (str, bytes)) else json.dumps(data))!r}; "
+            "check echo_message= and the protocol fields.",
             key="unrecognized",
         )
         return
@@ -425,9 +423,7 @@ async def echo_client(ctx: Context, client: Client, rng: random.Random) -> None:
     await _stay_connected(ctx, client, rng, _echo_session)
 
 
-async def _echo_session(
-    ctx: Context, client: Client, ws: aiohttp.ClientWebSocketResponse[Any]
-) -> str:
+async def _echo_session(ctx: Context, client: Client, ws: Link) -> str:
     client.ws = ws
     client.ready = True
     await echo_reader(ctx, client, ws)

@@ -18,6 +18,7 @@ from perfgate.load.coordinator import default_workers
 from perfgate.load.events.publisher import trigger_url as fill_channel
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.target import UrlRules, split_url
+from perfgate.load.ws.socketio import SocketIoOptions, check_emit, check_namespace
 from perfgate.measure.units import parse_duration, parse_rate
 
 Mode = Literal["echo", "broadcast", "churn"]
@@ -88,6 +89,24 @@ class WsProtocol:
         return replace(self, **{str(k): str(v) for k, v in overrides.items()})
 
 
+# A Socket.IO server's messages, as the fixture's (tests/fixtures/node-socketio) and the usual
+# rooms example: emits are JSON arrays, the event name first; a received event reads as
+# {"type": name, "data": first argument}, an acknowledgement as {"type": <reply>, "data": ...}
+# (perfgate.load.ws.socketio).
+SOCKETIO_PROTOCOL = WsProtocol(
+    subscribe='["subscribe", "{channel}"]',
+    unsubscribe='["unsubscribe", "{channel}"]',
+    publish='["publish", {"channel": "{channel}", "n": {seq}, "t": {ts_ns}}]',
+    echo='["echo", {"n": {seq}, "t": {ts_ns}}]',
+    seq_field="data.seq",
+    time_field="data.t",
+    echo_seq_field="data.n",
+    echo_time_field="data.t",
+    id_field="",
+    message_field="data.error",
+)
+
+
 @dataclass(frozen=True)
 class WsLoadConfig:
     """One WebSocket load run.
@@ -122,6 +141,8 @@ class WsLoadConfig:
     max_lag_s: float = 1.0
     seed: int | None = None
     name: str = ""
+    # Socket.IO v4 sessions on the WebSocket transport (None: plain WebSocket messages).
+    socketio: SocketIoOptions | None = None
 
     @property
     def ramp(self) -> float:
@@ -156,6 +177,15 @@ WS_URL = UrlRules(
     "it must start with ws:// or wss://",
     "ws://127.0.0.1:8080/ws",
     "ws://127.0.0.1:8080/ws",
+)
+
+
+SOCKETIO_URL = UrlRules(
+    "Socket.IO URL",
+    ("http", "https", "ws", "wss"),
+    "it must start with http://, https://, ws:// or wss://",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:3000",
 )
 
 
@@ -207,7 +237,10 @@ def parse_ramp(text: str | float | int | None, connections: int) -> float | None
 
 def validate(config: WsLoadConfig) -> None:
     """Raise ValueError, one sentence, for anything wrong with `config`."""
-    check_ws_url(config.url)
+    if config.socketio is None:
+        check_ws_url(config.url)
+    else:
+        _check_socketio(config)
     if config.mode not in MODES:
         raise ValueError(f"unknown mode {config.mode!r}: use echo, broadcast or churn.")
     if (
@@ -284,3 +317,19 @@ def _finite_at_least(name: str, value: object, low: float) -> None:
         or value < low
     ):
         raise ValueError(f"{name} must be a finite number >= {low:g}, not {value!r}.")
+
+
+def _check_socketio(config: WsLoadConfig) -> None:
+    options = config.socketio
+    if not isinstance(options, SocketIoOptions):
+        raise ValueError("socketio must be a SocketIoOptions.")
+    split_url(config.url, SOCKETIO_URL)
+    check_namespace(options.namespace)
+    if not isinstance(options.auth, Mapping):
+        raise ValueError(f"the Socket.IO auth payload must be a JSON object, not {options.auth!r}.")
+    protocol = config.protocol
+    check_emit(protocol.subscribe, "subscribe_message")
+    check_emit(protocol.unsubscribe, "unsubscribe_message")
+    check_emit(protocol.echo, "echo_message")
+    if config.publishes and not config.publish_url:
+        check_emit(protocol.publish, "publish_message")

@@ -13,27 +13,19 @@ import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 
-from perfgate.load.events.errors import describe_connect_error, error_kind
 from perfgate.load.events.messages import compile_path
 from perfgate.load.events.recorder import EventRecorder
 from perfgate.load.events.tracker import Counts, SeqTracker
 from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import WsLoadConfig
+from perfgate.load.ws.dial import Link, describe_failure, dial, failure_kind, uses_tls
 from perfgate.load.ws.gcwatch import GcWatch
 
 _now = time.monotonic_ns
 MAX_NOTES = 8
-
-try:  # aiohttp >= 3.10 takes the close timeout as an object
-    from aiohttp import ClientWSTimeout
-
-    _WS_TIMEOUT: Any = ClientWSTimeout(ws_receive=None, ws_close=1.0)
-except ImportError:  # pragma: no cover - older aiohttp takes seconds
-    _WS_TIMEOUT = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,7 +85,7 @@ class Context:
                 "PerfGate published nothing (event_rate=0): losses are counted from each "
                 "subscription's start, warm-up included."
             )
-        if self.config.url.startswith("wss:"):
+        if uses_tls(self.config):
             self.ssl = make_ssl_context(self.config.verify_tls)
 
     @property
@@ -114,34 +106,25 @@ class Context:
 
     # -- connections ------------------------------------------------------------
 
-    async def connect(self) -> aiohttp.ClientWebSocketResponse[Any] | None:
-        """Open one WebSocket, timing the handshake; None (counted) when it fails."""
+    async def connect(self) -> Link | None:
+        """Open one connection (a Socket.IO session on it, if so configured), timing the
+        whole connect; None (counted) when it fails."""
         assert self.session is not None
         began = _now()
         try:
-            ws = await asyncio.wait_for(
-                self.session.ws_connect(
-                    self.config.url,
-                    headers=dict(self.config.headers),
-                    autoping=True,
-                    max_msg_size=0,
-                    ssl=self.ssl,
-                    timeout=_WS_TIMEOUT,
-                ),
-                self.config.timeout_s,
-            )
+            link = await dial(self.session, self.config, self.ssl, decoded=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            kind = error_kind(exc)
+            kind = failure_kind(exc)
             self.recorder.connect_failed(kind)
             self.note(
-                f"Connection failures: {describe_connect_error(self.config.url, exc, self.config.timeout_s)}",
+                f"Connection failures: {describe_failure(self.config.url, exc, self.config.timeout_s)}",
                 key=f"connect:{kind}",
             )
             return None
         self.recorder.connected_in(_now() - began)
-        return ws
+        return link
 
     # -- counting sessions ------------------------------------------------------
 

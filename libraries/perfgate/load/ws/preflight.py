@@ -15,10 +15,10 @@ from typing import Any
 
 import aiohttp
 
-from perfgate.load.events.errors import describe_connect_error
 from perfgate.load.events.messages import MessageTemplate, as_int, compile_path, excerpt, lookup
 from perfgate.load.target import check_reachable, make_ssl_context, parse_target
 from perfgate.load.ws.config import WsLoadConfig, trigger_url
+from perfgate.load.ws.dial import Link, describe_failure, dial, uses_tls
 
 
 def preflight(config: WsLoadConfig, channel: str) -> list[str]:
@@ -33,19 +33,12 @@ def preflight(config: WsLoadConfig, channel: str) -> list[str]:
 
 
 async def _check(config: WsLoadConfig, channel: str) -> list[str]:
-    ssl_ctx: Any = make_ssl_context(config.verify_tls) if config.url.startswith("wss:") else True
+    ssl_ctx: Any = make_ssl_context(config.verify_tls) if uses_tls(config) else True
     async with aiohttp.ClientSession() as session:
         try:
-            ws = await asyncio.wait_for(
-                session.ws_connect(
-                    config.url, headers=dict(config.headers), ssl=ssl_ctx, max_msg_size=0
-                ),
-                config.timeout_s,
-            )
+            ws = await dial(session, config, ssl_ctx)
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise ConnectionError(
-                describe_connect_error(config.url, exc, config.timeout_s)
-            ) from None
+            raise ConnectionError(describe_failure(config.url, exc, config.timeout_s)) from None
         try:
             if config.mode == "echo":
                 return await _check_echo(config, ws, channel)
@@ -54,7 +47,7 @@ async def _check(config: WsLoadConfig, channel: str) -> list[str]:
             await ws.close()
 
 
-async def _reply(ws: aiohttp.ClientWebSocketResponse[Any], timeout_s: float, what: str) -> Any:
+async def _reply(ws: Link, timeout_s: float, what: str) -> Any:
     try:
         msg = await asyncio.wait_for(ws.receive(), timeout_s)
     except asyncio.TimeoutError:
@@ -76,9 +69,7 @@ async def _reply(ws: aiohttp.ClientWebSocketResponse[Any], timeout_s: float, wha
         ) from None
 
 
-async def _check_subscribe(
-    config: WsLoadConfig, ws: aiohttp.ClientWebSocketResponse[Any], channel: str
-) -> list[str]:
+async def _check_subscribe(config: WsLoadConfig, ws: Link, channel: str) -> list[str]:
     protocol = config.protocol
     kind_path = compile_path(protocol.type_field)
     notes = []
@@ -112,9 +103,7 @@ async def _check_subscribe(
     return notes
 
 
-async def _check_echo(
-    config: WsLoadConfig, ws: aiohttp.ClientWebSocketResponse[Any], channel: str
-) -> list[str]:
+async def _check_echo(config: WsLoadConfig, ws: Link, channel: str) -> list[str]:
     protocol = config.protocol
     await ws.send_str(MessageTemplate(protocol.echo, channel).render(1, 0))
     doc = await _reply(ws, config.timeout_s, "echo")
