@@ -16,6 +16,7 @@ from . import admin, routes_api, routes_core
 from .errors import from_http_exception, json_error
 from .options import GatewayOptions
 from .prometheus import UNMATCHED_ROUTE, route_label
+from .sse import end_streams, sse_handler
 from .state import STATE, GatewayState
 from .timing import TIMING, ServerTiming
 from .websocket import ws_handler
@@ -178,8 +179,11 @@ def make_app(options: GatewayOptions, worker: int = 0) -> web.Application:
     r.add_post("/api/events/{channel}", routes_api.publish_event)
     r.add_post("/rpc", routes_api.rpc)
     r.add_get("/ws", ws_handler)
+    r.add_route("GET", "/sse/{channel}", sse_handler)
+    r.add_route("POST", "/sse/{channel}", sse_handler)
     if options.admin:
         admin.add_admin_routes(app)
     app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_close_websockets)
+    app.on_shutdown.append(end_streams)
     return app

@@ -14,6 +14,7 @@ import json
 import random
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,9 @@ _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 # After a stall longer than this the generator skips the missed ticks instead
 # of sending them in one burst; the sequence numbers stay contiguous.
 _MAX_CATCH_UP_S = 1.0
+# Events a channel keeps for subscribers that resume (SSE `Last-Event-ID`): a
+# client away for longer than this many events has lost the older ones.
+REPLAY_EVENTS = 1024
 
 
 class ChannelLimitError(ValueError):
@@ -62,6 +66,11 @@ class Channel:
     dropped: int = 0
     overflowed: int = 0
     generator: asyncio.Task[None] | None = None
+    recent: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_EVENTS))
+
+    def since(self, last_id: int) -> list[str]:
+        """The kept events after `last_id`, oldest first (older ones are gone)."""
+        return [text for seq, text in self.recent if seq > last_id]
 
     def stats(self) -> dict[str, int]:
         return {
@@ -134,6 +143,7 @@ class PubSubHub:
         text = json.dumps(
             {"type": "event", "channel": name, "seq": ch.seq, "ts_ns": time.time_ns(), "data": data}
         )
+        ch.recent.append((ch.seq, text))
         drop_rate = self._drop_rate()
         for sub in ch.subscribers:
             if drop_rate and self._rng.random() < drop_rate:

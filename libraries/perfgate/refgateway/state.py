@@ -16,7 +16,7 @@ from . import prometheus
 from .backends import backend_delay_ms
 from .faults import Faults
 from .options import GatewayOptions
-from .pubsub import PubSubHub
+from .pubsub import PubSubHub, Subscriber
 from .rpc import RpcService
 from .store import MissionStore, Spec, make_specs
 
@@ -29,6 +29,8 @@ class GatewayState:
     rng: random.Random = field(default_factory=random.Random)
     # Open WebSockets, so that shutdown can send each a close frame.
     websockets: set[web.WebSocketResponse] = field(default_factory=set)
+    # Open SSE streams (`sse.py`), so that shutdown can end each.
+    sse_streams: set[Subscriber] = field(default_factory=set)
     # Set once the server runs; None in tests that use the app without one.
     http_server: web.Server | None = None
     # Connections allowed under --max-connections (bounded by that limit).
