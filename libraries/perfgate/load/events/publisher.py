@@ -89,9 +89,12 @@ async def paced(ctx: Context, times: Iterator[float], send: Callable[[], Awaitab
 
 
 class Publisher:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, connect: Callable[[], Awaitable[Any]] | None = None) -> None:
         protocol = ctx.config.protocol
         self.ctx = ctx
+        # How its WebSocket opens (raising what failed): a plain one, unless the protocol
+        # has a session layer on it (Socket.IO: load/ws/dial.py) with the same send/receive.
+        self.connect = connect or self._plain_connect
         self.n = 0
         self.delivered = False  # an event got through: later failures are counted, not fatal
         self.fatal: str | None = None
@@ -179,16 +182,20 @@ class Publisher:
 
     # -- over WebSocket -----------------------------------------------------------------
 
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse[Any] | None:
+    async def _plain_connect(self) -> aiohttp.ClientWebSocketResponse[Any]:
         ctx = self.ctx
         assert ctx.session is not None
+        return await asyncio.wait_for(
+            ctx.session.ws_connect(
+                ctx.config.url, headers=dict(ctx.config.headers), max_msg_size=0, ssl=ctx.ssl
+            ),
+            ctx.config.timeout_s,
+        )
+
+    async def _connect(self) -> Any:
+        ctx = self.ctx
         try:
-            ws = await asyncio.wait_for(
-                ctx.session.ws_connect(
-                    ctx.config.url, headers=dict(ctx.config.headers), max_msg_size=0, ssl=ctx.ssl
-                ),
-                ctx.config.timeout_s,
-            )
+            ws = await self.connect()
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -37,6 +37,7 @@ from perfgate.load.ws.clients import (
 )
 from perfgate.load.ws.config import WsLoadConfig
 from perfgate.load.ws.context import Context, client_indices
+from perfgate.load.ws.dial import dial
 
 _now = time.monotonic_ns
 FLOOR_WAIT_S = 5.0
@@ -162,7 +163,11 @@ def _start(
     ]
     for client in clients:
         client.task = asyncio.ensure_future(run_client(ctx, client, rng))
-    publisher = Publisher(ctx) if cfg.publishes and ctx.worker == 0 else None
+    publisher = None
+    if cfg.publishes and ctx.worker == 0:
+        session = ctx.session
+        assert session is not None
+        publisher = Publisher(ctx, lambda: dial(session, cfg, ctx.ssl))
     background: list[asyncio.Future[None]] = []
     if publisher is not None:
         background.append(asyncio.ensure_future(publisher.run()))
