@@ -8,7 +8,7 @@ logic lives in `perfgate.load.ws` and `perfgate.load.assertions`.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from robot.api import logger
 from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
@@ -66,6 +66,9 @@ class WebSocketLoadKeywords:
         verify_tls: bool = True,
         time_scale: float | str | None = None,
         name: str = "",
+        engine: Literal["websocket", "socket.io"] = "websocket",
+        namespace: str | None = None,
+        socketio_auth: dict[str, Any] | str | None = None,
     ) -> WebSocketResult:
         # The documentation is RUN_WEBSOCKET_LOAD_DOC, below the class.
         # Every argument but `gateway` is the planner's of the same name:
@@ -110,8 +113,13 @@ class WebSocketLoadKeywords:
         cfg = plan.config
         scale = f" (time scale {plan.time_scale:g})" if plan.time_scale != 1 else ""
         ramp = "all at once" if cfg.ramp == float("inf") else f"{cfg.ramp:,.4g} connections/s"
+        kind = (
+            "WebSocket"
+            if cfg.socketio is None
+            else f"Socket.IO (namespace {cfg.socketio.namespace})"
+        )
         logger.info(
-            f"WebSocket {cfg.mode} on {redact.url(cfg.url)}: {cfg.connections:,} connections "
+            f"{kind} {cfg.mode} on {redact.url(cfg.url)}: {cfg.connections:,} connections "
             f"(ramp {ramp}), {cfg.event_rate:g} events/s, {cfg.duration_s:g} s with a warm-up of "
             f"{cfg.warmup_s:g} s{scale}."
         )
@@ -306,6 +314,23 @@ a name unique to the run.
   later than they arrived by more than that are counted
   (``${{ws.events_stamped_ahead}}``), never timed, and make the result suspect.
 
+``engine=socket.io`` drives a Socket.IO v4 server over its WebSocket
+transport (no long-polling): ``url`` is the server's (``http://host:3000``;
+without a path the Engine.IO path is ``/socket.io/``; a query in it goes with
+the handshake, as do ``headers``). Every connection connects to ``namespace``
+(default ``/``) with ``socketio_auth`` (a dictionary or JSON object) and
+answers the server's pings; the connection time covers the whole connect
+(upgrade and the namespace's ``40`` answer), and a refused namespace or auth
+is a connection failure with the server's reason. The templates become emits,
+JSON arrays with the event name first (default ``["subscribe", "{{channel}}"]``,
+``["unsubscribe", "{{channel}}"]``, ``["echo", {{"n": {{seq}}, "t": {{ts_ns}}}}]``,
+``["publish", {{"channel": "{{channel}}", "n": {{seq}}, "t": {{ts_ns}}}}]``),
+sent with an acknowledgement id whose answer is the reply; an event the server
+emits reads as ``{{"type": name, "data": first argument}}`` (defaults:
+``event_type=event``, ``seq_field=data.seq``, ``time_field=data.t``), an
+acknowledgement as ``{{"type": "subscribed", "data": first argument}}`` (or
+the error type when that argument has an ``error`` key). See docs/websocket.md.
+
 A run that measured no latency shows none: the summary, the table and the
 console say why (``${{ws.latency_note}}``), the timeline's ``p50``/``p95``/``p99``
 are ``None``, there is no latency chart, and a threshold or assertion on an
@@ -318,7 +343,7 @@ drops them all (``thresholds=NONE, event_latency_p99 < 50 ms``). The keyword
 fails when any is breached, listing every breach.
 
 Before any connection of the run, one connection checks the URL and the
-protocol: a URL that is not ws:// or wss://, a refused handshake, a trigger
+protocol: a URL that is not ws:// or wss://, a refused handshake or namespace, a trigger
 that cannot be reached or answers an error, or templates the gateway does
 not understand fail with one sentence.
 
@@ -342,6 +367,7 @@ once.
 | Run WebSocket Load    ${{url}}    mode=echo    connections=200    event_rate=100    thresholds=event_latency_p99 < 20 ms
 | Run WebSocket Load    ${{url}}    mode=churn    connections=100    churn_rate=50    gateway=${{gw}}
 | Run WebSocket Load    ${{url}}    publish_url=${{gw.url}}/api/events/{{channel}}    ramp=200/s
+| Run WebSocket Load    http://127.0.0.1:3000    engine=socket.io    namespace=/dash    socketio_auth={{"token": "t"}}    mode=echo
 | Run WebSocket Load    ${{url}}    event_rate=0    time_format=epoch_ms    protocol=${{PROTOCOL}}    subscribe_message={{"op": "subscribe", "topic": "{{channel}}"}}
 """
 

@@ -18,8 +18,15 @@ from typing import Any
 from perfgate.load.arguments import parse_headers, parse_time_scale, time_scale_setting
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.thresholds import Threshold
-from perfgate.load.ws.config import WsLoadConfig, WsProtocol, parse_ramp, validate
+from perfgate.load.ws.config import (
+    SOCKETIO_PROTOCOL,
+    WsLoadConfig,
+    WsProtocol,
+    parse_ramp,
+    validate,
+)
 from perfgate.load.ws.criteria import resolve_thresholds
+from perfgate.load.ws.socketio import SocketIoOptions, check_namespace
 from perfgate.measure.units import parse_duration, parse_rate
 
 DurationLike = str | float | int | timedelta
@@ -68,24 +75,19 @@ def _protocol(
     protocol: Mapping[str, Any] | str | None,
     templates: Mapping[str, Any],
     time_format: str = "perfgate",
+    base: WsProtocol | None = None,
 ) -> WsProtocol:
     overrides: dict[str, Any] = {}
     if _given(protocol):
-        if isinstance(protocol, str):
-            try:
-                loaded = json.loads(protocol)
-            except ValueError:
-                loaded = None
-            if not isinstance(loaded, dict):
-                raise ValueError(
-                    f"protocol must be a dictionary or a JSON object of field names, not "
-                    f'{protocol!r}; e.g. protocol={{"time_field": "payload.sent"}}.'
-                )
-            overrides.update(loaded)
-        elif isinstance(protocol, Mapping):
-            overrides.update(protocol)
-        else:
+        loaded = _json_object(protocol)
+        if loaded is None and isinstance(protocol, str):
+            raise ValueError(
+                f"protocol must be a dictionary or a JSON object of field names, not "
+                f'{protocol!r}; e.g. protocol={{"time_field": "payload.sent"}}.'
+            )
+        if loaded is None:
             raise ValueError(f"protocol must be a dictionary of field names, not {protocol!r}.")
+        overrides.update(loaded)
     overrides.update({k: v for k, v in templates.items() if _given(v)})
     fmt = check_time_format(time_format)
     if "time_format" in overrides:  # protocol={"time_format": ...} works too
@@ -96,7 +98,40 @@ def _protocol(
             )
         fmt = given if fmt == "perfgate" else fmt
     overrides["time_format"] = fmt
-    return WsProtocol().with_overrides(overrides)
+    return (base or WsProtocol()).with_overrides(overrides)
+
+
+def _json_object(value: Any) -> Mapping[str, Any] | None:
+    """A dictionary as it is, a JSON object's text decoded; None for anything else."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
+ENGINES = ("websocket", "socket.io")
+
+
+def _socketio(
+    engine: str, namespace: str | None, auth: Mapping[str, Any] | str | None
+) -> SocketIoOptions | None:
+    """Socket.IO sessions for `engine=socket.io`, None for plain WebSocket messages."""
+    name = str(engine).strip().lower().replace("socketio", "socket.io")
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use websocket or socket.io.")
+    if name == "websocket":
+        if _given(namespace) or _given(auth):
+            raise ValueError("namespace and socketio_auth need engine=socket.io.")
+        return None
+    payload = _json_object(auth) if _given(auth) else {}
+    if payload is None:
+        raise ValueError(
+            f"socketio_auth must be a dictionary or a JSON object, not {auth!r}; "
+            'e.g. socketio_auth={"token": "..."}.'
+        )
+    return SocketIoOptions(namespace=check_namespace(str(namespace or "/")), auth=dict(payload))
 
 
 def plan_websocket_run(
@@ -126,20 +161,18 @@ def plan_websocket_run(
     verify_tls: bool = True,
     time_scale: float | str | None = None,
     name: str = "",
+    engine: str = "websocket",
+    namespace: str | None = None,
+    socketio_auth: Mapping[str, Any] | str | None = None,
 ) -> WsPlan:
     """Check every argument and build the run; ValueError (one sentence) on any mistake."""
     scale = parse_time_scale(time_scale, time_scale_setting())
+    socketio = _socketio(engine, namespace, socketio_auth)
     n = _connections(connections)
     mode_text = str(mode).strip().lower()
     ramp_rate = parse_ramp(ramp, n)
     if ramp_rate is not None and math.isfinite(ramp_rate) and not _is_rate(ramp):
         ramp_rate /= scale  # a ramp given as a duration shrinks with the run
-    worker_count = None
-    if _given(workers):
-        text = str(workers).strip()
-        if isinstance(workers, bool) or not text.isdigit() or int(text) < 1:
-            raise ValueError(f"workers must be a whole number >= 1, not {workers!r}.")
-        worker_count = int(text)
     churn = None
     if churn_rate is not None and _given(churn_rate):
         churn = _rate(churn_rate, "churn_rate", "'50/s'")
@@ -164,16 +197,27 @@ def plan_websocket_run(
                 "echo": echo_message,
             },
             time_format,
+            SOCKETIO_PROTOCOL if socketio else WsProtocol(),
         ),
         headers=parse_headers(headers),
-        workers=worker_count,
+        workers=_workers(workers),
         timeout_s=_seconds(timeout, "timeout"),
         reconnect=bool(reconnect),
         verify_tls=bool(verify_tls),
         name=str(name or ""),
+        socketio=socketio,
     )
     validate(config)
     return WsPlan(config, resolve_thresholds(thresholds), scale)
+
+
+def _workers(workers: int | str | None) -> int | None:
+    if not _given(workers):
+        return None
+    text = str(workers).strip()
+    if isinstance(workers, bool) or not text.isdigit() or int(text) < 1:
+        raise ValueError(f"workers must be a whole number >= 1, not {workers!r}.")
+    return int(text)
 
 
 def _is_rate(ramp: Any) -> bool:
