@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from perfgate.gateway.manager import Gateway, GatewayManager
-from perfgate.load.ws import WebSocketResult, WsLoadConfig, run_websocket_load
+from perfgate.gateway.manager import Gateway
 from perfgate.load.ws.config import SOCKETIO_PROTOCOL
 from perfgate.load.ws.socketio import SocketIoOptions
-from perfgate.procs.reaper_client import ReaperClient
+
+from .conftest import StartServer, run_socketio
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-socketio"
 NODE = shutil.which("node")
@@ -34,22 +34,13 @@ StartNode = Callable[..., Gateway]
 
 
 @pytest.fixture
-def start_node(tmp_path: Path) -> Iterator[StartNode]:
-    """socket.io servers started through GatewayManager (and its reaper) on a free port."""
+def start_node(start_server: StartServer) -> StartNode:
+    """The socket.io server with `options`, on a free port."""
     if not (FIXTURE / "node_modules" / "socket.io").is_dir():
         pytest.fail(f"socket.io is not installed in {FIXTURE}: run `make node-fixtures`")
-    reaper = ReaperClient(state_dir=str(tmp_path / "registry"))
-    manager = GatewayManager(reaper)
-
-    def start(*options: str) -> Gateway:
-        command = [str(NODE), str(FIXTURE / "server.js"), "--port", "{port}", *HEARTBEAT, *options]
-        return manager.start(command, output_dir=str(tmp_path), timeout_s=30)
-
-    try:
-        yield start
-    finally:
-        manager.stop_scope(None, 5)
-        reaper.close()
+    return lambda *options: start_server(
+        [str(NODE), str(FIXTURE / "server.js"), "--port", "{port}", *HEARTBEAT, *options]
+    )
 
 
 def stats(gw: Gateway) -> dict[str, Any]:
@@ -57,18 +48,7 @@ def stats(gw: Gateway) -> dict[str, Any]:
         return dict(json.load(response))
 
 
-def run(gw: Gateway, **fields: Any) -> WebSocketResult:
-    settings: dict[str, Any] = {
-        "url": f"http://127.0.0.1:{gw.port}",
-        "connections": 5,
-        "duration_s": 2.0,
-        "warmup_s": 0.0,
-        "ramp_per_s": 100.0,
-        "protocol": SOCKETIO_PROTOCOL,
-        "socketio": SocketIoOptions(),
-        **fields,
-    }
-    return run_websocket_load(WsLoadConfig(**settings))
+run = run_socketio
 
 
 def test_echo_times_every_acknowledged_emit(start_node: StartNode) -> None:

@@ -9,19 +9,20 @@ import math
 import shutil
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from perfgate.gateway.manager import Gateway, GatewayManager
+from perfgate.gateway.manager import Gateway
 from perfgate.load.ws import WsLoadConfig, WsProtocol
 from perfgate.load.ws.charts import all_charts
 from perfgate.load.ws.criteria import resolve_thresholds
 from perfgate.load.ws.report import render_table, summary_line
 from perfgate.load.ws.runner import Outcome, execute
-from perfgate.procs.reaper_client import ReaperClient
+
+from .conftest import StartServer
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-ws"
 NODE = shutil.which("node")
@@ -41,23 +42,14 @@ StartNode = Callable[[str], Gateway]
 
 
 @pytest.fixture
-def start_node(tmp_path: Path) -> Iterator[StartNode]:
-    """`ws` servers started through GatewayManager (and its reaper) on a free port."""
+def start_node(start_server: StartServer) -> StartNode:
+    """`ws` servers (200 events/s, every DROP_EVERY-th dropped) stamped by `clock`."""
     if not (FIXTURE / "node_modules" / "ws").is_dir():
         pytest.fail(f"the ws package is not installed in {FIXTURE}: run `make node-fixtures`")
-    reaper = ReaperClient(state_dir=str(tmp_path / "registry"))
-    manager = GatewayManager(reaper)
-
-    def start(clock: str) -> Gateway:
-        command = [str(NODE), str(FIXTURE / "server.js"), "--port", "{port}", "--rate", "200",
-                   "--clock", clock, "--drop-every", str(DROP_EVERY)]  # fmt: skip
-        return manager.start(command, output_dir=str(tmp_path), timeout_s=30)
-
-    try:
-        yield start
-    finally:
-        manager.stop_scope(None, 5)
-        reaper.close()
+    options = ["--rate", "200", "--drop-every", str(DROP_EVERY)]
+    return lambda clock: start_server(
+        [str(NODE), str(FIXTURE / "server.js"), "--port", "{port}", "--clock", clock, *options]
+    )
 
 
 def run(
