@@ -15,6 +15,7 @@ from typing import Any
 
 from perfgate import robotenv
 from perfgate.artifacts import redact
+from perfgate.measure.units import parse_duration
 
 TIME_SCALE_ENV = "PERF_TIME_SCALE"
 
@@ -22,6 +23,17 @@ TIME_SCALE_ENV = "PERF_TIME_SCALE"
 def given(value: Any) -> bool:
     """Robot passes ``${EMPTY}`` or ``${None}`` for "not given"."""
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def parse_seconds(value: Any, what: str) -> float:
+    """A duration argument (``30 s``, ``500 ms``, a timedelta, a number of seconds) in
+    seconds; a ValueError naming `what` otherwise."""
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise ValueError(
+            f"{what} must be a duration such as '30 s' or '500 ms', not {value!r}."
+        ) from None
 
 
 def time_scale_setting() -> float | str | None:

@@ -1,7 +1,8 @@
 """What the event protocols (WebSocket, SSE) share: exact loss from sequence numbers
 (`tracker`), send-time stamps and the clock latencies stand on (`stamps`,
 `stampcount`), message templates and JSON field paths (`messages`), a worker's
-per-second counters (`recorder`), connection errors as one sentence (`errors`)
+per-second counters (`recorder`), the figures every result has and how a merge
+fills them (`figures`), connection errors as one sentence (`errors`)
 and the broadcast publisher (`publisher`).
 
 Protocol-neutral: nothing here imports a protocol package.

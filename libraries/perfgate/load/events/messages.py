@@ -8,7 +8,11 @@ slots, and field paths once into tuples of keys.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any, TypeVar
+
+F = TypeVar("F")
 
 _PLACEHOLDER = re.compile(r"\{(seq|ts_ns|channel|client)\}")
 _SEQ, _TS = 0, 1
@@ -87,3 +91,22 @@ def excerpt(text: str | bytes, limit: int = 120) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def with_fields(
+    formats: F, overrides: Mapping[str, Any] | None, fixed: frozenset[str] = frozenset()
+) -> F:
+    """A copy of the dataclass `formats` (a protocol's message formats) with some text
+    fields replaced; unknown names (and `fixed` ones) are refused with the known ones."""
+    if not overrides:
+        return formats
+    known = {f.name for f in fields(formats)} - fixed  # type: ignore[arg-type]
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown protocol field {unknown[0]!r}; known fields: {', '.join(sorted(known))}."
+        )
+    for key, value in overrides.items():
+        if not isinstance(value, str):
+            raise ValueError(f"protocol field {key!r} must be text, not {value!r}.")
+    return replace(formats, **{str(k): str(v) for k, v in overrides.items()})  # type: ignore[type-var]

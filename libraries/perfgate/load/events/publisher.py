@@ -58,7 +58,9 @@ class Context(Protocol):
     stopping: bool
     session: aiohttp.ClientSession | None
     ssl: ssl.SSLContext | bool
-    paths: Any
+
+    @property
+    def paths(self) -> Any: ...
 
     @property
     def warm_end_ns(self) -> int: ...

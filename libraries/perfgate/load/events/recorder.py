@@ -27,7 +27,7 @@ from perfgate.load.events.stamps import UNIT_NS, stamp_ns, wall_offset_ns
 from perfgate.measure.histogram import Histogram
 
 
-def _fold(values: array[int]) -> dict[str, Any] | None:
+def fold(values: array[int]) -> dict[str, Any] | None:
     if not values:
         return None
     hist = Histogram()
@@ -125,9 +125,9 @@ class EventRecorder:
         low, high = self.offset_range
         self.offset_range = (min(low, self.offset_ns), max(high, self.offset_ns))
         snap = {
-            "latency": _fold(self.latency),
-            "latency_warm": _fold(self.latency_warm),
-            "connect": _fold(self.connect),
+            "latency": fold(self.latency),
+            "latency_warm": fold(self.latency_warm),
+            "connect": fold(self.connect),
             "connects": self.connects,
             "connect_errors": self.connect_errors,
             "disconnections": self.disconnections,
@@ -138,7 +138,7 @@ class EventRecorder:
             "sent": self.sent,
             "send_missed": self.send_missed,
             "publish_errors": self.publish_errors,
-            "ahead": _fold(self.ahead),
+            "ahead": fold(self.ahead),
             "stamps_rejected": self.stamps_rejected,
             "rejected_example": self.rejected_example,
             "clock_drift_ns": self.offset_range[1] - self.offset_range[0],

@@ -10,11 +10,12 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from perfgate.load.coordinator import default_workers
+from perfgate.load.events.messages import with_fields
 from perfgate.load.events.publisher import trigger_url as fill_channel
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.target import UrlRules, split_url
@@ -75,18 +76,7 @@ class WsProtocol:
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> WsProtocol:
         """A copy with some fields replaced; unknown names are refused with the known ones."""
-        if not overrides:
-            return self
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown protocol field {unknown[0]!r}; known fields: {', '.join(sorted(known))}."
-            )
-        for key, value in overrides.items():
-            if not isinstance(value, str):
-                raise ValueError(f"protocol field {key!r} must be text, not {value!r}.")
-        return replace(self, **{str(k): str(v) for k, v in overrides.items()})
+        return with_fields(self, overrides)
 
 
 # A Socket.IO server's messages, as the fixture's (tests/fixtures/node-socketio) and the usual

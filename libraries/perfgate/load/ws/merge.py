@@ -12,25 +12,23 @@ timeline keeps the last hour per second and older seconds in coarser rows
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perfgate.load.events.figures import coarse_row, counted, row_counts, statistics, timeline_row
 from perfgate.load.events.stampcount import StampCounts
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.load.ws.config import WsProtocol
 from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
 from perfgate.measure.histogram import Histogram
-from perfgate.measure.timeline import Timeline, percentiles_ms
+from perfgate.measure.timeline import Timeline
 
 # A collector pause this long in a worker is worth a warning: it delays every
 # receipt timestamp taken meanwhile.
 GC_PAUSE_WARN_MS = 50.0
 _TOTAL_KEYS = ("expected", "received", "lost", "missed_disconnected", "duplicates",
                "out_of_order", "sessions", "unclosed_sessions", "restarts")  # fmt: skip
-# What a timeline row sums over the workers, besides the connect errors (by kind in a snapshot).
-_ROW_COUNTS = ("connected", "target", "connects", "disconnections", "received", "sent", "gaps")
 
 
 @dataclass
@@ -77,7 +75,7 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         self.stamps = StampCounts(protocol or WsProtocol())
         self.warmup_seconds = math.ceil(warmup_s)
         self.duration_s = duration_s
-        self.timeline: Timeline[WsTimelineRow] = Timeline(_coarse_row)
+        self.timeline: Timeline[WsTimelineRow] = Timeline(coarse_row)
         self.latency = Histogram()
         # p95 for progress, with the sample count it was taken at: a pass over every
         # bucket, redone only after a second that brought samples.
@@ -108,17 +106,14 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         interval = max(float(s["interval_s"]) for s in snaps)
         start = min(float(s["t"]) for s in snaps)
         row_hist = Histogram()
-        counts = dict.fromkeys((*_ROW_COUNTS, "connect_errors"), 0)
         for snap in snaps:
             self._take(snap, warmup, row_hist)
-            for key in _ROW_COUNTS:
-                counts[key] += int(snap[key])
-            counts["connect_errors"] += sum(snap["connect_errors"].values())
+        counts = row_counts(snaps)
         if not warmup:
             self.measured_s += interval
             self.events_measured += counts["received"]
             self.sent_measured += counts["sent"]
-        row = _row(start, counts, row_hist, warmup, interval)
+        row = timeline_row(start, counts, row_hist, warmup, interval)
         self.timeline.add(second, row, row_hist)
         if self._running_p95[0] != self.latency.count:
             self._running_p95 = (self.latency.count, self.latency.percentile(95) / 1e6)
@@ -170,7 +165,6 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         total = {
             key: sum(int(t.get(key) or 0) for t in self.totals.values()) for key in _TOTAL_KEYS
         }
-        attempts = c.get("connects", 0) + c.get("connect_failures", 0)
         lat = self.latency
         conn = self.connect
         cpu = [
@@ -180,34 +174,18 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         basis = self.stamps.basis(lat.count, total["received"])
         warnings = self._warnings(cpu, basis.warnings)
         notes = self._notes() + basis.notes
-        expected = total["expected"]
-        measured = self.measured_s
-        latency: dict[str, Any] = {**_latency("connect", conn), **_latency("event_latency", lat)}
         return WebSocketResult(
             **base,
-            **latency,
+            **statistics("connect", conn),
+            **statistics("event_latency", lat),
             **basis.fields,
-            duration_s=measured,
-            connect_attempts=attempts,
-            connect_failures=c.get("connect_failures", 0),
-            connection_success_rate=c.get("connects", 0) / attempts if attempts else NAN,
+            **counted(c, total, self.measured_s, self.events_measured),
+            duration_s=self.measured_s,
             connect_errors_by_kind=dict(sorted(self.connect_errors.items())),
             latency_samples=lat.count,
-            events_expected=expected,
-            events_received=total["received"],
-            events_lost=total["lost"],
             events_missed_disconnected=total["missed_disconnected"],
-            events_duplicated=total["duplicates"],
-            events_out_of_order=total["out_of_order"],
-            event_loss_rate=total["lost"] / expected if expected else NAN,
-            events_per_s=self.events_measured / measured if measured > 0 else 0.0,
             events_sent=self.sent_measured,
-            send_missed=c.get("send_missed", 0),
-            publish_errors=c.get("publish_errors", 0),
             subscribe_errors=c.get("subscribe_errors", 0),
-            unrecognized_messages=c.get("unrecognized", 0),
-            disconnections=c.get("disconnections", 0),
-            reconnects=c.get("reconnects", 0),
             sessions=total["sessions"],
             timeline=self.timeline.rows(),
             cpu_percent=cpu,
@@ -251,62 +229,3 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
                 "(no open connection, or the generator fell behind)"
             )
         return warnings
-
-
-def _coarse_row(rows: Sequence[WsTimelineRow], hist: Histogram, width_s: float) -> WsTimelineRow:
-    """Seconds as one row: counts summed, the rate over its width, percentiles of all its
-    events; connected clients and the ramp target as at its end, as a second's are."""
-    counts = {
-        "connected": rows[-1].connected,
-        "target": rows[-1].target,
-        "connects": sum(r.connects for r in rows),
-        "connect_errors": sum(r.connect_errors for r in rows),
-        "disconnections": sum(r.disconnections for r in rows),
-        "received": sum(r.events for r in rows),
-        "sent": sum(r.sent for r in rows),
-        "gaps": sum(r.lost for r in rows),
-    }
-    return _row(rows[0].t, counts, hist, rows[-1].warmup, width_s)
-
-
-def _row(
-    t: float, counts: dict[str, int], hist: Histogram, warmup: bool, width_s: float
-) -> WsTimelineRow:
-    p50, p95, p99 = row_percentiles(hist)
-    return WsTimelineRow(
-        t=t,
-        connected=counts["connected"],
-        target=counts["target"],
-        connects=counts["connects"],
-        connect_errors=counts["connect_errors"],
-        disconnections=counts["disconnections"],
-        events=counts["received"],
-        events_per_s=counts["received"] / width_s if width_s > 0 else 0.0,
-        sent=counts["sent"],
-        p50=p50,
-        p95=p95,
-        p99=p99,
-        lost=counts["gaps"],
-        warmup=warmup,
-        width_s=width_s,
-    )
-
-
-def row_percentiles(hist: Histogram) -> tuple[float | None, float | None, float | None]:
-    """A row's p50, p95, p99 in ms; None for a row without a latency sample."""
-    if not hist.count:
-        return None, None, None
-    return percentiles_ms(hist)
-
-
-def _latency(prefix: str, hist: Histogram) -> dict[str, float]:
-    if hist.count == 0:
-        return {f"{prefix}_{k}": NAN for k in ("mean", "p50", "p95", "p99", "max")}
-    p50, p95, p99 = (v / 1e6 for v in hist.percentiles([50, 95, 99]))
-    return {
-        f"{prefix}_mean": hist.mean / 1e6,
-        f"{prefix}_p50": p50,
-        f"{prefix}_p95": p95,
-        f"{prefix}_p99": p99,
-        f"{prefix}_max": hist.max / 1e6,
-    }

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from perfgate.load.arguments import parse_headers, parse_time_scale, time_scale_setting
+from perfgate.load.arguments import (
+    parse_headers,
+    parse_seconds,
+    parse_time_scale,
+    time_scale_setting,
+)
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import (
@@ -27,7 +32,7 @@ from perfgate.load.ws.config import (
 )
 from perfgate.load.ws.criteria import resolve_thresholds
 from perfgate.load.ws.socketio import SocketIoOptions, check_namespace
-from perfgate.measure.units import parse_duration, parse_rate
+from perfgate.measure.units import parse_rate
 
 DurationLike = str | float | int | timedelta
 
@@ -41,15 +46,6 @@ class WsPlan:
 
 def _given(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _seconds(value: DurationLike, what: str) -> float:
-    try:
-        return parse_duration(value)
-    except ValueError:
-        raise ValueError(
-            f"{what} must be a duration such as '30 s' or '500 ms', not {value!r}."
-        ) from None
 
 
 def _connections(value: int | str) -> int:
@@ -181,8 +177,8 @@ def plan_websocket_run(
         mode=mode_text,
         connections=n,
         event_rate=_rate(event_rate, "event_rate", "'100', '100/s' or '2k/s'"),
-        duration_s=_seconds(duration, "duration") * scale,
-        warmup_s=_seconds(warmup, "warmup") * scale if _given(warmup) else 0.0,
+        duration_s=parse_seconds(duration, "duration") * scale,
+        warmup_s=parse_seconds(warmup, "warmup") * scale if _given(warmup) else 0.0,
         ramp_per_s=ramp_rate,
         churn_rate=churn,
         channel=str(channel).strip() if _given(channel) else "",
@@ -201,7 +197,7 @@ def plan_websocket_run(
         ),
         headers=parse_headers(headers),
         workers=_workers(workers),
-        timeout_s=_seconds(timeout, "timeout"),
+        timeout_s=parse_seconds(timeout, "timeout"),
         reconnect=bool(reconnect),
         verify_tls=bool(verify_tls),
         name=str(name or ""),
