@@ -50,7 +50,15 @@ async def dial(
     decoded: bool = False,
 ) -> Link:
     """One connection to `config.url`, open within `config.timeout_s`; raises what failed."""
-    return await asyncio.wait_for(_open(session, config, ssl_context, decoded), config.timeout_s)
+    upgraded: list[bool] = []
+    try:
+        return await asyncio.wait_for(
+            _open(session, config, ssl_context, decoded, upgraded), config.timeout_s
+        )
+    except asyncio.TimeoutError:
+        if upgraded:  # a WebSocket that never said a word of Socket.IO: say so
+            raise socketio.SocketIoError(f"nothing within {config.timeout_s:g} s") from None
+        raise
 
 
 async def _open(
@@ -58,6 +66,7 @@ async def _open(
     config: WsLoadConfig,
     ssl_context: ssl.SSLContext | bool,
     decoded: bool,
+    upgraded: list[bool],
 ) -> Link:
     options = config.socketio
     ws = await session.ws_connect(
@@ -70,6 +79,7 @@ async def _open(
     )
     if options is None:
         return ws
+    upgraded.append(True)
     try:
         await socketio.open_session(ws, options)
     except BaseException:
