@@ -8,6 +8,7 @@ from perfgate import __version__
 from perfgate.artifacts import redact
 
 from .http_keywords import HttpLoadKeywords
+from .sse_keywords import SseLoadKeywords
 from .websocket_keywords import WebSocketLoadKeywords
 
 
@@ -56,6 +57,13 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
     `Run WebSocket Load` and its assertion keywords, where present, work the
     same way for WebSocket connections and messages.
 
+    = Server-Sent Events load =
+
+    `Run Event Stream Load` opens ``text/event-stream`` responses (GET, or
+    POST with a JSON-RPC body) and measures the time to first event, event
+    latency, exact loss, disconnections and reconnects (``Last-Event-ID``);
+    `Get Event Stream Metric` reads and asserts its result.
+
     = Secrets =
 
     The load gets the real headers and URLs; what PerfGate writes (the log at
@@ -91,4 +99,5 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
         redact.add_names(secret_names)
         self.http = HttpLoadKeywords()
         self.websocket = WebSocketLoadKeywords()
-        DynamicCore.__init__(self, [self.http, self.websocket])
+        self.sse = SseLoadKeywords()
+        DynamicCore.__init__(self, [self.http, self.websocket, self.sse])

@@ -1,0 +1,187 @@
+"""Server-Sent Events load keywords: `Run Event Stream Load` and `Get Event Stream Metric`.
+
+A thin layer: it turns Robot arguments into `perfgate.load.sse` calls, logs,
+and turns the core's one-sentence errors into clean Robot failures.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from robot.api import logger
+from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
+
+from perfgate.artifacts import redact
+from perfgate.artifacts.paths import link_html, result_or_saved
+from perfgate.errors import user_errors
+from perfgate.load.assertions import build_check, get_metric, parse_metric, passed_text
+from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.stamps import TimeFormat
+from perfgate.load.protocol import WorkerError
+from perfgate.load.sse.plan import DEFAULT_THRESHOLDS, SsePlan, plan_event_stream_run
+from perfgate.load.sse.report import render_html, summary_line, verdict_line
+from perfgate.load.sse.result import SSE_METRICS, SseResult
+from perfgate.load.sse.runner import Outcome, execute, read_saved
+from perfgate.procs.reaper_client import watch_worker
+
+
+class SseLoadKeywords:
+    """Keywords are methods decorated with `robotlibcore.keyword`."""
+
+    @keyword
+    @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
+    def run_event_stream_load(
+        self,
+        url: str,
+        connections: int | str = 50,
+        event_rate: float | str = 10,
+        publish_url: str | None = None,
+        publish_body: str | None = None,
+        duration: timedelta | str = "30 s",
+        warmup: timedelta | str = "5 s",
+        method: Literal["GET", "POST"] = "GET",
+        body: str | None = None,
+        channel: str | None = None,
+        thresholds: str | list[str] | None = None,
+        protocol: dict[str, str] | str | None = None,
+        time_format: TimeFormat = "perfgate",
+        timeout: timedelta | str = "10 s",
+        retry: timedelta | str = "1 s",
+        reconnect: bool = True,
+        headers: dict[str, str] | str | list[str] | None = None,
+        workers: int | None = None,
+        verify_tls: bool = True,
+        time_scale: float | str | None = None,
+        name: str = "",
+    ) -> SseResult:
+        # The documentation is RUN_EVENT_STREAM_LOAD_DOC, below the class. Every
+        # argument is the planner's of the same name, passed on as it is.
+        options = {k: v for k, v in locals().items() if k != "self"}
+        plan = plan_event_stream_run(**options)
+        self._log_plan(plan)
+        outcome = execute(
+            plan.config, plan.thresholds, console=logger.console, on_worker_started=watch_worker
+        )
+        self._log_outcome(outcome)
+        if outcome.verdict.failed:
+            raise AssertionError(outcome.verdict.message())
+        return outcome.result
+
+    @staticmethod
+    def _log_plan(plan: SsePlan) -> None:
+        cfg = plan.config
+        scale = f" (time scale {plan.time_scale:g})" if plan.time_scale != 1 else ""
+        source = f"{cfg.event_rate:g} events/s published" if cfg.event_rate else "server events"
+        logger.info(
+            f"SSE {cfg.method} {redact.url(cfg.url)}: {cfg.connections:,} streams, {source}, "
+            f"{cfg.duration_s:g} s with a warm-up of {cfg.warmup_s:g} s{scale}."
+        )
+        logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds) or 'none'}.")
+        logger.debug(f"SSE configuration: {redact.config(cfg)}")
+
+    @staticmethod
+    def _log_outcome(outcome: Outcome[SseResult]) -> None:
+        """The summary and verdict, the table and charts with the saved file's link, and
+        a warning when the load generator may have been the limit."""
+        found = outcome.result
+        link = link_html(outcome.json_path)
+        logger.info(f"{summary_line(found)} {verdict_line(outcome.verdict)}")
+        logger.info(render_html(found, outcome.verdict, link), html=True)
+        if found.warnings:
+            suspect = "; ".join(found.warnings)
+            logger.warn(f"SSE load on {found.url}: the result is suspect: {suspect}.")
+
+    @keyword
+    @user_errors()
+    def get_event_stream_metric(
+        self,
+        result: SseResult | str,
+        metric: str,
+        operator: str | None = None,
+        expected: str | None = None,
+        message: str = "",
+    ) -> float | None:
+        """Returns ``metric`` of an SSE result (or its saved JSON) and, given ``operator`` and
+        ``expected``, asserts it.
+
+        ``metric`` is one of ``connection_success_rate``, ``connect_p50`` ..
+        ``connect_max`` (response headers), ``first_event_mean``,
+        ``first_event_p50``, ``first_event_p95``, ``first_event_p99``,
+        ``first_event_max``, ``event_latency_mean`` .. ``event_latency_max``
+        (ms), ``event_loss_rate`` (a fraction), ``events_expected``,
+        ``events_received``, ``events_lost``, ``events_duplicated``,
+        ``events_out_of_order``, ``events_sent``, ``events_per_s``,
+        ``publish_errors``, ``disconnections``, ``reconnects``,
+        ``connect_attempts``, ``connect_failures``. Operators and units as
+        `Get WebSocket Metric`; a metric without data fails any assertion.
+
+        | ${lost}=    Get Event Stream Metric    ${sse}    events_lost
+        | Get Event Stream Metric    ${sse}    first_event_p95    <    500 ms
+        """
+        found = result_or_saved(result, SseResult, read_saved, "Run Event Stream Load")
+        value = get_metric(
+            found, metric, operator, expected, known=SSE_METRICS, warnings=found.warnings,
+            message=message,
+        )  # fmt: skip
+        if operator:
+            logger.info(passed_text(build_check(metric, operator, expected, SSE_METRICS), value))
+        else:
+            logger.info(f"{parse_metric(metric, SSE_METRICS).text} is {value}.")
+        return value
+
+
+RUN_EVENT_STREAM_LOAD_DOC = f"""Opens ``connections`` Server-Sent Events streams on ``url`` at once (spread over the first half of the warm-up), times and counts every event, and returns an SseResult.
+
+Each stream is a GET (or, with ``method=POST``, a POST of ``body``, e.g. a
+JSON-RPC request as streamable-HTTP gateways take) answered with
+``text/event-stream``. ``{{channel}}`` in ``url``, ``body`` and
+``publish_url`` is replaced by ``channel`` (default: a name unique to the run).
+
+Measured: the time to open a stream (response headers) and to its first
+event; event latency, publish to receipt, over the events sent after the
+warm-up; exact loss, duplicates and order from each event's ``id:`` (or,
+with ``protocol={{"seq_field": "data.seq"}}``, a sequence number in its JSON
+data); disconnections and reconnects.
+
+Events come from:
+- ``publish_url`` (an HTTP trigger, POSTed ``publish_body`` at ``event_rate``
+  per second, ``{{seq}}`` and ``{{ts_ns}}`` - the send time - filled in, as
+  `Run WebSocket Load` does); the latency is exact, one clock at both ends;
+- or the server (``event_rate=0``), with its send time in ``time_field``
+  read as ``time_format`` (``epoch_ms`` for ``Date.now()``, ``epoch_ns``, ...).
+
+A stream the server ends, or that breaks, is a disconnection; with
+``reconnect`` (default) it is reopened after the server's ``retry:`` time
+(else ``retry``) with ``Last-Event-ID``, and an event the server does not
+replay counts as lost. Loss counts from the channel's number in a
+``subscribed`` message (the reference gateway sends one) or else from each
+client's first event, up to the highest it received; the warm-up's events
+are left out.
+
+``protocol`` (a dictionary) names the fields: ``seq_field`` (empty: the
+event id), ``time_field`` (default ``data.t``), ``time_format``,
+``type_field``, ``subscribed_type``, ``subscribed_seq_field``,
+``published_type``, ``error_type``, ``id_field``, ``message_field``,
+``publish_body`` (dotted paths into the event's JSON data).
+
+``duration`` includes ``warmup``; both are multiplied by ``time_scale``
+(default ``${{PERF_TIME_SCALE}}``). ``timeout`` bounds the wait for a stream's
+headers and, before the run, for the first event. ``headers`` go with every
+request.
+
+Before the run one probe stream checks the URL: a URL that answers an error
+status or anything but ``text/event-stream``, a stream that closes before
+its first event, or no event within ``timeout`` fails with one sentence.
+
+``thresholds`` as `Run WebSocket Load`'s, on the metrics of `Get Event Stream
+Metric`; the defaults are ``{", ".join(DEFAULT_THRESHOLDS)}`` (``NONE`` first
+drops them). The result is saved as JSON under ``${{OUTPUT DIR}}/perfgate/``
+before any threshold fails the test, and logged with a table and charts.
+
+| ${{sse}}=    Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    connections=50    event_rate=20    publish_url=${{gw.url}}/api/events/{{channel}}
+| Run Event Stream Load    ${{url}}    event_rate=0    protocol={{"time_field": "ts_ns"}}    time_format=epoch_ns
+| Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    method=POST    body={{"jsonrpc": "2.0", "id": 1, "method": "subscribe"}}    event_rate=0    time_format=epoch_ns    protocol={{"time_field": "ts_ns"}}
+"""
+
+SseLoadKeywords.run_event_stream_load.__doc__ = RUN_EVENT_STREAM_LOAD_DOC

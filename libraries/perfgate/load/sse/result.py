@@ -1,0 +1,75 @@
+"""The result of an SSE load run: flat figures Robot reads, a timeline, JSON (kind "sse").
+
+Times are milliseconds, rates fractions. A statistic without samples is NaN
+in Python and null in JSON; `metric()` returns None for it, so a threshold
+on it fails rather than passes. Connection figures, first events and
+disconnections cover the whole run; event latency covers the events sent
+after the warm-up, loss the events numbered after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from perfgate.artifacts.paths import json_safe
+from perfgate.load.events.figures import (
+    EVENT_METRICS,
+    STATISTICS,
+    EventFigures,
+    EventTimelineRow,
+)
+from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, saved_fields
+
+# Metric names for thresholds and the flat keys BaselineLibrary compares.
+SSE_METRICS = EVENT_METRICS | {f"first_event_{k}" for k in STATISTICS}
+
+
+# The row every event protocol's timeline has (perfgate.load.events.figures).
+SseTimelineRow = EventTimelineRow
+
+
+@dataclass
+class SseResult(EventFigures):
+    """The run's own fields; the event figures (connections, latency, counts) are
+    `EventFigures`'. `connect_*` is the time to a stream's response headers,
+    `first_event_*` to its first event."""
+
+    url: str
+    method: str
+    connections: int
+    event_rate: float  # published per second through the trigger; 0: the server's own
+    duration_s: float  # the measured period (warm-up excluded)
+    warmup_s: float
+    channel: str
+    workers: int
+    name: str = ""
+    first_event_mean: float = NAN
+    first_event_p50: float = NAN
+    first_event_p95: float = NAN
+    first_event_p99: float = NAN
+    first_event_max: float = NAN
+    timeline: list[SseTimelineRow] = field(default_factory=list)
+    kind: str = "sse"
+    METRICS: ClassVar[frozenset[str]] = SSE_METRICS
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = json_safe(asdict(self))
+        return result
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SseResult:
+        """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
+        d = null_to_nan(saved_fields(cls, data, "sse", "SSE result"), _NULLABLE)
+        d["timeline"] = [SseTimelineRow(**r) for r in d.get("timeline", [])]
+        return cls(**d)
+
+    def __str__(self) -> str:
+        return (
+            f"SseResult({self.connections} streams, first event p95 "
+            f"{self.first_event_p95:.2f} ms, event p95 {self.event_latency_p95:.2f} ms, lost "
+            f"{self.events_lost}/{self.events_expected}, disconnections {self.disconnections})"
+        )
+
+
+_NULLABLE = defaults_to_nan(SseResult)

@@ -1,0 +1,71 @@
+"""`run_event_stream_load`: the SSE protocol on the load coordinator.
+
+Checks the configuration and the stream (`preflight`), makes a plan per
+worker and the aggregator, and leaves spawning, collecting and reaping to
+`perfgate.load.coordinator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from perfgate.artifacts import redact
+from perfgate.load.coordinator import run_workers
+from perfgate.load.events.errors import FatalRunError
+from perfgate.load.protocol import LoadProtocol, WorkerRun
+from perfgate.load.sse.config import (
+    SseLoadConfig,
+    fill_channel,
+    run_channel,
+    validate,
+    worker_count,
+)
+from perfgate.load.sse.merge import SseAggregator, SseProgress
+from perfgate.load.sse.preflight import preflight
+from perfgate.load.sse.result import SseResult
+from perfgate.load.sse.worker import SseWorkerPlan
+
+SSE = LoadProtocol(
+    worker_name="SSE load worker",
+    worker_module="perfgate.load.sse.worker",
+    fatal=FatalRunError,
+)
+# Past the run's end: cancelling the streams, the publisher's last answers, closing.
+END_MARGIN_S = 15.0
+
+
+def run_event_stream_load(
+    config: SseLoadConfig,
+    *,
+    on_progress: Callable[[SseProgress], Any] | None = None,
+    on_worker_started: Callable[[int], Any] | None = None,
+) -> SseResult:
+    """Run `config` and return the merged result; `on_progress(progress)` once a second
+    (returning "stop" ends the run early). Workers are reaped on every way out."""
+    validate(config)
+    channel = run_channel(config)
+    preflight(config, channel)
+    n = worker_count(config)
+    agg = SseAggregator(n, config.warmup_s, config.duration_s, config.protocol)
+    overdue = (
+        f"SSE load workers did not finish within {END_MARGIN_S:g} s of the end of a "
+        f"{config.duration_s:g} s run; they were stopped."
+    )
+    plans = [SseWorkerPlan(config, channel, i, n) for i in range(n)]
+    within_s = config.duration_s + config.timeout_s + END_MARGIN_S
+    stopped_early = run_workers(
+        WorkerRun(SSE, plans, agg, within_s, overdue), on_progress, on_worker_started
+    )
+    base = {
+        # The result is logged, charted and saved: it carries the URL as it may be shown.
+        "url": redact.url(fill_channel(config.url, channel)),
+        "method": config.method,
+        "connections": config.connections,
+        "event_rate": float(config.event_rate),
+        "warmup_s": float(config.warmup_s),
+        "channel": channel,
+        "workers": n,
+        "name": config.name,
+    }
+    return agg.result(base, stopped_early)

@@ -1,0 +1,157 @@
+"""One SSE load worker process: its share of the streams on one event loop.
+
+Started as `python -m perfgate.load.sse.worker FD PARENT_PID`; the process,
+its messages and its reporting clock are `perfgate.load.worker`'s. Worker 0
+also publishes through the HTTP trigger (`perfgate.load.events.publisher`);
+a trigger that fails before any event got through is a ("fatal", sentence).
+The last snapshot carries the worker's exact event counts (`totals`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import aiohttp
+
+from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.publisher import Publisher
+from perfgate.load.events.recorder import EventRecorder, fold
+from perfgate.load.events.stamps import check_time_format
+from perfgate.load.events.tracker import Counts
+from perfgate.load.fdlimit import FdLimit
+from perfgate.load.sse.client import Context, StreamClient
+from perfgate.load.sse.config import SseLoadConfig
+from perfgate.load.target import make_ssl_context
+from perfgate.load.worker import Intervals, Tick, send_second, serve
+
+_now = time.monotonic_ns
+
+
+@dataclass(frozen=True)
+class SseWorkerPlan:
+    """Worker `index` of `count` opens every `count`-th stream of the run."""
+
+    config: SseLoadConfig
+    channel: str
+    index: int
+    count: int
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m perfgate.load.sse.worker FD PARENT_PID`: FD is our end of a socketpair."""
+    serve(_run, argv, fatal=(FatalRunError,))
+
+
+async def _run(conn: Connection, plan: SseWorkerPlan, start_ns: int, limit: FdLimit) -> None:
+    cfg = plan.config
+    warm_end = start_ns + int(cfg.warmup_s * 1e9)
+    time_format = check_time_format(cfg.protocol.time_format)
+    ctx = Context(cfg, plan.channel, start_ns, EventRecorder(warm_end, start_ns, time_format))
+    if limit.note:
+        ctx.note(limit.note[0].upper() + limit.note[1:] + ".")
+    https = cfg.url.startswith("https:") or cfg.publish_url.startswith("https:")
+    ctx.ssl = make_ssl_context(cfg.verify_tls) if https else True
+    ctx.session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, ssl=ctx.ssl),
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+    ramp = cfg.ramp
+    clients = [
+        StreamClient(ctx, start_ns + (0 if math.isinf(ramp) else int(g / ramp * 1e9)))
+        for g in range(plan.index, cfg.connections, plan.count)
+    ]
+    stop_requested = False
+
+    def on_control() -> None:
+        nonlocal stop_requested
+        try:
+            while conn.poll():
+                stop_requested = stop_requested or conn.recv()[0] == "stop"
+        except (EOFError, OSError):
+            stop_requested = True  # the parent is gone
+
+    loop = asyncio.get_running_loop()
+    loop.add_reader(conn.fileno(), on_control)
+    try:
+        await _drive(conn, ctx, plan.index, clients, lambda: stop_requested)
+    finally:
+        loop.remove_reader(conn.fileno())
+        await ctx.session.close()
+
+
+async def _drive(
+    conn: Connection, ctx: Context, worker: int, clients: list[StreamClient], stopped: Any
+) -> None:
+    cfg = ctx.config
+    clock = Intervals(ctx.start_ns, ctx.end_ns, cfg.warmup_s)
+    await clock.wait_for_start()
+    tasks = [asyncio.ensure_future(c.run()) for c in clients]
+    publisher = Publisher(ctx) if worker == 0 and cfg.event_rate > 0 else None
+    publishing = asyncio.ensure_future(publisher.run()) if publisher else None
+    warm = [cfg.warmup_s > 0]
+
+    def target() -> int:
+        now = _now()
+        return sum(1 for c in clients if c.start_ns <= now)
+
+    def between(now: int) -> None:
+        if publisher is not None:
+            publisher.check_fatal()
+        if warm[0] and now >= ctx.warm_end_ns:
+            warm[0] = False
+            for client in clients:
+                client.end_warmup()
+
+    def report(tick: Tick) -> None:
+        between(_now())  # the warm-up ends on an interval's edge: its floor comes first
+        _send(conn, ctx, worker, tick, target())
+
+    await clock.run(report, stopped, between)
+    last = clock.last(time.process_time())
+    last_target, last_connected = target(), ctx.recorder.connected
+    ctx.stopping = True
+    for task in (*tasks, *([publishing] if publishing else [])):
+        task.cancel()
+    await asyncio.gather(*tasks, *([publishing] if publishing else []), return_exceptions=True)
+    if publisher is not None:
+        await publisher.finish(0.5)
+        publisher.check_fatal()
+    ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
+    _send(conn, ctx, worker, last, last_target, _totals(ctx, clients))
+
+
+def _totals(ctx: Context, clients: list[StreamClient]) -> dict[str, Any]:
+    counts = Counts()
+    for client in clients:
+        counts.add(client.counts())
+    return {
+        "expected": counts.expected,
+        "received": counts.received,
+        "lost": counts.lost,
+        "duplicates": counts.duplicates,
+        "out_of_order": counts.out_of_order,
+        "notes": ctx.notes,
+    }
+
+
+def _send(
+    conn: Connection,
+    ctx: Context,
+    worker: int,
+    tick: Tick,
+    target: int,
+    totals: dict[str, Any] | None = None,
+) -> None:
+    snap = ctx.recorder.drain()
+    first, ctx.first_event = ctx.first_event, type(ctx.first_event)("q")
+    figures = {**snap, "first_event": fold(first), "target": target, "totals": totals}
+    send_second(conn, worker, tick, figures)
+
+
+if __name__ == "__main__":
+    main()
