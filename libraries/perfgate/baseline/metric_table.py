@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Direction = Literal["lower", "higher"]
-KINDS = ("load", "websocket", "memory")
+KINDS = ("load", "websocket", "memory", "sse")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ METRICS: dict[str, MetricSpec] = {
         _spec("event_loss_rate", "lower", "fraction", 0.001),
         _spec("connection_success_rate", "higher", "fraction", 0.001),
         _spec("disconnections", "lower", "count", 0.5),
+        # sse (and the websocket figures above)
+        _spec("first_event_p95", "lower", "ms", 0.05),
+        _spec("first_event_p99", "lower", "ms", 0.05),
         # memory
         _spec("leak_rate_mb_per_hour", "lower", "MB/h", 1.0),
         _spec("growth_mb", "lower", "MB", 2.0),
@@ -74,6 +77,13 @@ DEFAULT_METRICS: dict[str, tuple[str, ...]] = {
         "connection_success_rate",
     ),
     "memory": ("leak_rate_mb_per_hour", "growth_mb", "peak_mb"),
+    "sse": (
+        "first_event_p95",
+        "event_latency_p95",
+        "event_latency_p99",
+        "event_loss_rate",
+        "connection_success_rate",
+    ),
 }
 
 
@@ -106,7 +116,7 @@ def result_kind_and_values(result: Any) -> tuple[str, dict[str, float]]:
     if kind not in KINDS:
         raise ValueError(
             f"Result kind {kind!r} is not one of {', '.join(KINDS)}: "
-            "pass a result from the load, websocket or memory keywords."
+            "pass a result from the load, WebSocket, SSE or memory keywords."
         )
     values: dict[str, float] = {}
     for key, value in data.items():

@@ -226,13 +226,14 @@ def refusal(response: aiohttp.ClientResponse) -> tuple[str, str] | None:
     if response.status != 200:
         return (
             f"http_{response.status}",
-            f"{url} answered HTTP {response.status} instead of an event stream; check the URL.",
+            f"The gateway answered HTTP {response.status} at {url} instead of an event stream; "
+            "check the URL.",
         )
     kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if kind != "text/event-stream":
         return (
             NOT_EVENT_STREAM,
-            f"{url} answered {kind or 'no content type'} instead of text/event-stream; is it "
-            "the gateway's event stream?",
+            f"The gateway answered {kind or 'no content type'} at {url} instead of "
+            "text/event-stream; is the URL its event stream?",
         )
     return None

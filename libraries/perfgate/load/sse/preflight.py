@@ -57,7 +57,7 @@ async def _probe(config: SseLoadConfig, channel: str) -> None:
         async with response:
             refused = refusal(response)
             if refused is not None:
-                raise ValueError(refused[1][0].upper() + refused[1][1:])
+                raise ValueError(refused[1])
             if config.event_rate > 0:
                 await _publish(ctx)
             await _first_event(client, response, url)

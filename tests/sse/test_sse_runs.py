@@ -1,0 +1,167 @@
+"""SSE load runs against the reference gateway's /sse/{channel} route (real processes,
+real sockets) and against servers that are no event stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from refgw_helpers import Gateway
+
+from perfgate.load.sse import SseFormat, SseLoadConfig, SseResult, run_event_stream_load
+from perfgate.load.sse.plan import plan_event_stream_run
+from perfgate.load.sse.runner import execute, read_saved
+
+from .conftest import BadServer
+
+SERVER_STAMPS = SseFormat(time_field="ts_ns", time_format="epoch_ns")
+
+
+def run(url: str, **fields: Any) -> SseResult:
+    """10 streams for 2 s after a 0.5 s warm-up, server-generated events, unless told."""
+    settings: dict[str, Any] = {
+        "url": url,
+        "connections": 10,
+        "event_rate": 0.0,
+        "duration_s": 2.5,
+        "warmup_s": 0.5,
+        "timeout_s": 5.0,
+        "protocol": SERVER_STAMPS,
+        **fields,
+    }
+    return run_event_stream_load(SseLoadConfig(**settings))
+
+
+def test_server_events_are_timed_and_counted_exactly(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+    result = run(f"{gw.url}/sse/{{channel}}")
+    assert result.connection_success_rate == 1.0 and result.connect_attempts == 10
+    assert result.events_expected > 400 and result.events_lost == 0
+    assert result.events_received == result.events_expected
+    assert result.latency_samples > 0 and result.event_latency_p95 < 200
+    assert 0 < result.first_event_p50 < 1000
+    assert result.disconnections == 0 and result.time_format == "epoch_ns"
+    assert result.timeline and result.timeline[0].warmup and not result.timeline[-1].warmup
+
+
+def test_events_published_through_the_trigger_carry_perfgates_send_time(
+    start_gateway: Any,
+) -> None:
+    gw: Gateway = start_gateway()
+    result = run(
+        f"{gw.url}/sse/{{channel}}",
+        event_rate=50.0,
+        publish_url=f"{gw.url}/api/events/{{channel}}",
+        protocol=SseFormat(),
+    )
+    assert result.events_sent >= 80 and result.publish_errors == 0
+    assert result.latency_samples > 500 and result.time_format == "perfgate"
+    assert result.events_lost == 0 and result.events_received == result.events_expected
+
+
+def test_a_stream_the_server_ends_is_reopened_with_last_event_id(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+    result = run(f"{gw.url}/sse/{{channel}}?close_after=10", connections=4, duration_s=3.5)
+    assert result.disconnections >= 4 and result.reconnects >= 4
+    # The gateway replays what the client missed while away: nothing lost, nothing twice.
+    assert result.events_lost == 0 and result.events_duplicated == 0
+    assert result.events_received == result.events_expected > 0
+
+
+def test_events_the_gateway_drops_are_lost_exactly(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "50", "--drop-events", "0.2", "--seed", "3")
+    result = run(f"{gw.url}/sse/{{channel}}", connections=5)
+    assert result.events_lost > 0
+    assert result.events_received + result.events_lost == result.events_expected
+    assert 0.1 < result.event_loss_rate < 0.3
+
+
+def test_a_json_rpc_post_opens_the_stream(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+    body = '{"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"channel": "{channel}"}}'
+    result = run(f"{gw.url}/sse/{{channel}}", method="POST", body=body, connections=3)
+    assert result.method == "POST" and result.connection_success_rate == 1.0
+    assert result.events_lost == 0 and result.events_received > 100
+
+
+def test_the_result_is_saved_judged_and_read_back(start_gateway: Any, tmp_path: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+    plan = plan_event_stream_run(
+        f"{gw.url}/sse/{{channel}}",
+        connections=3,
+        event_rate=0,
+        duration="2 s",
+        warmup="0.5 s",
+        protocol={"time_field": "ts_ns"},
+        time_format="epoch_ns",
+        thresholds="first_event_p95 < 5 s, events_lost == 0",
+        time_scale=1,
+    )
+    outcome = execute(plan.config, plan.thresholds, directory=tmp_path)
+    assert not outcome.verdict.failed
+    saved = json.loads(outcome.json_path.read_text())
+    assert saved["kind"] == "sse" and saved["verdict"]["passed"] is True
+    again = read_saved(outcome.json_path)
+    assert again.events_received == outcome.result.events_received
+    assert again.metric("first_event_p95") == pytest.approx(outcome.result.first_event_p95)
+    assert again.metric("nonsense") is None
+
+
+def test_a_url_that_answers_html_fails_in_one_sentence(bad_server: BadServer) -> None:
+    with pytest.raises(ValueError) as failure:
+        run(f"{bad_server.url}/html")
+    assert str(failure.value) == (
+        f"The gateway answered text/html at {bad_server.url}/html instead of text/event-stream; "
+        "is the URL its event stream?"
+    )
+
+
+def test_a_url_that_answers_404_fails_in_one_sentence(bad_server: BadServer) -> None:
+    with pytest.raises(ValueError) as failure:
+        run(f"{bad_server.url}/nowhere")
+    assert str(failure.value) == (
+        f"The gateway answered HTTP 404 at {bad_server.url}/nowhere instead of an event "
+        "stream; check the URL."
+    )
+
+
+def test_a_stream_that_closes_at_once_fails_in_one_sentence(bad_server: BadServer) -> None:
+    with pytest.raises(ValueError) as failure:
+        run(f"{bad_server.url}/closes")
+    assert str(failure.value) == (
+        f"The stream at {bad_server.url}/closes closed before its first event; is the channel "
+        "right?"
+    )
+
+
+def test_a_stream_without_a_first_event_fails_after_the_timeout(bad_server: BadServer) -> None:
+    with pytest.raises(ValueError) as failure:
+        run(f"{bad_server.url}/silent", timeout_s=0.5)
+    assert str(failure.value) == (
+        f"The stream at {bad_server.url}/silent sent no event within the timeout of 0.5 s; does "
+        "its channel get events (give publish_url, or event_rate=0 when the server generates "
+        "them)?"
+    )
+
+
+def test_a_refused_connection_fails_in_one_sentence(bad_server: BadServer) -> None:
+    url = bad_server.url
+    bad_server.stop()
+    with pytest.raises(ConnectionError, match="connection refused; is the gateway running"):
+        run(f"{url}/html")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"event_rate": 10}, "event_rate needs publish_url"),
+        ({"method": "PUT"}, "method must be GET or POST"),
+        ({"connections": 0}, "connections must be a whole number >= 1"),
+        ({"protocol": {"bogus": "x"}}, "unknown protocol field 'bogus'"),
+        ({"duration": "soon"}, "duration must be a duration such as"),
+    ],
+)
+def test_bad_arguments_are_one_sentence(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        plan_event_stream_run("http://127.0.0.1:1/sse/{channel}", **arguments)
