@@ -155,7 +155,7 @@ def test_a_refused_connection_fails_in_one_sentence(bad_server: BadServer) -> No
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"event_rate": 10}, "event_rate needs publish_url"),
+        ({"event_rate": 10}, "publishing at event_rate needs publish_url"),
         ({"method": "PUT"}, "method must be GET or POST"),
         ({"connections": 0}, "connections must be a whole number >= 1"),
         ({"protocol": {"bogus": "x"}}, "unknown protocol field 'bogus'"),

@@ -130,8 +130,8 @@ def validate(config: SseLoadConfig) -> None:
         )
     if config.event_rate > 0 and not config.publish_url:
         raise ValueError(
-            "event_rate needs publish_url, the HTTP trigger that publishes an event; give "
-            "event_rate=0 when the server generates the events."
+            "publishing at event_rate needs publish_url, the HTTP trigger that publishes an "
+            "event; give event_rate=0 when the server generates the events."
         )
     if not config.duration_s > 0:
         raise ValueError("the duration must be above 0 s, e.g. '30 s'.")
