@@ -131,3 +131,13 @@ def test_a_plain_websocket_server_is_no_socketio_server(start_node: StartNode) -
         "within 1 s, not an Engine.IO open packet; is it a Socket.IO v4 server (EIO=4, "
         "WebSocket transport allowed)?"
     )
+
+
+def test_the_handshake_carries_headers_and_the_urls_query(start_node: StartNode) -> None:
+    gw = start_node("--token", "t0ken")
+    secure = SocketIoOptions(namespace="/secure")
+    by_header = run(gw, mode="echo", event_rate=50.0, socketio=secure, headers={"X-Token": "t0ken"})
+    url = f"http://127.0.0.1:{gw.port}/socket.io/?token=t0ken"
+    by_query = run(gw, mode="echo", event_rate=50.0, socketio=secure, url=url)
+    for r in (by_header, by_query):
+        assert r.connection_success_rate == 1.0 and r.events_received > 0
