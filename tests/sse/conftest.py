@@ -1,4 +1,5 @@
 """Every SSE test leaves no worker behind; reference gateways come from tests/conftest.py,
+Node servers from `start_server` (tests/wsload/conftest.py: GatewayManager and its reaper),
 the bad servers (text/html, 404, a stream that closes at once, one that never sends an
 event) from `bad_server`: a tiny aiohttp app on a free 127.0.0.1 port in a thread."""
 
@@ -10,6 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 from aiohttp import web
+
+# Node servers through GatewayManager and its reaper, as the WebSocket tests start them.
+from wsload.conftest import StartServer, start_server
+
+__all__ = ["StartServer", "start_server"]
 
 
 @pytest.fixture
