@@ -141,3 +141,10 @@ def test_the_handshake_carries_headers_and_the_urls_query(start_node: StartNode)
     by_query = run(gw, mode="echo", event_rate=50.0, socketio=secure, url=url)
     for r in (by_header, by_query):
         assert r.connection_success_rate == 1.0 and r.events_received > 0
+
+
+def test_a_server_that_stops_pinging_is_given_up_and_reconnected(start_node: StartNode) -> None:
+    gw = start_node("--mute-pings")  # pingInterval + pingTimeout = 2 s
+    r = run(gw, mode="echo", event_rate=50.0, duration_s=3.0)
+    assert r.disconnections >= 5 and r.reconnects >= 5
+    assert any("stopped pinging" in note for note in r.notes)

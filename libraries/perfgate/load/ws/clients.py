@@ -133,6 +133,12 @@ async def _close(ctx: Context, client: Client) -> None:
     if ws is None:
         return
     ctx.recorder.connected -= 1
+    if getattr(ws, "silent", False):  # a Socket.IO link whose server stopped pinging
+        ctx.note(
+            "The Socket.IO server stopped pinging: connections were given up after "
+            "pingInterval + pingTimeout without a ping (as Socket.IO clients do) and reconnected.",
+            key="socketio-silent",
+        )
     if not ws.closed:
         with contextlib.suppress(
             asyncio.TimeoutError, ConnectionError, RuntimeError, aiohttp.ClientError

@@ -81,14 +81,14 @@ async def _open(
         return ws
     upgraded.append(True)
     try:
-        await socketio.open_session(ws, options)
+        opening = await socketio.open_session(ws, options)
     except BaseException:
         # A refused namespace (or a timeout, or a cancelled run) leaves no socket open.
         await asyncio.shield(ws.close())
         raise
     protocol = config.protocol
     return socketio.SocketIoLink(
-        ws, options.namespace, replies(protocol), protocol.error_type, decoded
+        ws, options.namespace, replies(protocol), protocol.error_type, decoded, opening
     )
 
 

@@ -21,6 +21,7 @@ unrecognised.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -199,7 +200,19 @@ class SocketIoLink:
     path) rather than as JSON text (what the publisher and the pre-run check read).
     """
 
-    __slots__ = ("decoded", "error_type", "next_id", "pending", "prefix", "replies", "ws")
+    __slots__ = (
+        "closing",
+        "decoded",
+        "error_type",
+        "next_id",
+        "pending",
+        "prefix",
+        "replies",
+        "silence_s",
+        "silent",
+        "timer",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -208,6 +221,7 @@ class SocketIoLink:
         replies: Mapping[str, str],
         error_type: str,
         decoded: bool = False,
+        opening: Opening | None = None,
     ) -> None:
         self.ws = ws
         self.prefix = _prefix(namespace)
@@ -216,13 +230,34 @@ class SocketIoLink:
         self.decoded = decoded
         self.pending: dict[int, str] = {}
         self.next_id = 0
+        # As Socket.IO clients do: no ping within pingInterval + pingTimeout, the server is
+        # gone (stalled, or a proxy lost the connection) and the connection is given up.
+        silence_ms = opening.ping_interval_ms + opening.ping_timeout_ms if opening else 0
+        self.silence_s = silence_ms / 1000
+        self.silent = False  # given up for want of pings
+        self.timer: asyncio.TimerHandle | None = None
+        self.closing: asyncio.Future[bool] | None = None
+        self._watch()
 
     @property
     def closed(self) -> bool:
         return self.ws.closed
 
     async def close(self) -> bool:
+        if self.timer is not None:
+            self.timer.cancel()
         return await self.ws.close()
+
+    def _watch(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.silence_s > 0:
+            self.timer = asyncio.get_running_loop().call_later(self.silence_s, self._give_up)
+
+    def _give_up(self) -> None:
+        self.timer = None
+        self.silent = True
+        self.closing = asyncio.ensure_future(self.ws.close())  # receive() then returns CLOSING
 
     async def send_str(self, data: str) -> None:
         """Send an emit (its JSON array), with an ack id when its answer is read."""
@@ -253,6 +288,7 @@ class SocketIoLink:
                 value = doc if self.decoded else json.dumps(doc)
                 return aiohttp.WSMessage(WSMsgType.TEXT, value, None)
             if head == _PING:
+                self._watch()
                 await ws.send_str("3")
             elif head == _CLOSE:
                 return _CLOSED
