@@ -11,6 +11,7 @@ from refgw_helpers import Gateway
 
 from perfgate.load.sse import SseFormat, SseLoadConfig, SseResult, run_event_stream_load
 from perfgate.load.sse.plan import plan_event_stream_run
+from perfgate.load.sse.report import render_html, summary_line
 from perfgate.load.sse.runner import execute, read_saved
 
 from .conftest import BadServer
@@ -98,8 +99,13 @@ def test_the_result_is_saved_judged_and_read_back(start_gateway: Any, tmp_path: 
         thresholds="first_event_p95 < 5 s, events_lost == 0",
         time_scale=1,
     )
-    outcome = execute(plan.config, plan.thresholds, directory=tmp_path)
+    console: list[str] = []
+    outcome = execute(plan.config, plan.thresholds, console=console.append, directory=tmp_path)
     assert not outcome.verdict.failed
+    assert console and "streams 3/3" in console[-1]
+    page = render_html(outcome.result, outcome.verdict, "r.json")
+    assert "Time to first event" in page and page.count("<svg") == 3
+    assert summary_line(outcome.result).startswith(f"SSE on {gw.url}/sse/perfgate-sse-")
     saved = json.loads(outcome.json_path.read_text())
     assert saved["kind"] == "sse" and saved["verdict"]["passed"] is True
     again = read_saved(outcome.json_path)
@@ -108,41 +114,33 @@ def test_the_result_is_saved_judged_and_read_back(start_gateway: Any, tmp_path: 
     assert again.metric("nonsense") is None
 
 
-def test_a_url_that_answers_html_fails_in_one_sentence(bad_server: BadServer) -> None:
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "/html",
+            "The gateway answered text/html at {url} instead of text/event-stream; is the URL "
+            "its event stream?",
+        ),
+        (
+            "/nowhere",
+            "The gateway answered HTTP 404 at {url} instead of an event stream; check the URL.",
+        ),
+        ("/closes", "The stream at {url} closed before its first event; is the channel right?"),
+        (
+            "/silent",
+            "The stream at {url} sent no event within the timeout of 0.5 s; does its channel get "
+            "events (give publish_url, or event_rate=0 when the server generates them)?",
+        ),
+    ],
+)
+def test_what_is_no_event_stream_fails_before_the_run_in_one_sentence(
+    bad_server: BadServer, path: str, message: str
+) -> None:
+    url = bad_server.url + path
     with pytest.raises(ValueError) as failure:
-        run(f"{bad_server.url}/html")
-    assert str(failure.value) == (
-        f"The gateway answered text/html at {bad_server.url}/html instead of text/event-stream; "
-        "is the URL its event stream?"
-    )
-
-
-def test_a_url_that_answers_404_fails_in_one_sentence(bad_server: BadServer) -> None:
-    with pytest.raises(ValueError) as failure:
-        run(f"{bad_server.url}/nowhere")
-    assert str(failure.value) == (
-        f"The gateway answered HTTP 404 at {bad_server.url}/nowhere instead of an event "
-        "stream; check the URL."
-    )
-
-
-def test_a_stream_that_closes_at_once_fails_in_one_sentence(bad_server: BadServer) -> None:
-    with pytest.raises(ValueError) as failure:
-        run(f"{bad_server.url}/closes")
-    assert str(failure.value) == (
-        f"The stream at {bad_server.url}/closes closed before its first event; is the channel "
-        "right?"
-    )
-
-
-def test_a_stream_without_a_first_event_fails_after_the_timeout(bad_server: BadServer) -> None:
-    with pytest.raises(ValueError) as failure:
-        run(f"{bad_server.url}/silent", timeout_s=0.5)
-    assert str(failure.value) == (
-        f"The stream at {bad_server.url}/silent sent no event within the timeout of 0.5 s; does "
-        "its channel get events (give publish_url, or event_rate=0 when the server generates "
-        "them)?"
-    )
+        run(url, timeout_s=0.5)
+    assert str(failure.value) == message.format(url=url)
 
 
 def test_a_refused_connection_fails_in_one_sentence(bad_server: BadServer) -> None:
@@ -165,3 +163,17 @@ def test_a_refused_connection_fails_in_one_sentence(bad_server: BadServer) -> No
 def test_bad_arguments_are_one_sentence(arguments: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         plan_event_stream_run("http://127.0.0.1:1/sse/{channel}", **arguments)
+
+
+def test_an_interrupted_run_leaves_no_worker(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+
+    def interrupt(progress: Any) -> None:
+        raise KeyboardInterrupt
+
+    config = SseLoadConfig(url=f"{gw.url}/sse/{{channel}}", connections=4, event_rate=0.0,
+                           duration_s=30.0, warmup_s=0.0, workers=2)  # fmt: skip
+    pids: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        run_event_stream_load(config, on_progress=interrupt, on_worker_started=pids.append)
+    assert len(pids) == 2  # the autouse fixture checks that none of them is left
