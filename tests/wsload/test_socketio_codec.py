@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from perfgate.artifacts import redact
 from perfgate.load.ws.config import SOCKETIO_PROTOCOL, WsLoadConfig, validate
 from perfgate.load.ws.dial import replies
 from perfgate.load.ws.plan import plan_websocket_run
@@ -115,3 +116,12 @@ def test_a_socketio_url_may_be_http_but_not_ftp() -> None:
     validate(WsLoadConfig(url="https://h:3000", protocol=SOCKETIO_PROTOCOL, socketio=options))
     with pytest.raises(ValueError, match="it must start with http://, https://, ws:// or wss://"):
         validate(WsLoadConfig(url="ftp://h", protocol=SOCKETIO_PROTOCOL, socketio=options))
+
+
+def test_the_auth_payload_is_never_logged() -> None:
+    cfg = plan_websocket_run(
+        "http://127.0.0.1:3000", engine="socket.io", socketio_auth={"token": "s3cr3t"}
+    ).config
+    assert cfg.socketio is not None and cfg.socketio.auth == {"token": "s3cr3t"}
+    shown = redact.config(cfg)
+    assert "SocketIoOptions(namespace='/')" in shown and "s3cr3t" not in shown

@@ -87,7 +87,8 @@ class SocketIoOptions:
     sends with the namespace connect (a JSON object, or empty for none)."""
 
     namespace: str = "/"
-    auth: Mapping[str, Any] = field(default_factory=dict)
+    # Credentials, as a rule: never shown (redact.config logs the fields that repr shows).
+    auth: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
