@@ -148,3 +148,9 @@ def test_a_server_that_stops_pinging_is_given_up_and_reconnected(start_node: Sta
     r = run(gw, mode="echo", event_rate=50.0, duration_s=3.0)
     assert r.disconnections >= 5 and r.reconnects >= 5
     assert any("stopped pinging" in note for note in r.notes)
+
+
+def test_the_connect_time_covers_the_namespaces_answer(start_node: StartNode) -> None:
+    gw = start_node("--connect-delay", "150")
+    r = run(gw, mode="echo", event_rate=20.0, warmup_s=0.5)
+    assert r.connect_attempts == 5 and 150 <= r.connect_p50 < 1000
