@@ -4,6 +4,8 @@
 Python callers use:
 
 - `WsLoadConfig` (and `WsProtocol` for the gateway's message formats);
+  for a Socket.IO v4 server `socketio=SocketIoOptions(namespace, auth)` with
+  `protocol=SOCKETIO_PROTOCOL` (emits as JSON arrays; `socketio`, `dial`);
 - `run_websocket_load(config, gateway=None, on_progress=None,
   on_worker_started=None) -> WebSocketResult`;
 - `WebSocketResult` (`kind = "websocket"`, `to_dict()`, `save_json()`,
@@ -13,16 +15,25 @@ See docs/websocket.md.
 """
 
 from perfgate.load.events.errors import FatalRunError
-from perfgate.load.ws.config import MODES, WsLoadConfig, WsProtocol, parse_ramp
+from perfgate.load.ws.config import (
+    MODES,
+    SOCKETIO_PROTOCOL,
+    WsLoadConfig,
+    WsProtocol,
+    parse_ramp,
+)
 from perfgate.load.ws.merge import WsProgress
 from perfgate.load.ws.result import WS_METRICS, GatewayMemory, WebSocketResult, WsTimelineRow
 from perfgate.load.ws.run import run_websocket_load
+from perfgate.load.ws.socketio import SocketIoOptions
 
 __all__ = [
     "MODES",
+    "SOCKETIO_PROTOCOL",
     "WS_METRICS",
     "FatalRunError",
     "GatewayMemory",
+    "SocketIoOptions",
     "WebSocketResult",
     "WsLoadConfig",
     "WsProgress",
