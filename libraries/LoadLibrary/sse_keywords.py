@@ -156,8 +156,9 @@ A stream the server ends, or that breaks, is a disconnection; with
 (else ``retry``) with ``Last-Event-ID``, and an event the server does not
 replay counts as lost. Loss counts from the channel's number in a
 ``subscribed`` message (the reference gateway sends one) or else from each
-client's first event, up to the highest it received; the warm-up's events
-are left out.
+client's first event, up to the highest number any stream of its worker
+had when the run ended (the streams stay open up to 1 s more for the
+stragglers); the warm-up's events are left out.
 
 ``protocol`` (a dictionary) names the fields: ``seq_field`` (empty: the
 event id), ``time_field`` (default ``data.t``), ``time_format``,

@@ -10,8 +10,9 @@ replayed twice as a duplicate.
 
 Loss is counted per client from the channel's number at subscription (a
 `subscribed` message) or else from its first event, up to the highest
-number it received; the warm-up's part (up to the highest it had when the
-warm-up ended) is left out.
+number any client of its worker had when the run ended (the worker waits
+up to a second for the stragglers); the warm-up's part (up to the highest
+it had when the warm-up ended) is left out.
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ class StreamClient:
     def end_warmup(self) -> None:
         self.floor = self.tracker.high if self.tracker is not None else None
 
-    def counts(self) -> Counts:
-        return self.tracker.counts(None, self.floor) if self.tracker else Counts()
+    def counts(self, upper: int | None) -> Counts:
+        """Its events after the warm-up, up to `upper` (None: the highest it received)."""
+        return self.tracker.counts(upper, self.floor) if self.tracker else Counts()
 
     async def run(self) -> None:
         delay = (self.start_ns - _now()) / 1e9

@@ -30,6 +30,8 @@ from perfgate.load.target import make_ssl_context
 from perfgate.load.worker import Intervals, Tick, send_second, serve
 
 _now = time.monotonic_ns
+# How long the streams stay open after the run for the events still on their way.
+DRAIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -114,21 +116,39 @@ async def _drive(
     await clock.run(report, stopped, between)
     last = clock.last(time.process_time())
     last_target, last_connected = target(), ctx.recorder.connected
+    if publishing is not None:
+        publishing.cancel()
+        await asyncio.gather(publishing, return_exceptions=True)
+    top = await _drain(clients, DRAIN_S if not stopped() else 0.0)
     ctx.stopping = True
-    for task in (*tasks, *([publishing] if publishing else [])):
+    for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, *([publishing] if publishing else []), return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     if publisher is not None:
         await publisher.finish(0.5)
         publisher.check_fatal()
     ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
-    _send(conn, ctx, worker, last, last_target, _totals(ctx, clients))
+    _send(conn, ctx, worker, last, last_target, _totals(ctx, clients, top))
 
 
-def _totals(ctx: Context, clients: list[StreamClient]) -> dict[str, Any]:
+async def _drain(clients: list[StreamClient], grace_s: float) -> int | None:
+    """The highest number any client had at the end, once every client has it too (or
+    `grace_s` passed): events still on their way then are not lost, what has not come
+    by then is - an SSE client has no unsubscribe reply that says where the channel is."""
+    tops = [c.tracker.high for c in clients if c.tracker is not None]
+    if not tops:
+        return None
+    top = max(tops)
+    deadline = _now() + int(grace_s * 1e9)
+    while _now() < deadline and any(c.tracker and c.tracker.high < top for c in clients):
+        await asyncio.sleep(0.01)
+    return top
+
+
+def _totals(ctx: Context, clients: list[StreamClient], top: int | None) -> dict[str, Any]:
     counts = Counts()
     for client in clients:
-        counts.add(client.counts())
+        counts.add(client.counts(top))
     return {
         "expected": counts.expected,
         "received": counts.received,
