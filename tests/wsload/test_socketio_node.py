@@ -122,14 +122,26 @@ def test_a_refused_namespace_is_a_connection_failure_with_its_reason(
     )
 
 
-def test_a_plain_websocket_server_is_no_socketio_server(start_node: StartNode) -> None:
-    gw = start_node("--transport", "ws")  # says nothing until asked
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        ([], "it sent nothing within 1 s"),
+        (
+            ["--greet"],
+            """it answered '{"kind":"hello"}', not """
+            "an Engine.IO open packet",
+        ),
+    ],
+)
+def test_a_plain_websocket_server_is_no_socketio_server(
+    start_node: StartNode, options: list[str], answer: str
+) -> None:
+    gw = start_node("--transport", "ws", *options)
     with pytest.raises(ConnectionError) as caught:
         run(gw, timeout_s=1.0)
     assert str(caught.value) == (
-        f"http://127.0.0.1:{gw.port} did not open a Socket.IO session: it answered nothing "
-        "within 1 s, not an Engine.IO open packet; is it a Socket.IO v4 server (EIO=4, "
-        "WebSocket transport allowed)?"
+        f"http://127.0.0.1:{gw.port} did not open a Socket.IO session: {answer}; is it a "
+        "Socket.IO v4 server (EIO=4, WebSocket transport allowed)?"
     )
 
 

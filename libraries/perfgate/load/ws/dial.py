@@ -57,7 +57,7 @@ async def dial(
         )
     except asyncio.TimeoutError:
         if upgraded:  # a WebSocket that never said a word of Socket.IO: say so
-            raise socketio.SocketIoError(f"nothing within {config.timeout_s:g} s") from None
+            raise socketio.SocketIoError(f"it sent nothing within {config.timeout_s:g} s") from None
         raise
 
 

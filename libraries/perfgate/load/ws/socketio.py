@@ -22,6 +22,7 @@ unrecognised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ REFUSED_KIND = "socketio_refused"  # connect_errors_by_kind: the server answered
 
 
 class SocketIoError(ConnectionError):
-    """The server answered, but not as a Socket.IO v4 server: the message says with what."""
+    """The server answered, but not as a Socket.IO v4 server: the message (a clause, "it
+    answered ...") says with what."""
 
 
 class SocketIoRefused(ConnectionError):
@@ -75,8 +77,8 @@ def describe(url: str, exc: BaseException) -> str | None:
         )
     if isinstance(exc, SocketIoError):
         return (
-            f"{url} did not open a Socket.IO session: it answered {exc}, not an Engine.IO "
-            "open packet; is it a Socket.IO v4 server (EIO=4, WebSocket transport allowed)?"
+            f"{url} did not open a Socket.IO session: {exc}; is it a Socket.IO v4 server "
+            "(EIO=4, WebSocket transport allowed)?"
         )
     return None
 
@@ -163,24 +165,31 @@ async def open_session(
     Raises SocketIoRefused with the server's reason for a `44` (auth or namespace
     refused) and SocketIoError when the server does not speak Engine.IO 4."""
     first = await ws.receive()
-    if first.type != WSMsgType.TEXT or not str(first.data).startswith(_OPEN + "{"):
+    opened = None
+    if first.type == WSMsgType.TEXT and first.data.startswith(_OPEN + "{"):
+        with contextlib.suppress(ValueError):
+            opened = json.loads(first.data[1:])
+    if not isinstance(opened, dict):
         shown = excerpt(first.data) if first.type in (WSMsgType.TEXT, WSMsgType.BINARY) else ""
-        raise SocketIoError(shown or f"a {first.type.name.lower()} frame")
-    opened = json.loads(first.data[1:])
+        answer = repr(shown) if shown else f"a {first.type.name.lower()} frame"
+        raise SocketIoError(f"it answered {answer}, not an Engine.IO open packet")
     namespace = options.namespace
     auth = json.dumps(dict(options.auth), separators=(",", ":")) if options.auth else ""
     await ws.send_str(_MESSAGE + _CONNECT + _prefix(namespace) + auth)
     while True:
         msg = await ws.receive()
         if msg.type != WSMsgType.TEXT:
-            raise SocketIoError(f"the connection closed before the namespace {namespace} answered")
+            raise SocketIoError(f"it closed the connection before namespace {namespace} answered")
         data = msg.data
         if data == _PING:
             await ws.send_str("3")
             continue
         if not data.startswith(_MESSAGE):
             continue
-        kind, nsp, _, payload = split_packet(data[1:])
+        try:
+            kind, nsp, _, payload = split_packet(data[1:])
+        except ValueError:
+            raise SocketIoError(f"it answered {excerpt(data)!r}, not a Socket.IO packet") from None
         if nsp != namespace:
             continue
         if kind == _CONNECT_ERROR:
