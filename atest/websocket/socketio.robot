@@ -53,6 +53,12 @@ A Refused Auth Is One Sentence With The Server's Reason
     ...    The Socket.IO server at ${gw.url} refused the connection to namespace /secure: 'not authorized'; check namespace= and socketio_auth=.
     ...    Run SocketIO Load    ${gw}    namespace=/secure    socketio_auth={"token": "wrong"}
 
+A Plain WebSocket Server Is Named As No SocketIO Server
+    ${gw}=    Start Gateway    node    ${SERVER}    --port    {port}    --transport    ws    --greet
+    Run Keyword And Expect Error
+    ...    The server at ${gw.url} did not open a Socket.IO session: it answered '{"kind":"hello"}', not an Engine.IO open packet; is it a Socket.IO v4 server (EIO=4, WebSocket transport allowed)?
+    ...    Run SocketIO Load    ${gw}
+
 SocketIO Arguments Need The SocketIO Engine
     Run Keyword And Expect Error
     ...    Namespace and socketio_auth need engine=socket.io.

@@ -140,8 +140,8 @@ def test_a_plain_websocket_server_is_no_socketio_server(
     with pytest.raises(ConnectionError) as caught:
         run(gw, timeout_s=1.0)
     assert str(caught.value) == (
-        f"http://127.0.0.1:{gw.port} did not open a Socket.IO session: {answer}; is it a "
-        "Socket.IO v4 server (EIO=4, WebSocket transport allowed)?"
+        f"the server at http://127.0.0.1:{gw.port} did not open a Socket.IO session: {answer}; "
+        "is it a Socket.IO v4 server (EIO=4, WebSocket transport allowed)?"
     )
 
 

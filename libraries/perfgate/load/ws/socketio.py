@@ -77,8 +77,8 @@ def describe(url: str, exc: BaseException) -> str | None:
         )
     if isinstance(exc, SocketIoError):
         return (
-            f"{url} did not open a Socket.IO session: {exc}; is it a Socket.IO v4 server "
-            "(EIO=4, WebSocket transport allowed)?"
+            f"the server at {url} did not open a Socket.IO session: {exc}; is it a Socket.IO v4 "
+            "server (EIO=4, WebSocket transport allowed)?"
         )
     return None
 
