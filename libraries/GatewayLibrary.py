@@ -11,7 +11,7 @@ from robot.api.deco import keyword, library
 from perfgate import __version__, robotenv
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html
-from perfgate.errors import PerfGateError, user_errors
+from perfgate.errors import PerfGateError, sentence, user_errors
 from perfgate.gateway.manager import (
     Gateway,
     GatewayError,
@@ -244,7 +244,11 @@ class GatewayLibrary:
         the last lines of its output.
         """
         found = self.manager.get(gateway)
-        detail = self.manager.check_health(found)
+        try:
+            detail = self.manager.check_health(found)
+        except GatewayError as exc:
+            # An unhealthy gateway is a failed check, not a usage error.
+            raise AssertionError(sentence(exc)) from exc
         health = redact.url(found.health_url)
         logger.info(f"Gateway '{found.alias}' is healthy: {health} answered {detail}.")
 

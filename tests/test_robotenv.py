@@ -61,7 +61,11 @@ def test_inside_robot_the_variables_are_read(tmp_path):
     ("text", "expected"),
     [
         ("unknown mode 'x'", "Unknown mode 'x'."),
-        ("time_scale must be above 0.", "Time_scale must be above 0."),
+        # An argument name is left as it is written (Time_scale= does not exist).
+        ("time_scale must be above 0.", "time_scale must be above 0."),
+        ("gateway='x' is not a PID", "gateway='x' is not a PID."),
+        ("'x' is not a profile", "'x' is not a profile."),
+        ("http://127.0.0.1:1/x answered 404", "http://127.0.0.1:1/x answered 404."),
         ("is the gateway running?", "Is the gateway running?"),
         ("it failed:\nlast log line", "It failed:\nlast log line"),
         ("", ""),
@@ -75,6 +79,8 @@ def test_user_errors_converts_the_given_kinds_only():
     with pytest.raises(PerfGateError, match=r"^Bad value\.$") as caught, user_errors():
         raise ValueError("bad value")
     assert caught.value.ROBOT_SUPPRESS_NAME is True
+    # The core's exception stays attached, for the traceback Robot logs at DEBUG.
+    assert isinstance(caught.value.__cause__, ValueError)
 
     @user_errors(ValueError, ConnectionError)
     def refused() -> None:

@@ -176,7 +176,7 @@ Bad Input Fails With One Sentence
     ...    constant    thresholds=p95 < 1%
     Unknown metric 'p96' in threshold 'p96 < 1 s' (did you mean*    constant    thresholds=p96 < 1 s
     Profile 'constant' is a closed model driven by a number of clients*    constant    rate=50
-    Time_scale must be a number above 0*    constant    time_scale=0
+    time_scale must be a number above 0*    constant    time_scale=0
     Scenario file 'nowhere.yaml' not found*    constant    scenario=nowhere.yaml
     Profile 'breakpoint' stops when a threshold breaks, but no thresholds were given*    breakpoint
 

@@ -40,7 +40,12 @@ def sentence(text: object) -> str:
     message = str(text).strip()
     if not message:
         return message
-    message = message[0].upper() + message[1:]
+    first = message.split(maxsplit=1)[0]
+    # An argument name ("time_scale must be ..."), a URL or a path may open a
+    # message: written "Time_scale" or "Http://" it would name something that
+    # does not exist.
+    if not any(mark in first for mark in "_='\"`/"):
+        message = message[0].upper() + message[1:]
     if "\n" not in message and (message[-1].isalnum() or message[-1] in "'\")"):
         message += "."
     return message
@@ -58,4 +63,5 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     except PerfGateError:
         raise
     except converted as exc:
-        raise PerfGateError(sentence(exc)) from None
+        # Chained, so that Robot's DEBUG traceback still shows where a core error came from.
+        raise PerfGateError(sentence(exc)) from exc
