@@ -87,6 +87,8 @@ The Load Generator's Health And The Breaking Point
 
 The WebSocket Result Counts Connections
     Should Be Equal    ${WS.kind}    websocket
+    Should Be Equal    ${WS.engine}    websocket
+    Should Be Empty    ${WS.namespace}
     Should Be Equal As Numbers    ${WS.connection_success_rate}    1
     Should Be Equal As Integers    ${WS.connect_attempts}    5
     Should Be Equal As Integers    ${WS.connect_failures}    0

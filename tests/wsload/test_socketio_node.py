@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from perfgate.gateway.manager import Gateway
+from perfgate.load.ws import WebSocketResult
 from perfgate.load.ws.config import SOCKETIO_PROTOCOL
 from perfgate.load.ws.socketio import SocketIoOptions
 
@@ -104,6 +105,11 @@ def test_churn_in_a_namespace_with_auth(start_node: StartNode) -> None:
     )
     assert r.connection_success_rate == 1.0 and r.connect_attempts > 5
     assert r.sessions > 5 and r.events_lost == 0 and r.events_received > 0
+    # A saved run says what it measured, never with what credentials.
+    saved = json.loads(json.dumps(r.to_dict()))
+    assert (saved["engine"], saved["namespace"]) == ("socket.io", "/secure")
+    assert "t0ken" not in json.dumps(saved)
+    assert WebSocketResult.from_dict(saved).namespace == "/secure"
 
 
 @pytest.mark.parametrize(

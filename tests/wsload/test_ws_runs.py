@@ -236,6 +236,10 @@ def test_results_read_back_from_json(tmp_path: Any) -> None:
     assert again.ramp_per_s is None and again.connect_p95 != again.connect_p95  # NaN
     assert again.metric("connect_p95") is None
     assert again.metric("events_lost") == 0.0
+    assert (again.engine, again.namespace) == ("websocket", "")
+    # A file saved before the engine was recorded is a plain WebSocket run.
+    older = {k: v for k, v in result.to_dict().items() if k not in ("engine", "namespace")}
+    assert WebSocketResult.from_dict(older).engine == "websocket"
     with pytest.raises(ValueError, match="not a WebSocket result"):
         WebSocketResult.from_dict({"kind": "load"})
 

@@ -82,12 +82,16 @@ def _latencies(result: WebSocketResult, prefix: str) -> str:
 def _run_row(result: WebSocketResult) -> Row:
     ramp = "all at once" if result.ramp_per_s is None else f"{result.ramp_per_s:,.4g} connections/s"
     rate_unit = "messages/s over all connections" if result.mode == "echo" else "events/s"
+    engine = ""
+    if result.engine == "socket.io":
+        engine = f"; Socket.IO, namespace {escape(result.namespace)}"
     return (
         "Run",
         f"{escape(result.mode)} on {escape(result.url)}, channel {escape(result.channel)}: "
         f"{result.connections:,} connections (ramp {ramp}), {result.event_rate:g} "
         f"{rate_unit}; {result.duration_s:.1f} s measured after a {result.warmup_s:g} s "
         f"warm-up; {result.workers} worker(s)"
+        + engine
         + ("; stopped early" if result.stopped_early else ""),
     )
 

@@ -54,6 +54,10 @@ class WebSocketResult(EventFigures):
     channel: str
     workers: int
     name: str = ""
+    # What the run spoke: "websocket", or "socket.io" in `namespace` (never its auth payload).
+    # Files saved before these fields read as plain WebSocket runs.
+    engine: str = "websocket"
+    namespace: str = ""  # "" for a plain WebSocket run
     events_missed_disconnected: int = 0
     subscribe_errors: int = 0
     sessions: int = 0

@@ -96,6 +96,8 @@ def run_websocket_load(
         "channel": channel,
         "workers": n,
         "name": config.name,
+        "engine": "socket.io" if config.socketio else "websocket",
+        "namespace": config.socketio.namespace if config.socketio else "",
     }
     result = agg.result(base, stopped_early)
     result.notes[:0] = notes
