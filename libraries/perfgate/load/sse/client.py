@@ -9,10 +9,11 @@ streams, so an event the server did not replay counts as lost, one it
 replayed twice as a duplicate.
 
 Loss is counted per client from the channel's number at subscription (a
-`subscribed` message) or else from its first event, up to the highest
-number any client of its worker had when the run ended (the worker waits
-up to a second for the stragglers); the warm-up's part (up to the highest
-it had when the warm-up ended) is left out.
+`subscribed` message) or else from its first event, up to the run's last
+number (`perfgate.load.sse.lastnumber`: the gateway's, else the highest any
+client of the run had; the worker waits up to a second for the
+stragglers); the warm-up's part (up to the highest it had when the warm-up
+ended) is left out.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Context:
     session: aiohttp.ClientSession | None = None
     ssl: ssl.SSLContext | bool = True
     stopping: bool = False
+    subscribed: bool = False  # a stream began with a `subscribed` message: the server numbers
     first_event: array[int] = field(default_factory=lambda: array("q"))
     kept: dict[str, str] = field(default_factory=dict)  # notes by key, in order
 
@@ -130,11 +132,7 @@ class StreamClient:
         """One stream, from the request to its end."""
         ctx, cfg, rec = self.ctx, self.ctx.config, self.ctx.recorder
         assert ctx.session is not None
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache", **cfg.headers}
-        if self.body is not None:
-            headers.setdefault("Content-Type", "application/json")
-        if self.last_id:
-            headers["Last-Event-ID"] = self.last_id
+        headers = stream_headers(cfg, self.last_id, self.body is not None)
         began = _now()
         try:
             response = await asyncio.wait_for(
@@ -212,14 +210,34 @@ class StreamClient:
 
     def _subscribed(self, doc: dict[str, Any]) -> bool:
         """A `subscribed` message (or a JSON-RPC answer holding one): the tracker's start."""
-        protocol, paths = self.ctx.config.protocol, self.ctx.paths
-        for where in (doc, doc.get("result")):
-            if isinstance(where, dict) and lookup(where, paths.type) == protocol.subscribed_type:
-                base = as_int(lookup(where, paths.subscribed_seq))
-                if self.tracker is None and base is not None:
-                    self.tracker = SeqTracker(base)
-                return True
-        return False
+        found, base = subscribed_number(self.ctx, doc)
+        if found:
+            self.ctx.subscribed = True
+            if self.tracker is None and base is not None:
+                self.tracker = SeqTracker(base)
+        return found
+
+
+def subscribed_number(ctx: Context, doc: dict[str, Any]) -> tuple[bool, int | None]:
+    """(True, the channel's number) when `doc` is a `subscribed` message or a JSON-RPC
+    answer holding one (the number None if it has none); (False, None) otherwise."""
+    protocol, paths = ctx.config.protocol, ctx.paths
+    for where in (doc, doc.get("result")):
+        if isinstance(where, dict) and lookup(where, paths.type) == protocol.subscribed_type:
+            return True, as_int(lookup(where, paths.subscribed_seq))
+    return False, None
+
+
+def stream_headers(
+    config: SseLoadConfig, last_id: str = "", json_body: bool = False
+) -> dict[str, str]:
+    """The request headers of a stream: the run's, and `Last-Event-ID` when resuming."""
+    headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache", **config.headers}
+    if json_body:
+        headers.setdefault("Content-Type", "application/json")
+    if last_id:
+        headers["Last-Event-ID"] = last_id
+    return headers
 
 
 def refusal(response: aiohttp.ClientResponse) -> tuple[str, str] | None:

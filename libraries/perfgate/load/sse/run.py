@@ -29,6 +29,8 @@ from perfgate.load.sse.worker import SseWorkerPlan
 SSE = LoadProtocol(
     worker_name="SSE load worker",
     worker_module="perfgate.load.sse.worker",
+    # Each worker's last sequence number, so that all count up to the run's (sse/lastnumber.py).
+    relayed=frozenset({"top"}),
     fatal=FatalRunError,
 )
 # Past the run's end: cancelling the streams, the publisher's last answers, closing.

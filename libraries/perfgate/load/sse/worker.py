@@ -4,6 +4,8 @@ Started as `python -m perfgate.load.sse.worker FD PARENT_PID`; the process,
 its messages and its reporting clock are `perfgate.load.worker`'s. Worker 0
 also publishes through the HTTP trigger (`perfgate.load.events.publisher`);
 a trigger that fails before any event got through is a ("fatal", sentence).
+At the end every worker sends ("top", n), its highest sequence number,
+which the parent passes on to the other workers (`perfgate.load.sse.lastnumber`).
 The last snapshot carries the worker's exact event counts (`totals`).
 """
 
@@ -26,6 +28,7 @@ from perfgate.load.events.tracker import Counts
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.sse.client import Context, StreamClient
 from perfgate.load.sse.config import SseLoadConfig
+from perfgate.load.sse.lastnumber import Tops, share_top
 from perfgate.load.target import make_ssl_context
 from perfgate.load.worker import Intervals, Tick, send_second, serve
 
@@ -68,26 +71,36 @@ async def _run(conn: Connection, plan: SseWorkerPlan, start_ns: int, limit: FdLi
         for g in range(plan.index, cfg.connections, plan.count)
     ]
     stop_requested = False
+    tops = Tops(plan.count - 1)
 
     def on_control() -> None:
         nonlocal stop_requested
         try:
             while conn.poll():
-                stop_requested = stop_requested or conn.recv()[0] == "stop"
+                msg = conn.recv()
+                if msg[0] == "stop":
+                    stop_requested = True
+                elif msg[0] == "top":
+                    tops.take(msg[1])
         except (EOFError, OSError):
             stop_requested = True  # the parent is gone
 
     loop = asyncio.get_running_loop()
     loop.add_reader(conn.fileno(), on_control)
     try:
-        await _drive(conn, ctx, plan.index, clients, lambda: stop_requested)
+        await _drive(conn, ctx, plan.index, clients, lambda: stop_requested, tops)
     finally:
         loop.remove_reader(conn.fileno())
         await ctx.session.close()
 
 
 async def _drive(
-    conn: Connection, ctx: Context, worker: int, clients: list[StreamClient], stopped: Any
+    conn: Connection,
+    ctx: Context,
+    worker: int,
+    clients: list[StreamClient],
+    stopped: Any,
+    tops: Tops,
 ) -> None:
     cfg = ctx.config
     clock = Intervals(ctx.start_ns, ctx.end_ns, cfg.warmup_s)
@@ -119,30 +132,29 @@ async def _drive(
     if publishing is not None:
         publishing.cancel()
         await asyncio.gather(publishing, return_exceptions=True)
-    top = await _drain(clients, DRAIN_S if not stopped() else 0.0)
+    if publisher is not None:
+        # Its last events are answered, hence numbered, before the channel's number is asked.
+        await publisher.finish(0.5)
+        publisher.check_fatal()
+    top = await share_top(conn, ctx, clients, tops, ask=worker == 0 and ctx.subscribed)
+    await _drain(clients, top, DRAIN_S if not stopped() else 0.0)
     ctx.stopping = True
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    if publisher is not None:
-        await publisher.finish(0.5)
-        publisher.check_fatal()
     ctx.recorder.connected = last_connected  # the row shows the end of the run, not the closing
     _send(conn, ctx, worker, last, last_target, _totals(ctx, clients, top))
 
 
-async def _drain(clients: list[StreamClient], grace_s: float) -> int | None:
-    """The highest number any client had at the end, once every client has it too (or
+async def _drain(clients: list[StreamClient], top: int | None, grace_s: float) -> None:
+    """Keep the streams open until every client has the run's last number `top` (or
     `grace_s` passed): events still on their way then are not lost, what has not come
-    by then is - an SSE client has no unsubscribe reply that says where the channel is."""
-    tops = [c.tracker.high for c in clients if c.tracker is not None]
-    if not tops:
-        return None
-    top = max(tops)
+    by then is."""
+    if top is None:
+        return
     deadline = _now() + int(grace_s * 1e9)
     while _now() < deadline and any(c.tracker and c.tracker.high < top for c in clients):
         await asyncio.sleep(0.01)
-    return top
 
 
 def _totals(ctx: Context, clients: list[StreamClient], top: int | None) -> dict[str, Any]:
