@@ -50,6 +50,16 @@ Published Events Carry PerfGate's Send Time
     Should Be Equal    ${sse.time_format}    perfgate
     Should Be Equal    ${sse.events_received}    ${sse.events_expected}
 
+The Gateway's Memory Is Sampled During The Run
+    ${sse}=    Run Event Stream Load    ${GATEWAY.url}/sse/{channel}    connections=3    event_rate=0
+    ...    protocol=${SERVER_STAMPS}    time_format=epoch_ns    duration=1.5 s    warmup=0.3 s
+    ...    time_scale=1    gateway=sse
+    Should Be True    ${sse.gateway_memory.peak_mb} > 10
+    Should Be Equal    ${sse.gateway_memory['peak_mb']}    ${sse.gateway_memory.peak_mb}
+    Get Event Stream Metric    ${sse}    gateway_memory_peak_mb    >    10
+    ${saved}=    Get File    ${sse.json_path}
+    Should Contain    ${saved}    "gateway_memory_growth_mb":
+
 A Stream The Gateway Ends Is Reopened Where It Left Off
     ${sse}=    Run Event Stream Load    ${GATEWAY.url}/sse/{channel}?close_after=10    connections=3
     ...    event_rate=0    protocol=${SERVER_STAMPS}    time_format=epoch_ns    duration=2.5 s

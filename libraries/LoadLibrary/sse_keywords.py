@@ -7,7 +7,7 @@ and turns the core's one-sentence errors into clean Robot failures.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from robot.api import logger
 from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
@@ -15,6 +15,7 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import user_errors
+from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, get_metric, parse_metric, passed_text
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
@@ -46,6 +47,7 @@ class SseLoadKeywords:
         thresholds: str | list[str] | None = None,
         protocol: dict[str, str] | str | None = None,
         time_format: TimeFormat = "perfgate",
+        gateway: Any = None,
         timeout: timedelta | str = "10 s",
         retry: timedelta | str = "1 s",
         reconnect: bool = True,
@@ -56,12 +58,17 @@ class SseLoadKeywords:
         name: str = "",
     ) -> SseResult:
         # The documentation is RUN_EVENT_STREAM_LOAD_DOC, below the class. Every
-        # argument is the planner's of the same name, passed on as it is.
-        options = {k: v for k, v in locals().items() if k != "self"}
+        # argument but `gateway` is the planner's of the same name, passed on as it is.
+        options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
         plan = plan_event_stream_run(**options)
+        target = gateway_target(gateway)
         self._log_plan(plan)
         outcome = execute(
-            plan.config, plan.thresholds, console=logger.console, on_worker_started=watch_worker
+            plan.config,
+            plan.thresholds,
+            gateway=target,
+            console=logger.console,
+            on_worker_started=watch_worker,
         )
         self._log_outcome(outcome)
         if outcome.verdict.failed:
@@ -113,7 +120,8 @@ class SseLoadKeywords:
         ``events_received``, ``events_lost``, ``events_duplicated``,
         ``events_out_of_order``, ``events_sent``, ``events_per_s``,
         ``publish_errors``, ``disconnections``, ``reconnects``,
-        ``connect_attempts``, ``connect_failures``. Operators and units as
+        ``connect_attempts``, ``connect_failures``, ``gateway_memory_peak_mb``,
+        ``gateway_memory_growth_mb`` (MB, with ``gateway=``). Operators and units as
         `Get WebSocket Metric`; a metric without data fails any assertion.
 
         | ${lost}=    Get Event Stream Metric    ${sse}    events_lost
@@ -156,9 +164,14 @@ A stream the server ends, or that breaks, is a disconnection; with
 (else ``retry``) with ``Last-Event-ID``, and an event the server does not
 replay counts as lost. Loss counts from the channel's number in a
 ``subscribed`` message (the reference gateway sends one) or else from each
-client's first event, up to the highest number any stream of its worker
-had when the run ended (the streams stay open up to 1 s more for the
+client's first event, up to the run's last number: the channel's own, from
+a new stream's ``subscribed`` message at the end, else the highest number any
+stream of the run had (the streams stay open up to 1 s more for the
 stragglers); the warm-up's events are left out.
+
+``gateway`` (a Gateway from GatewayLibrary, its alias, a PID or a metrics
+URL) has its memory sampled during the run: ``${{sse.gateway_memory}}``
+(``peak_mb``, ``growth_mb``, the series), a row of the table and a chart.
 
 ``protocol`` (a dictionary) names the fields: ``seq_field`` (empty: the
 event id), ``time_field`` (default ``data.t``), ``time_format``,
@@ -182,6 +195,7 @@ before any threshold fails the test, and logged with a table and charts.
 
 | ${{sse}}=    Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    connections=50    event_rate=20    publish_url=${{gw.url}}/api/events/{{channel}}
 | Run Event Stream Load    ${{url}}    event_rate=0    protocol={{"time_field": "ts_ns"}}    time_format=epoch_ns
+| Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    event_rate=0    time_format=epoch_ns    protocol={{"time_field": "ts_ns"}}    gateway=${{gw}}
 | Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    method=POST    body={{"jsonrpc": "2.0", "id": 1, "method": "subscribe"}}    event_rate=0    time_format=epoch_ns    protocol={{"time_field": "ts_ns"}}
 """
 

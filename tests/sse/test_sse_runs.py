@@ -100,11 +100,18 @@ def test_the_result_is_saved_judged_and_read_back(start_gateway: Any, tmp_path: 
         time_scale=1,
     )
     console: list[str] = []
-    outcome = execute(plan.config, plan.thresholds, console=console.append, directory=tmp_path)
+    outcome = execute(
+        plan.config, plan.thresholds, gateway=gw.proc.pid, console=console.append,
+        directory=tmp_path,
+    )  # fmt: skip
     assert not outcome.verdict.failed
     assert console and "streams 3/3" in console[-1]
+    memory = outcome.result.gateway_memory
+    assert memory is not None and memory.peak_mb > 10 and len(memory.t) >= 4
+    assert outcome.result.metric("gateway_memory_peak_mb") == memory.peak_mb
     page = render_html(outcome.result, outcome.verdict, "r.json")
-    assert "Time to first event" in page and page.count("<svg") == 3
+    assert "Time to first event" in page and "Gateway memory" in page
+    assert page.count("<svg") == 4
     assert summary_line(outcome.result).startswith(f"SSE on {gw.url}/sse/perfgate-sse-")
     saved = json.loads(outcome.json_path.read_text())
     assert saved["kind"] == "sse" and saved["verdict"]["passed"] is True
@@ -112,6 +119,10 @@ def test_the_result_is_saved_judged_and_read_back(start_gateway: Any, tmp_path: 
     assert again.events_received == outcome.result.events_received
     assert again.metric("first_event_p95") == pytest.approx(outcome.result.first_event_p95)
     assert again.metric("nonsense") is None
+    assert again.gateway_memory == memory and saved["gateway_memory_peak_mb"] == memory.peak_mb
+    # A file saved before `gateway_memory` existed reads as a run without it.
+    del saved["gateway_memory"], saved["gateway_memory_peak_mb"]
+    assert SseResult.from_dict(saved).gateway_memory is None
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The charts of an SSE run in log.html: event latency, open streams (with
-disconnections), and events received and lost per second. Small
+disconnections), events received and lost per second, and the gateway's
+memory (with `gateway=`). Small
 inline SVGs from `perfgate.report`, over the run's time axis
 (`perfgate.report.runchart`), the warm-up shaded, latency thresholds dashed."""
 
@@ -9,6 +10,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from perfgate.load.gatewaymemory import memory_chart
 from perfgate.load.sse.result import SseResult
 from perfgate.load.thresholds import Threshold
 from perfgate.measure.timeline import width_note
@@ -68,4 +70,5 @@ def events_chart(result: SseResult) -> str:
 def all_charts(result: SseResult, thresholds: Sequence[Threshold] = ()) -> list[str]:
     if not result.timeline:
         return []
-    return [latency_chart(result, thresholds), streams_chart(result), events_chart(result)]
+    charts = [latency_chart(result, thresholds), streams_chart(result), events_chart(result)]
+    return [c for c in [*charts, memory_chart(result.gateway_memory)] if c]

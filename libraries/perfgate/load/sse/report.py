@@ -8,6 +8,7 @@ from html import escape
 
 from perfgate.load.events.stampcount import fine_ms
 from perfgate.load.gate import Verdict
+from perfgate.load.gatewaymemory import memory_row
 from perfgate.load.report import Row, count, summary_table, verdict_line, warnings_html, with_charts
 from perfgate.load.report import percent as _percent
 from perfgate.load.sse.charts import all_charts
@@ -86,6 +87,7 @@ def _rows(result: SseResult) -> list[Row]:
         ("Time to first event", _times(result, "first_event")),
         ("Event latency (publish to receipt)", escape(_latency(result))),
         ("Events", events),
+        *([memory_row(result.gateway_memory)] if result.gateway_memory else []),
         ("Load generator", f"CPU per worker {cpu}" + warnings_html(result.warnings)),
         *[("Note", escape(note)) for note in result.notes],
     ]

@@ -19,10 +19,15 @@ from perfgate.load.events.figures import (
     EventFigures,
     EventTimelineRow,
 )
+from perfgate.load.gatewaymemory import (
+    GATEWAY_MEMORY_METRICS,
+    GatewayMemory,
+    GatewayMemoryFigures,
+)
 from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, saved_fields
 
 # Metric names for thresholds and the flat keys BaselineLibrary compares.
-SSE_METRICS = EVENT_METRICS | {f"first_event_{k}" for k in STATISTICS}
+SSE_METRICS = EVENT_METRICS | {f"first_event_{k}" for k in STATISTICS} | GATEWAY_MEMORY_METRICS
 
 
 # The row every event protocol's timeline has (perfgate.load.events.figures).
@@ -30,7 +35,7 @@ SseTimelineRow = EventTimelineRow
 
 
 @dataclass
-class SseResult(EventFigures):
+class SseResult(EventFigures, GatewayMemoryFigures):
     """The run's own fields; the event figures (connections, latency, counts) are
     `EventFigures`'. `connect_*` is the time to a stream's response headers,
     `first_event_*` to its first event."""
@@ -50,11 +55,17 @@ class SseResult(EventFigures):
     first_event_p99: float = NAN
     first_event_max: float = NAN
     timeline: list[SseTimelineRow] = field(default_factory=list)
+    # With `gateway=`: its memory sampled during the run. Files saved before it read as None.
+    gateway_memory: GatewayMemory | None = None
     kind: str = "sse"
     METRICS: ClassVar[frozenset[str]] = SSE_METRICS
 
     def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = json_safe(asdict(self))
+        data = asdict(self)
+        # Flat, as the other metrics, for thresholds and BaselineLibrary.
+        for name in GATEWAY_MEMORY_METRICS:
+            data[name] = getattr(self, name)
+        result: dict[str, Any] = json_safe(data)
         return result
 
     @classmethod
@@ -62,6 +73,9 @@ class SseResult(EventFigures):
         """Rebuild a result from `to_dict` output (e.g. a saved JSON file)."""
         d = null_to_nan(saved_fields(cls, data, "sse", "SSE result"), _NULLABLE)
         d["timeline"] = [SseTimelineRow(**r) for r in d.get("timeline", [])]
+        memory = d.get("gateway_memory")
+        if memory is not None:
+            d["gateway_memory"] = GatewayMemory(**null_to_nan(memory, _MEMORY_FIGURES))
         return cls(**d)
 
     def __str__(self) -> str:
@@ -73,3 +87,4 @@ class SseResult(EventFigures):
 
 
 _NULLABLE = defaults_to_nan(SseResult)
+_MEMORY_FIGURES = frozenset({"initial_mb", "final_mb", "peak_mb", "growth_mb"})

@@ -1,7 +1,8 @@
 """`run_event_stream_load`: the SSE protocol on the load coordinator.
 
 Checks the configuration and the stream (`preflight`), makes a plan per
-worker and the aggregator, and leaves spawning, collecting and reaping to
+worker and the aggregator, samples the gateway's memory meanwhile
+(`gateway=`), and leaves spawning, collecting and reaping to
 `perfgate.load.coordinator`.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
+from perfgate.load.gatewaymemory import sampled
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.sse.config import (
     SseLoadConfig,
@@ -40,11 +42,14 @@ END_MARGIN_S = 15.0
 def run_event_stream_load(
     config: SseLoadConfig,
     *,
+    gateway: Any = None,
     on_progress: Callable[[SseProgress], Any] | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
 ) -> SseResult:
     """Run `config` and return the merged result; `on_progress(progress)` once a second
-    (returning "stop" ends the run early). Workers are reaped on every way out."""
+    (returning "stop" ends the run early). `gateway` (a Gateway, PID or metrics URL; see
+    `perfgate.memory.resolve_source`) has its memory sampled during the run. Workers are
+    reaped on every way out."""
     validate(config)
     channel = run_channel(config)
     preflight(config, channel)
@@ -56,9 +61,10 @@ def run_event_stream_load(
     )
     plans = [SseWorkerPlan(config, channel, i, n) for i in range(n)]
     within_s = config.duration_s + config.timeout_s + END_MARGIN_S
-    stopped_early = run_workers(
-        WorkerRun(SSE, plans, agg, within_s, overdue), on_progress, on_worker_started
-    )
+    with sampled(gateway, config.duration_s) as memory:
+        stopped_early = run_workers(
+            WorkerRun(SSE, plans, agg, within_s, overdue), on_progress, on_worker_started
+        )
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         "url": redact.url(fill_channel(config.url, channel)),
@@ -70,4 +76,6 @@ def run_event_stream_load(
         "workers": n,
         "name": config.name,
     }
-    return agg.result(base, stopped_early)
+    result = agg.result(base, stopped_early)
+    result.gateway_memory = memory()
+    return result

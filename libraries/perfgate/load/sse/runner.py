@@ -23,14 +23,18 @@ def execute(
     config: SseLoadConfig,
     thresholds: Sequence[Threshold],
     *,
+    gateway: Any = None,
     console: Callable[[str], None] | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
     directory: str | Path | None = None,
 ) -> Outcome[SseResult]:
-    """Run, judge, save; errors and interruptions propagate with every worker reaped."""
+    """Run, judge, save; errors and interruptions propagate with every worker reaped.
+    `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run."""
     label = config.name or "sse"
     printer = progress_printer(console, label) if console is not None else None
-    result = run_event_stream_load(config, on_progress=printer, on_worker_started=on_worker_started)
+    result = run_event_stream_load(
+        config, gateway=gateway, on_progress=printer, on_worker_started=on_worker_started
+    )
     verdict = judge(thresholds, result.metric, warnings=result.warnings)
     return save(result, verdict, label, directory)
 

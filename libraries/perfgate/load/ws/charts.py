@@ -13,13 +13,14 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from perfgate.load.gatewaymemory import memory_chart as gateway_memory_chart
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.result import WebSocketResult
 from perfgate.measure.timeline import width_note
 from perfgate.report.axes import format_ms
-from perfgate.report.linechart import Rule, Series, line_chart
+from perfgate.report.linechart import Rule, Series
 from perfgate.report.runchart import SMALL_HEIGHT, RunAxis
-from perfgate.report.svg import BLUE, GREY, ORANGE, RED
+from perfgate.report.svg import BLUE, GREY, RED
 
 _LATENCY = {"event_latency_p50", "event_latency_p95", "event_latency_p99", "event_latency_max",
             "event_latency_mean"}  # fmt: skip
@@ -88,16 +89,7 @@ def losses_chart(result: WebSocketResult) -> str:
 
 
 def memory_chart(result: WebSocketResult) -> str:
-    memory = result.gateway_memory
-    if memory is None or len(memory.t) < 2:
-        return ""
-    return line_chart(
-        [Series("RSS", list(zip(memory.t, memory.rss_mb, strict=True)), ORANGE)],
-        title="Gateway memory (MB)",
-        y_min=None,
-        x_range=(0.0, max(memory.t[-1], 1e-9)),
-        height=SMALL_HEIGHT,
-    )
+    return gateway_memory_chart(result.gateway_memory)
 
 
 def all_charts(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from perfgate.load import console
+from perfgate.load.resultjson import NAN
 from perfgate.load.ws.merge import WsProgress
-from perfgate.load.ws.result import NAN
 from perfgate.measure.units import format_ms
 
 

@@ -18,9 +18,10 @@ from typing import Any
 from perfgate.load.events.figures import coarse_row, counted, row_counts, statistics, timeline_row
 from perfgate.load.events.stampcount import StampCounts
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
+from perfgate.load.resultjson import NAN
 from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.load.ws.config import WsProtocol
-from perfgate.load.ws.result import NAN, WebSocketResult, WsTimelineRow
+from perfgate.load.ws.result import WebSocketResult, WsTimelineRow
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline
 

@@ -8,6 +8,7 @@ from html import escape
 from perfgate.load.events.stampcount import fine_ms
 from perfgate.load.events.stamps import UNIT_NS
 from perfgate.load.gate import Verdict
+from perfgate.load.gatewaymemory import memory_row
 from perfgate.load.report import Row, count, summary_table, verdict_line, warnings_html, with_charts
 from perfgate.load.report import percent as _percent
 from perfgate.load.ws.charts import all_charts
@@ -133,14 +134,7 @@ def _events_row(result: WebSocketResult) -> Row:
 def _gateway_and_generator_rows(result: WebSocketResult) -> list[Row]:
     rows = []
     if result.gateway_memory is not None:
-        m = result.gateway_memory
-        rows.append(
-            (
-                "Gateway memory",
-                f"{m.initial_mb:.1f} -> {m.final_mb:.1f} MB (peak {m.peak_mb:.1f} MB, growth "
-                f"{m.growth_mb:+.1f} MB), {escape(m.source)}, every {m.interval_s:g} s",
-            )
-        )
+        rows.append(memory_row(result.gateway_memory))
     cpu = ", ".join(f"{c:.0f}%" for c in result.cpu_percent) or "n/a"
     generator = f"CPU per worker {cpu}"
     if result.gc_max_ms:

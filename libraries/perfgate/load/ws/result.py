@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from perfgate.artifacts.paths import json_safe, write_json_atomic
-from perfgate.itemaccess import ItemAccess
 from perfgate.load.events.figures import EVENT_METRICS, EventFigures, EventTimelineRow
-from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, saved_fields
+from perfgate.load.gatewaymemory import (
+    GATEWAY_MEMORY_METRICS,
+    GatewayMemory,
+    GatewayMemoryFigures,
+)
+from perfgate.load.resultjson import defaults_to_nan, null_to_nan, saved_fields
 
 # Metric names for thresholds and the flat keys BaselineLibrary compares.
-WS_METRICS = EVENT_METRICS | {"gateway_memory_peak_mb", "gateway_memory_growth_mb"}
+WS_METRICS = EVENT_METRICS | GATEWAY_MEMORY_METRICS
 
 
 # The row every event protocol's timeline has (perfgate.load.events.figures).
@@ -27,23 +31,7 @@ WsTimelineRow = EventTimelineRow
 
 
 @dataclass
-class GatewayMemory(ItemAccess):
-    """The gateway's resident memory during the run (`perfgate.memory`'s sampler);
-    `memory.peak_mb` and `memory["peak_mb"]` alike."""
-
-    source: str
-    interval_s: float
-    t: list[float]  # seconds from the first sample
-    rss_mb: list[float]  # the highest reading of each point
-    initial_mb: float
-    final_mb: float
-    peak_mb: float
-    growth_mb: float
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class WebSocketResult(EventFigures):
+class WebSocketResult(EventFigures, GatewayMemoryFigures):
     url: str
     mode: str
     connections: int
@@ -67,14 +55,6 @@ class WebSocketResult(EventFigures):
     fd_limit: int | None = None
     kind: str = "websocket"
     METRICS: ClassVar[frozenset[str]] = WS_METRICS
-
-    @property
-    def gateway_memory_peak_mb(self) -> float:
-        return self.gateway_memory.peak_mb if self.gateway_memory else NAN
-
-    @property
-    def gateway_memory_growth_mb(self) -> float:
-        return self.gateway_memory.growth_mb if self.gateway_memory else NAN
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -16,15 +16,13 @@ from perfgate.artifacts import redact
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.fdlimit import FdLimit, fd_limit_error
+from perfgate.load.gatewaymemory import GatewayMemory, memory_monitor, stop_monitor
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.ws.config import WsLoadConfig, run_channel, validate, worker_count
 from perfgate.load.ws.merge import WsAggregator, WsProgress
 from perfgate.load.ws.preflight import preflight
-from perfgate.load.ws.result import GatewayMemory, WebSocketResult
+from perfgate.load.ws.result import WebSocketResult
 from perfgate.load.ws.worker import WsWorkerPlan
-from perfgate.memory.display import BYTES_PER_MB
-from perfgate.memory.monitor import MemoryMonitor
-from perfgate.memory.targets import resolve_source
 
 WEBSOCKET = LoadProtocol(
     worker_name="WebSocket load worker",
@@ -58,7 +56,7 @@ def run_websocket_load(
     channel = run_channel(config)
     notes = preflight(config, channel)
     n = worker_count(config)
-    monitor = _memory_monitor(gateway, config.duration_s)
+    monitor = memory_monitor(gateway, config.duration_s)
     agg = WsAggregator(n, config.warmup_s, config.duration_s, config.protocol)
 
     def on_ready(info: list[dict[str, Any]]) -> None:
@@ -84,7 +82,7 @@ def run_websocket_load(
         stopped_early = run_workers(run, on_progress, on_worker_started)
     finally:
         if monitor is not None:
-            memory = _stop_monitor(monitor)
+            memory = stop_monitor(monitor)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         "url": redact.url(config.url),
@@ -121,37 +119,3 @@ def _check_limits(config: WsLoadConfig, n: int, limits: list[FdLimit]) -> list[s
         if limit.note and limit.note not in " ".join(notes):
             notes.append(f"{limit.note[0].upper()}{limit.note[1:]}.")
     return notes
-
-
-def _memory_monitor(gateway: Any, duration_s: float) -> MemoryMonitor | None:
-    if gateway is None or gateway == "":
-        return None
-    source = resolve_source(gateway)
-    # About 60 points however long the run, but not more often than 4 a second
-    # (reading a big gateway's USS takes milliseconds).
-    interval = min(max(duration_s / 60.0, 0.25), 5.0)
-    return MemoryMonitor(source, interval_s=interval, alias="gateway")
-
-
-def _stop_monitor(monitor: MemoryMonitor) -> GatewayMemory | None:
-    """The sampled series; no leak verdict (a run this short cannot give one)."""
-    monitor.halt()
-    close = getattr(monitor.source, "close", None)
-    if close is not None:
-        close()
-    series = monitor.series
-    points = series.points()
-    if not points or series.first is None or series.last is None or series.peak is None:
-        return None
-    t0 = points[0].mono_ns
-    return GatewayMemory(
-        source=monitor.source.description,
-        interval_s=monitor.interval_s,
-        t=[round((p.mono_ns - t0) / 1e9, 3) for p in points],
-        rss_mb=[round(p.rss_high / BYTES_PER_MB, 2) for p in points],
-        initial_mb=series.first.rss / BYTES_PER_MB,
-        final_mb=series.last.rss / BYTES_PER_MB,
-        peak_mb=series.peak.rss / BYTES_PER_MB,
-        growth_mb=(series.last.rss - series.first.rss) / BYTES_PER_MB,
-        notes=list(monitor.source.notes),
-    )
