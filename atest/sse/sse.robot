@@ -50,6 +50,16 @@ Published Events Carry PerfGate's Send Time
     Should Be Equal    ${sse.time_format}    perfgate
     Should Be Equal    ${sse.events_received}    ${sse.events_expected}
 
+A Ramp Opens The Streams At Its Rate
+    ${sse}=    Run Event Stream Load    ${GATEWAY.url}/sse/{channel}    connections=4    event_rate=0
+    ...    protocol=${SERVER_STAMPS}    time_format=epoch_ns    duration=1.5 s    warmup=0 s
+    ...    ramp=4/s    time_scale=1
+    Should Be Equal As Numbers    ${sse.ramp_per_s}    4
+    Should Be Equal As Integers    ${sse.timeline[-1].target}    4
+    Run Keyword And Expect Error
+    ...    Invalid ramp 'fast'; use e.g. '200/s', '5 s' or '0' for all at once.
+    ...    Run Event Stream Load    ${GATEWAY.url}/sse/{channel}    ramp=fast
+
 The Gateway's Memory Is Sampled During The Run
     ${sse}=    Run Event Stream Load    ${GATEWAY.url}/sse/{channel}    connections=3    event_rate=0
     ...    protocol=${SERVER_STAMPS}    time_format=epoch_ns    duration=1.5 s    warmup=0.3 s

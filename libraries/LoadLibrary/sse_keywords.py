@@ -41,6 +41,7 @@ class SseLoadKeywords:
         publish_body: str | None = None,
         duration: timedelta | str = "30 s",
         warmup: timedelta | str = "5 s",
+        ramp: str | None = None,
         method: Literal["GET", "POST"] = "GET",
         body: str | None = None,
         channel: str | None = None,
@@ -80,9 +81,10 @@ class SseLoadKeywords:
         cfg = plan.config
         scale = f" (time scale {plan.time_scale:g})" if plan.time_scale != 1 else ""
         source = f"{cfg.event_rate:g} events/s published" if cfg.event_rate else "server events"
+        ramp = "all at once" if cfg.ramp == float("inf") else f"{cfg.ramp:,.4g} opened/s"
         logger.info(
-            f"SSE {cfg.method} {redact.url(cfg.url)}: {cfg.connections:,} streams, {source}, "
-            f"{cfg.duration_s:g} s with a warm-up of {cfg.warmup_s:g} s{scale}."
+            f"SSE {cfg.method} {redact.url(cfg.url)}: {cfg.connections:,} streams ({ramp}), "
+            f"{source}, {cfg.duration_s:g} s with a warm-up of {cfg.warmup_s:g} s{scale}."
         )
         logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds) or 'none'}.")
         logger.debug(f"SSE configuration: {redact.config(cfg)}")
@@ -139,7 +141,7 @@ class SseLoadKeywords:
         return value
 
 
-RUN_EVENT_STREAM_LOAD_DOC = f"""Opens ``connections`` Server-Sent Events streams on ``url`` at once (spread over the first half of the warm-up), times and counts every event, and returns an SseResult.
+RUN_EVENT_STREAM_LOAD_DOC = f"""Opens ``connections`` Server-Sent Events streams on ``url`` (spread over the first half of the warm-up, or as ``ramp`` says), times and counts every event, and returns an SseResult.
 
 Each stream is a GET (or, with ``method=POST``, a POST of ``body``, e.g. a
 JSON-RPC request as streamable-HTTP gateways take) answered with
@@ -179,8 +181,12 @@ event id), ``time_field`` (default ``data.t``), ``time_format``,
 ``published_type``, ``error_type``, ``id_field``, ``message_field``,
 ``publish_body`` (dotted paths into the event's JSON data).
 
-``duration`` includes ``warmup``; both are multiplied by ``time_scale``
-(default ``${{PERF_TIME_SCALE}}``). ``timeout`` bounds the wait for a stream's
+``ramp`` opens the streams at a rate (``ramp=200/s``), within a time
+(``ramp=5 s``) or all at once (``ramp=0``); by default all within the first
+half of the warm-up, or at once without one.
+
+``duration`` includes ``warmup``; both, and a ``ramp`` given as a time, are
+multiplied by ``time_scale`` (default ``${{PERF_TIME_SCALE}}``). ``timeout`` bounds the wait for a stream's
 headers and, before the run, for the first event. ``headers`` go with every
 request.
 

@@ -4,6 +4,7 @@ real sockets) and against servers that are no event stream."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -76,6 +77,31 @@ def test_events_the_gateway_drops_are_lost_exactly(start_gateway: Any) -> None:
     assert result.events_lost > 0
     assert result.events_received + result.events_lost == result.events_expected
     assert 0.1 < result.event_loss_rate < 0.3
+
+
+def test_a_ramp_opens_the_streams_at_its_rate(start_gateway: Any) -> None:
+    gw: Gateway = start_gateway("--event-rate", "40")
+    # Streams open at 0, 0.67, 1.33 and 2 s: two by the end of the first second, all by the third.
+    result = run(f"{gw.url}/sse/{{channel}}", connections=4, ramp_per_s=1.5, duration_s=3.0,
+                 warmup_s=0.0)  # fmt: skip
+    assert result.ramp_per_s == 1.5 and result.connect_attempts == 4
+    assert result.timeline[0].target == 2 and result.timeline[-1].target == 4
+    assert result.timeline[0].connected == 2 and result.timeline[-1].connected == 4
+    assert result.events_lost == 0 and result.events_received == result.events_expected > 0
+
+
+def test_a_ramp_is_a_rate_a_time_or_at_once() -> None:
+    def ramp(**arguments: Any) -> float:
+        plan = plan_event_stream_run("http://127.0.0.1:1/sse/{channel}", event_rate=0, **arguments)
+        return plan.config.ramp
+
+    assert ramp(ramp="200/s") == 200
+    # A ramp given as a time shrinks with the run, as its duration does; a rate does not.
+    assert ramp(ramp="5 s", time_scale=0.5) == 20
+    assert ramp(ramp="20/s", time_scale=0.5) == 20
+    assert ramp(ramp="0") == math.inf
+    assert ramp(warmup="4 s", time_scale=1) == 25
+    assert ramp(warmup="0 s") == math.inf
 
 
 def test_a_json_rpc_post_opens_the_stream(start_gateway: Any) -> None:
@@ -169,6 +195,7 @@ def test_a_refused_connection_fails_in_one_sentence(bad_server: BadServer) -> No
         ({"connections": 0}, "connections must be a whole number >= 1"),
         ({"protocol": {"bogus": "x"}}, "unknown protocol field 'bogus'"),
         ({"duration": "soon"}, "duration must be a duration such as"),
+        ({"ramp": "fast"}, "invalid ramp 'fast'; use e.g. '200/s', '5 s' or '0'"),
     ],
 )
 def test_bad_arguments_are_one_sentence(arguments: dict[str, Any], message: str) -> None:

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from perfgate.load.arguments import parse_ramp
 from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.ws.config import (
     DEFAULT_RAMP_PER_S,
     WsLoadConfig,
     WsProtocol,
-    parse_ramp,
     run_channel,
     trigger_url,
     validate,

@@ -1,5 +1,5 @@
 """Keyword arguments every protocol's plan reads the same way: "not given", the time scale,
-headers.
+headers, a ramp.
 
 Pure parsing (value in, value out, one `ValueError` sentence naming the
 argument on a mistake), except `time_scale_setting`, which asks
@@ -15,7 +15,7 @@ from typing import Any
 
 from perfgate import robotenv
 from perfgate.artifacts import redact
-from perfgate.measure.units import parse_duration
+from perfgate.measure.units import parse_duration, parse_rate
 
 TIME_SCALE_ENV = "PERF_TIME_SCALE"
 
@@ -76,3 +76,35 @@ def parse_headers(headers: Mapping[str, Any] | str | Sequence[str] | None) -> di
             )
         parsed[name.strip()] = value.strip()
     return parsed
+
+
+def parse_ramp(
+    text: str | float | int | None, connections: int, scale: float = 1.0
+) -> float | None:
+    """`200/s` (a rate), `5 s` (all connections within that time), `0` (all at once), or
+    empty (the protocol's default rule); returns connections per second, `math.inf` for a
+    burst. A ramp given as a duration is multiplied by `scale` (the time scale), as the
+    run's duration is; a rate is not."""
+    example = "'200/s', '5 s' or '0' for all at once"
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str):
+        raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.")
+    value = text.strip()
+    if value.lower() in ("0", "0 s", "0s", "burst", "none"):
+        return math.inf
+    if "/" in value or value.lower().endswith(("rps", "per second")):
+        try:
+            rate = parse_rate(value)
+        except ValueError:
+            raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.") from None
+        if rate <= 0:
+            raise ValueError(f"ramp {text!r} must be above 0 per second; use e.g. {example}.")
+        return rate
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.") from None
+    return math.inf if seconds == 0 else connections / (seconds * scale)

@@ -71,13 +71,16 @@ class SseLoadConfig:
     """One SSE load run. `duration_s` includes `warmup_s`, whose events are left out of
     the event figures; `event_rate` is events published per second through `publish_url`
     (0: the server generates them); `timeout_s` bounds the wait for each stream's first
-    message; `retry_s` is the reconnect delay until the server sends `retry:`."""
+    message; `retry_s` is the reconnect delay until the server sends `retry:`;
+    `ramp_per_s` is streams opened per second at the start (`math.inf`: all at once;
+    None: all within the first half of the warm-up, or at once without one)."""
 
     url: str
     method: str = "GET"
     body: str = ""
     channel: str = ""
     connections: int = 50
+    ramp_per_s: float | None = None
     event_rate: float = 10.0
     publish_url: str = ""
     duration_s: float = 30.0
@@ -94,7 +97,10 @@ class SseLoadConfig:
 
     @property
     def ramp(self) -> float:
-        """New streams per second at the start: all within the first half of the warm-up."""
+        """New streams per second at the start: as given, else all within the first half
+        of the warm-up (all at once without one)."""
+        if self.ramp_per_s is not None:
+            return self.ramp_per_s
         return self.connections / (self.warmup_s / 2) if self.warmup_s > 0 else math.inf
 
 
@@ -124,6 +130,8 @@ def validate(config: SseLoadConfig) -> None:
         raise ValueError(f"method must be GET or POST, not {config.method!r}.")
     if config.connections < 1:
         raise ValueError(f"connections must be a whole number >= 1, not {config.connections!r}.")
+    if config.ramp_per_s is not None and not config.ramp_per_s > 0:
+        raise ValueError(f"ramp must be above 0 streams per second, not {config.ramp_per_s!r}.")
     if not math.isfinite(config.event_rate) or config.event_rate < 0:
         raise ValueError(
             f"event_rate must be 0 or more events per second, not {config.event_rate!r}."

@@ -1,9 +1,9 @@
 """From keyword arguments (text, numbers, Robot's timedeltas) to an `SseLoadConfig` and its
 thresholds.
 
-Each bad argument is one `ValueError` sentence naming it. `duration` and
-`warmup` are multiplied by `time_scale` (default ``${PERF_TIME_SCALE}``),
-so the suites run at smoke scale in CI. The default thresholds are the
+Each bad argument is one `ValueError` sentence naming it. `duration`,
+`warmup` and a `ramp` given as a duration are multiplied by `time_scale`
+(default ``${PERF_TIME_SCALE}``), so the suites run at smoke scale in CI. The default thresholds are the
 WebSocket broadcast's, with the time to first event for the connect time;
 `thresholds=` on one of those metrics replaces its default, `NONE` first
 drops them all.
@@ -20,6 +20,7 @@ from typing import Any
 from perfgate.load.arguments import (
     given,
     parse_headers,
+    parse_ramp,
     parse_seconds,
     parse_time_scale,
     time_scale_setting,
@@ -101,6 +102,7 @@ def plan_event_stream_run(
     publish_body: str | None = None,
     duration: DurationLike = "30 s",
     warmup: DurationLike = "5 s",
+    ramp: str | float | None = None,
     method: str = "GET",
     body: str | None = None,
     channel: str | None = None,
@@ -125,9 +127,11 @@ def plan_event_stream_run(
     fmt = _format(protocol, time_format)
     if given(publish_body):
         fmt = fmt.with_overrides({"publish_body": str(publish_body)})
+    n = _whole(connections, "connections")
     config = SseLoadConfig(
         url=str(url).strip(),
-        connections=_whole(connections, "connections"),
+        connections=n,
+        ramp_per_s=parse_ramp(ramp, n, scale),
         event_rate=rate,
         duration_s=parse_seconds(duration, "duration") * scale,
         warmup_s=parse_seconds(warmup, "warmup") * scale if given(warmup) else 0.0,

@@ -71,7 +71,8 @@ def _rows(result: SseResult) -> list[Row]:
         (
             "Run",
             f"{escape(result.method)} {escape(result.url)}, channel {escape(result.channel)}: "
-            f"{result.connections:,} streams, {published}; {result.duration_s:.1f} s measured "
+            f"{result.connections:,} streams ({_ramp(result)}), {published}; "
+            f"{result.duration_s:.1f} s measured "
             f"after a {result.warmup_s:g} s warm-up; {result.workers} worker(s)"
             + ("; stopped early" if result.stopped_early else ""),
         ),
@@ -91,6 +92,10 @@ def _rows(result: SseResult) -> list[Row]:
         ("Load generator", f"CPU per worker {cpu}" + warnings_html(result.warnings)),
         *[("Note", escape(note)) for note in result.notes],
     ]
+
+
+def _ramp(result: SseResult) -> str:
+    return "all at once" if result.ramp_per_s is None else f"{result.ramp_per_s:,.4g} opened/s"
 
 
 def render_table(result: SseResult, verdict: Verdict, json_link: str = "") -> str:

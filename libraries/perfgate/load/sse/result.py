@@ -49,6 +49,7 @@ class SseResult(EventFigures, GatewayMemoryFigures):
     channel: str
     workers: int
     name: str = ""
+    ramp_per_s: float | None = None  # streams opened per second at the start; None: at once
     first_event_mean: float = NAN
     first_event_p50: float = NAN
     first_event_p95: float = NAN

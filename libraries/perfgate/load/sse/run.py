@@ -8,6 +8,7 @@ worker and the aggregator, samples the gateway's memory meanwhile
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,7 @@ def run_event_stream_load(
         "connections": config.connections,
         "event_rate": float(config.event_rate),
         "warmup_s": float(config.warmup_s),
+        "ramp_per_s": config.ramp if math.isfinite(config.ramp) else None,
         "channel": channel,
         "workers": n,
         "name": config.name,

@@ -14,13 +14,13 @@ Python callers use:
 See docs/websocket.md.
 """
 
+from perfgate.load.arguments import parse_ramp
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.ws.config import (
     MODES,
     SOCKETIO_PROTOCOL,
     WsLoadConfig,
     WsProtocol,
-    parse_ramp,
 )
 from perfgate.load.ws.merge import WsProgress
 from perfgate.load.ws.result import WS_METRICS, GatewayMemory, WebSocketResult, WsTimelineRow

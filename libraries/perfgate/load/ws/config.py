@@ -20,7 +20,6 @@ from perfgate.load.events.publisher import trigger_url as fill_channel
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.target import UrlRules, split_url
 from perfgate.load.ws.socketio import SocketIoOptions, check_emit, check_namespace
-from perfgate.measure.units import parse_duration, parse_rate
 
 Mode = Literal["echo", "broadcast", "churn"]
 MODES: tuple[str, ...] = ("echo", "broadcast", "churn")
@@ -195,34 +194,6 @@ def http_origin(ws_url: str) -> str:
 def trigger_url(config: WsLoadConfig, channel: str) -> str:
     """The HTTP trigger with `{channel}` filled in (URL-quoted)."""
     return fill_channel(config.publish_url, channel)
-
-
-def parse_ramp(text: str | float | int | None, connections: int) -> float | None:
-    """`200/s` (a rate), `5 s` (all connections within that time), `0` (all at once), or
-    empty (the default rule); returns connections per second, `math.inf` for a burst."""
-    example = "'200/s', '5 s' or '0' for all at once"
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        text = str(text)
-    if not isinstance(text, str):
-        raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.")
-    value = text.strip()
-    if value.lower() in ("0", "0 s", "0s", "burst", "none"):
-        return math.inf
-    if "/" in value or value.lower().endswith(("rps", "per second")):
-        try:
-            rate = parse_rate(value)
-        except ValueError:
-            raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.") from None
-        if rate <= 0:
-            raise ValueError(f"ramp {text!r} must be above 0 per second; use e.g. {example}.")
-        return rate
-    try:
-        seconds = parse_duration(value)
-    except ValueError:
-        raise ValueError(f"invalid ramp {text!r}; use e.g. {example}.") from None
-    return math.inf if seconds == 0 else connections / seconds
 
 
 def validate(config: WsLoadConfig) -> None:

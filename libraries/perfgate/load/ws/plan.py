@@ -9,7 +9,6 @@ suites run at smoke scale in CI.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 from perfgate.load.arguments import (
     parse_headers,
+    parse_ramp,
     parse_seconds,
     parse_time_scale,
     time_scale_setting,
@@ -27,7 +27,6 @@ from perfgate.load.ws.config import (
     SOCKETIO_PROTOCOL,
     WsLoadConfig,
     WsProtocol,
-    parse_ramp,
     validate,
 )
 from perfgate.load.ws.criteria import resolve_thresholds
@@ -166,9 +165,7 @@ def plan_websocket_run(
     socketio = _socketio(engine, namespace, socketio_auth)
     n = _connections(connections)
     mode_text = str(mode).strip().lower()
-    ramp_rate = parse_ramp(ramp, n)
-    if ramp_rate is not None and math.isfinite(ramp_rate) and not _is_rate(ramp):
-        ramp_rate /= scale  # a ramp given as a duration shrinks with the run
+    ramp_rate = parse_ramp(ramp, n, scale)  # a ramp given as a duration shrinks with the run
     churn = None
     if churn_rate is not None and _given(churn_rate):
         churn = _rate(churn_rate, "churn_rate", "'50/s'")
@@ -214,8 +211,3 @@ def _workers(workers: int | str | None) -> int | None:
     if isinstance(workers, bool) or not text.isdigit() or int(text) < 1:
         raise ValueError(f"workers must be a whole number >= 1, not {workers!r}.")
     return int(text)
-
-
-def _is_rate(ramp: Any) -> bool:
-    text = str(ramp).strip().lower()
-    return "/" in text or text.endswith(("rps", "per second"))
