@@ -11,7 +11,9 @@ from perfgate.load.ws.config import SOCKETIO_PROTOCOL, WsLoadConfig, validate
 from perfgate.load.ws.dial import replies
 from perfgate.load.ws.plan import plan_websocket_run
 from perfgate.load.ws.socketio import (
+    SocketIoLink,
     SocketIoOptions,
+    _event,
     check_emit,
     check_namespace,
     engine_url,
@@ -45,6 +47,28 @@ def test_the_engine_url_keeps_path_and_query(url: str, expected: str) -> None:
 )
 def test_packets_split_into_type_namespace_ack_and_payload(packet: str, expected: tuple) -> None:
     assert split_packet(packet) == expected
+
+
+@pytest.mark.parametrize(
+    ("namespace", "frame"),
+    [
+        ("/", '42["event",{"seq":1,"t":"1764650000123456789"}]'),
+        ("/", '42["tick"]'),
+        ("/", '42["event",1,2]'),
+        ("/dash", '42/dash,["event",{"seq":2}]'),
+    ],
+)
+def test_an_event_reads_the_same_on_the_fast_path(namespace: str, frame: str) -> None:
+    # Every event frame goes through _event; the general packet split must agree with it.
+    link = SocketIoLink(None, namespace, {}, "error")  # type: ignore[arg-type]  # no I/O here
+    assert _event(frame, len(link.event_head) - 1) == link._document(frame)
+
+
+@pytest.mark.parametrize(
+    "frame", ['42["event",{"seq":1}', '42["event"] x', "42[]", '42["event",{"seq":1}]  ']
+)
+def test_what_is_no_plain_event_takes_the_general_path(frame: str) -> None:
+    assert _event(frame, 2) is None
 
 
 def test_emit_templates_name_their_event() -> None:
