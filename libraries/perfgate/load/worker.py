@@ -32,7 +32,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -97,6 +97,34 @@ class Tick:
     interval_s: float
     cpu_s: float  # this process's CPU time over the interval
     final: bool = False
+
+
+@contextlib.contextmanager
+def parent_control(
+    conn: Connection, relayed: Callable[[str, Any], None]
+) -> Iterator[Callable[[], bool]]:
+    """Read the parent's messages while the worker runs: ("stop",) and the
+    protocol's relayed kinds, which go to `relayed(kind, payload)`. Yields
+    "has a stop been asked?" (also true once the parent is gone)."""
+    stop = [False]
+
+    def on_control() -> None:
+        try:
+            while conn.poll():
+                msg = conn.recv()
+                if msg[0] == "stop":
+                    stop[0] = True
+                else:
+                    relayed(msg[0], msg[1])
+        except (EOFError, OSError):
+            stop[0] = True  # the parent is gone
+
+    loop = asyncio.get_running_loop()
+    loop.add_reader(conn.fileno(), on_control)
+    try:
+        yield lambda: stop[0]
+    finally:
+        loop.remove_reader(conn.fileno())
 
 
 def send_second(conn: Connection, worker: int, tick: Tick, figures: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ is NaN (null in JSON).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -218,4 +219,19 @@ def counted(
         "connection_success_rate": counters.get("connects", 0) / attempts if attempts else NAN,
         "event_loss_rate": totals.get("lost", 0) / expected if expected else NAN,
         "events_per_s": received / measured_s if measured_s > 0 else 0.0,
+    }
+
+
+def run_fields(config: Any, url: str, channel: str, workers: int) -> dict[str, Any]:
+    """What every event result says about its run (the URL as it may be shown)."""
+    ramp = config.ramp
+    return {
+        "url": url,
+        "connections": config.connections,
+        "event_rate": float(config.event_rate),
+        "warmup_s": float(config.warmup_s),
+        "ramp_per_s": ramp if math.isfinite(ramp) else None,
+        "channel": channel,
+        "workers": workers,
+        "name": config.name,
     }

@@ -8,13 +8,13 @@ worker and the aggregator, samples the gateway's memory meanwhile
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from perfgate.artifacts import redact
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.figures import run_fields
 from perfgate.load.gatewaymemory import sampled
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.sse.config import (
@@ -66,18 +66,9 @@ def run_event_stream_load(
         stopped_early = run_workers(
             WorkerRun(SSE, plans, agg, within_s, overdue), on_progress, on_worker_started
         )
-    base = {
-        # The result is logged, charted and saved: it carries the URL as it may be shown.
-        "url": redact.url(fill_channel(config.url, channel)),
-        "method": config.method,
-        "connections": config.connections,
-        "event_rate": float(config.event_rate),
-        "warmup_s": float(config.warmup_s),
-        "ramp_per_s": config.ramp if math.isfinite(config.ramp) else None,
-        "channel": channel,
-        "workers": n,
-        "name": config.name,
-    }
+    # The result is logged, charted and saved: it carries the URL as it may be shown.
+    url = redact.url(fill_channel(config.url, channel))
+    base = {**run_fields(config, url, channel, n), "method": config.method}
     result = agg.result(base, stopped_early)
     result.gateway_memory = memory()
     return result

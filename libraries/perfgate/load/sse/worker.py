@@ -30,7 +30,7 @@ from perfgate.load.sse.client import Context, StreamClient
 from perfgate.load.sse.config import SseLoadConfig
 from perfgate.load.sse.lastnumber import Tops, share_top
 from perfgate.load.target import make_ssl_context
-from perfgate.load.worker import Intervals, Tick, send_second, serve
+from perfgate.load.worker import Intervals, Tick, parent_control, send_second, serve
 
 _now = time.monotonic_ns
 # How long the streams stay open after the run for the events still on their way.
@@ -70,27 +70,16 @@ async def _run(conn: Connection, plan: SseWorkerPlan, start_ns: int, limit: FdLi
         StreamClient(ctx, start_ns + (0 if math.isinf(ramp) else int(g / ramp * 1e9)))
         for g in range(plan.index, cfg.connections, plan.count)
     ]
-    stop_requested = False
     tops = Tops(plan.count - 1)
 
-    def on_control() -> None:
-        nonlocal stop_requested
-        try:
-            while conn.poll():
-                msg = conn.recv()
-                if msg[0] == "stop":
-                    stop_requested = True
-                elif msg[0] == "top":
-                    tops.take(msg[1])
-        except (EOFError, OSError):
-            stop_requested = True  # the parent is gone
+    def relayed(kind: str, payload: Any) -> None:
+        if kind == "top":
+            tops.take(payload)
 
-    loop = asyncio.get_running_loop()
-    loop.add_reader(conn.fileno(), on_control)
     try:
-        await _drive(conn, ctx, plan.index, clients, lambda: stop_requested, tops)
+        with parent_control(conn, relayed) as stop_requested:
+            await _drive(conn, ctx, plan.index, clients, stop_requested, tops)
     finally:
-        loop.remove_reader(conn.fileno())
         await ctx.session.close()
 
 

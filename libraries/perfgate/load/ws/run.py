@@ -15,6 +15,7 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
+from perfgate.load.events.figures import run_fields
 from perfgate.load.fdlimit import FdLimit, fd_limit_error
 from perfgate.load.gatewaymemory import GatewayMemory, memory_monitor, stop_monitor
 from perfgate.load.protocol import LoadProtocol, WorkerRun
@@ -85,15 +86,8 @@ def run_websocket_load(
             memory = stop_monitor(monitor)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
-        "url": redact.url(config.url),
+        **run_fields(config, redact.url(config.url), channel, n),
         "mode": config.mode,
-        "connections": config.connections,
-        "event_rate": float(config.event_rate),
-        "warmup_s": float(config.warmup_s),
-        "ramp_per_s": config.ramp if math.isfinite(config.ramp) else None,
-        "channel": channel,
-        "workers": n,
-        "name": config.name,
         "engine": "socket.io" if config.socketio else "websocket",
         "namespace": config.socketio.namespace if config.socketio else "",
     }

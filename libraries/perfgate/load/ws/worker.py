@@ -27,7 +27,7 @@ from perfgate.load.events.stamps import check_time_format
 from perfgate.load.events.tracker import Counts
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.stages import Stage, arrival_times
-from perfgate.load.worker import Intervals, Tick, send_second, serve
+from perfgate.load.worker import Intervals, Tick, parent_control, send_second, serve
 from perfgate.load.ws.clients import (
     Client,
     abandon,
@@ -82,27 +82,16 @@ async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLim
         connector=aiohttp.TCPConnector(limit=0, ssl=ctx.ssl, enable_cleanup_closed=False),
         timeout=aiohttp.ClientTimeout(total=None),
     )
-    stop_requested = False
     floor_from_parent: list[int | None] = []
 
-    def on_control() -> None:
-        nonlocal stop_requested
-        try:
-            while conn.poll():
-                msg = conn.recv()
-                if msg[0] == "stop":
-                    stop_requested = True
-                elif msg[0] == "floor":
-                    floor_from_parent.append(msg[1])
-        except (EOFError, OSError):
-            stop_requested = True  # the parent is gone
+    def relayed(kind: str, payload: Any) -> None:
+        if kind == "floor":
+            floor_from_parent.append(payload)
 
-    loop = asyncio.get_running_loop()
-    loop.add_reader(conn.fileno(), on_control)
     try:
-        await _drive(conn, ctx, clients, rng, lambda: stop_requested, floor_from_parent)
+        with parent_control(conn, relayed) as stop_requested:
+            await _drive(conn, ctx, clients, rng, stop_requested, floor_from_parent)
     finally:
-        loop.remove_reader(conn.fileno())
         await ctx.session.close()
 
 
