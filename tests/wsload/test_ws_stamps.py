@@ -179,3 +179,18 @@ def test_time_format_arguments() -> None:
     )
     with pytest.raises(ValueError, match="echo replies carry PerfGate's own send time"):
         validate(WsLoadConfig(URL, mode="echo", protocol=WsProtocol(time_format="epoch_ms")))
+
+
+def test_a_wall_clock_step_during_the_run_makes_wall_clock_latencies_suspect() -> None:
+    stepped = counts("epoch_ms", clock_drift_ns=250_000_000).basis(samples=100, received=100)
+    assert stepped.fields["latency_uncertainty_ms"] == pytest.approx(251.0)
+    assert stepped.warnings == [
+        "this machine's wall clock moved 250.0 ms against its monotonic clock during the run "
+        "(set or stepped, e.g. by NTP): the latencies read from the server's epoch_ms stamps "
+        "are uncertain by as much"
+    ]
+    slewed = counts("epoch_ms", clock_drift_ns=9_000_000).basis(samples=100, received=100)
+    assert slewed.warnings == []
+    # PerfGate's own stamps are monotonic: a wall clock step does not touch them.
+    own = counts("perfgate", clock_drift_ns=250_000_000).basis(samples=100, received=100)
+    assert own.warnings == []

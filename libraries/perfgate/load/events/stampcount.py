@@ -21,6 +21,11 @@ from perfgate.load.events.stamps import UNIT_NAMES, UNIT_NS, as_date, guess_form
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.units import format_ms
 
+# A wall clock that moved this far against the monotonic one during a run was stepped (or
+# slewed for minutes): latencies read from the server's wall-clock stamps are uncertain by
+# as much, which the result then says as a warning rather than only in the table.
+CLOCK_MOVED_NS = 10_000_000
+
 
 def fine_ms(value: float) -> str:
     """Milliseconds as `format_ms` shows them, but to the nanosecond below a microsecond."""
@@ -93,6 +98,12 @@ class StampCounts:
             "latency_note": "" if samples else self._why_not_measured(received),
         }
         out = Basis(fields)
+        if samples and self.unit_ns and drift_ns > CLOCK_MOVED_NS:
+            out.warnings.append(
+                f"this machine's wall clock moved {fine_ms(drift_ns / 1e6)} against its "
+                "monotonic clock during the run (set or stepped, e.g. by NTP): the latencies "
+                f"read from the server's {self.time_format} stamps are uncertain by as much"
+            )
         if not samples and received:
             out.notes.append(f"Event latency was not measured: {fields['latency_note']}.")
         if samples and self.rejected:
