@@ -4,6 +4,7 @@ the JSON-RPC POST form, and the stream ending on SIGTERM."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,12 +15,12 @@ from refgw_helpers import Gateway, running
 
 @pytest.fixture(scope="module")
 def gw() -> Iterator[Gateway]:
-    with running("--channel-rate", "fast=50") as gateway:
+    with running("--channel-rate", "fast=50", "--admin") as gateway:
         yield gateway
 
 
 def messages(response: requests.Response, n: int) -> list[dict[str, Any]]:
-    """The first `n` messages of a stream: their fields, `data` decoded."""
+    """The first `n` messages of a stream: their fields, `data` decoded (comments skipped)."""
     out: list[dict[str, Any]] = []
     fields: dict[str, Any] = {}
     for line in response.iter_lines(decode_unicode=True):
@@ -83,3 +84,30 @@ def test_sigterm_ends_open_streams() -> None:
         assert messages(r, 1)[0]["data"]["type"] == "subscribed"
         assert gateway.stop(timeout=10) == 0
         r.close()
+
+
+def sse_streams(gateway: Gateway) -> int:
+    stats = requests.get(f"{gateway.url}/admin/stats", timeout=5).json()
+    return int(stats["sse_streams"])
+
+
+def test_a_stream_whose_client_went_away_ends_on_a_quiet_channel(gw: Gateway) -> None:
+    with requests.get(f"{gw.url}/sse/quiet-gone", stream=True, timeout=10) as r:
+        assert messages(r, 1)[0]["data"]["type"] == "subscribed"
+        assert sse_streams(gw) >= 1
+    # No event will come on this channel: the gateway finds out from the connection.
+    deadline = time.monotonic() + 5
+    while sse_streams(gw) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sse_streams(gw) == 0
+
+
+def test_an_idle_stream_gets_keep_alive_comments() -> None:
+    with (
+        running("--sse-keepalive", "0.5") as gateway,
+        requests.get(f"{gateway.url}/sse/idle", stream=True, timeout=10) as r,
+    ):
+        lines = r.iter_lines(decode_unicode=True)
+        seen = [next(lines) for _ in range(5)]
+    assert seen[:2] == ["retry: 1000", seen[1]] and seen[1].startswith("data: ")
+    assert ": keep-alive" in seen[3:]

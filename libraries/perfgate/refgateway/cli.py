@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-connections", type=int, default=d.max_connections, help="0 = no limit")
     p.add_argument("--max-channels", type=int, default=d.max_channels)
     p.add_argument("--ws-queue", type=int, default=d.ws_queue, help="events queued per socket")
+    p.add_argument(
+        "--sse-keepalive", type=float, default=d.sse_keepalive, help="idle SSE seconds per comment"
+    )
     p.add_argument("--error-rate", type=float, default=d.error_rate, help="fraction answered 5xx")
     p.add_argument("--leak-kb-per-request", type=float, default=d.leak_kb_per_request)
     p.add_argument("--leak-mb-per-min", type=float, default=d.leak_mb_per_min)

@@ -44,6 +44,7 @@ class GatewayOptions:
     max_connections: int = 0
     max_channels: int = 1_000
     ws_queue: int = 1_000
+    sse_keepalive: float = 15.0  # seconds an SSE stream may be idle before a comment line
     error_rate: float = 0.0
     leak_kb_per_request: float = 0.0
     leak_mb_per_min: float = 0.0
@@ -76,6 +77,7 @@ class GatewayOptions:
             _check(getattr(self, name) >= 1, f"--{_flag(name)} must be at least 1")
         _check(self.max_channels >= 1, "--max-channels must be at least 1")
         _check(self.ws_queue >= 1, "--ws-queue must be at least 1")
+        _check(self.sse_keepalive > 0, "--sse-keepalive must be a positive number of seconds")
         _check(self.max_connections >= 0, "--max-connections must be 0 (no limit) or positive")
         for name in ("error_rate", "drop_events", "mixed_slow_fraction"):
             value = getattr(self, name)

@@ -8,11 +8,15 @@ a client that reconnects with `Last-Event-ID` gets the events it missed
 that the channel still keeps (`pubsub.REPLAY_EVENTS`). The stream opens
 with `retry:` and a `subscribed` message (no id) giving the channel's last
 sequence number. `?close_after=N` ends the stream after N events: a
-reconnect for the tests. Formats: docs/refgateway.md.
+reconnect for the tests. An idle stream gets a `: keep-alive` comment every
+15 s, and a stream whose client has gone ends within a second, not at the
+channel's next event. Formats: docs/refgateway.md.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -22,8 +26,15 @@ from .pubsub import ChannelLimitError, Subscriber
 from .state import STATE
 
 RETRY_MS = 1000
-# Queued on shutdown: the stream ends (an event is never empty).
+# Proxies close a response that says nothing for a minute or so; a comment line every
+# --sse-keepalive seconds (15) keeps an idle stream open through them (clients ignore it).
+# How often an open stream checks that its client is still there: aiohttp does not
+# cancel a handler whose client went away, and a quiet channel would keep it waiting.
+CHECK_S = 1.0
+# Queued on shutdown or when the client has gone: the stream ends (an event is never empty).
 _END = b""
+# Queued by the watcher of an idle stream: write a keep-alive comment.
+_KEEPALIVE = b":"
 
 
 async def sse_handler(request: web.Request) -> web.StreamResponse:
@@ -43,11 +54,13 @@ async def sse_handler(request: web.Request) -> web.StreamResponse:
     # published meanwhile would come twice.
     replay = state.hub.channels[channel].since(last_id) if last_id is not None else []
     state.sse_streams.add(sub)
+    watcher: asyncio.Task[None] | None = None
     try:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
+        watcher = asyncio.create_task(_watch(request, sub))
         hello = {"type": "subscribed", "channel": channel, "seq": seq}
         if answer is not None:
             hello = {**answer, "result": hello}
@@ -56,6 +69,8 @@ async def sse_handler(request: web.Request) -> web.StreamResponse:
     except (ConnectionError, RuntimeError):
         pass  # the client went away
     finally:
+        if watcher is not None:
+            watcher.cancel()
         state.sse_streams.discard(sub)
         state.hub.forget(sub)
     return response
@@ -72,6 +87,9 @@ async def _stream(
         item = await sub.queue.get()
         if item == _END:
             break
+        if item == _KEEPALIVE:
+            await response.write(b": keep-alive\n\n")
+            continue
         await response.write(_frame(item if isinstance(item, str) else item.decode()))
         sent += 1
 
@@ -101,9 +119,30 @@ async def _rpc_answer(request: web.Request) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": body.get("id")}
 
 
+async def _watch(request: web.Request, sub: Subscriber) -> None:
+    """End the stream once its client has gone; keep it alive while it is idle."""
+    idle_s = 0.0
+    while True:
+        await asyncio.sleep(CHECK_S)
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            _end(sub)
+            return
+        idle_s = idle_s + CHECK_S if sub.queue.empty() else 0.0
+        if idle_s >= request.app[STATE].options.sse_keepalive:
+            sub.queue.put_nowait(_KEEPALIVE)  # the queue is empty: it fits
+            idle_s = 0.0
+
+
+def _end(sub: Subscriber) -> None:
+    """Queue the stream's end, dropping what its client will never read if need be."""
+    while sub.queue.full():
+        with contextlib.suppress(asyncio.QueueEmpty):
+            sub.queue.get_nowait()
+    sub.queue.put_nowait(_END)
+
+
 async def end_streams(app: web.Application) -> None:
     """On shutdown, end every open stream so that no request holds the gateway."""
     for sub in list(app[STATE].sse_streams):
-        while sub.queue.full():
-            sub.queue.get_nowait()
-        sub.queue.put_nowait(_END)
+        _end(sub)

@@ -82,6 +82,7 @@ class GatewayState:
             "in_flight": self.in_flight,
             "rejected_connections": self.rejected_connections,
             "websockets": len(self.websockets),
+            "sse_streams": len(self.sse_streams),
             "events": self.hub.totals(),
             "channels": {name: ch.stats() for name, ch in self.hub.channels.items()},
             "notifications": {
