@@ -132,6 +132,25 @@ def link_html(path: str | os.PathLike[str], text: str | None = None) -> str:
     return f'<a href="{escape(link_href(path))}">{escape(shown)}</a>'
 
 
+def read_json_artifact(path: str | os.PathLike[str], what: str, build: Callable[[Any], R]) -> R:
+    """What `build` makes of the JSON saved at `path` (a result file written here).
+
+    One sentence (ValueError) naming `what` (``"memory result"``) when the file
+    cannot be read, is not JSON, or holds something `build` refuses with a
+    ValueError, TypeError or KeyError.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read a {what} from {str(path)!r}: {exc.strerror}.") from None
+    except ValueError as exc:  # undecodable bytes too (UnicodeDecodeError)
+        raise ValueError(f"{str(path)!r} is not JSON ({exc}).") from None
+    try:
+        return build(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{str(path)!r} does not hold a saved {what} ({exc}).") from None
+
+
 def result_or_saved(
     value: Any, result_type: type[R], read_saved: Callable[[str | Path], R], made_by: str
 ) -> R:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from perfgate.artifacts.paths import read_json_artifact
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.leak import LeakAnalysis
 from perfgate.memory.mapping import MappingGrowth
@@ -26,18 +26,9 @@ def read_saved(path: str | Path) -> MemoryResult:
     ValueError in one sentence when the file cannot be read or holds no
     memory result.
     """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(
-            f"cannot read a memory result from {str(path)!r}: {exc.strerror}."
-        ) from None
-    except ValueError as exc:
-        raise ValueError(f"{str(path)!r} is not JSON ({exc}).") from None
-    try:
-        return result_from_dict(data, json_path=str(path))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{str(path)!r} does not hold a saved memory result ({exc}).") from None
+    return read_json_artifact(
+        path, "memory result", lambda data: result_from_dict(data, json_path=str(path))
+    )
 
 
 def rejudge(memory: MemoryResult, **changes: Any) -> MemoryResult:
