@@ -173,5 +173,5 @@ def test_figures_of_a_run_within_its_limit_pass():
 
 def _failing_second(t: int, target: float) -> Progress:
     row = TimelineRow(float(t), 100.0, 1.0, 2.0, 3.0, 100, 100, 4, target, goodput=0.0)
-    return Progress(row, t + 1.0, 10.0, False, 100 * (t + 1), 100 * (t + 1), 1.0, 100.0,
-                    1.0, 2.0, 3.0, 0)  # fmt: skip
+    return Progress(row, t + 1.0, 10.0, False, 100 * (t + 1), 100 * (t + 1), 1.0, 100.0, 0,
+                    p50=1.0, p95=2.0, p99=3.0)  # fmt: skip

@@ -118,7 +118,9 @@ def test_breaking_point_heads_the_table():
 
 def make_progress(elapsed: float, warmup: bool = False) -> Progress:
     row = TimelineRow(elapsed - 1, 412.0, 5.0, 12.34, 20.0, 412, 3, 37, 450.0, warmup=warmup)
-    return Progress(row, elapsed, 60.0, warmup, 5000, 3, 0.0006, 400.0, 5.0, 11.0, 20.0, 0)
+    return Progress(
+        row, elapsed, 60.0, warmup, 5000, 3, 0.0006, 400.0, 0, p50=5.0, p95=11.0, p99=20.0
+    )
 
 
 def test_progress_line_and_its_pace():

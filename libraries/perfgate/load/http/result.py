@@ -6,7 +6,7 @@ memory and null in JSON. The format is documented in docs/engine.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,30 +14,18 @@ from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
 from perfgate.load.errorlimit import DEFAULT_LIMIT, ErrorLimit
 from perfgate.load.gate import BreakingPoint
-from perfgate.load.resultjson import NAN, null_to_nan, number, saved_fields
+from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, number, saved_fields
 from perfgate.measure.histogram import Histogram
 
 PERCENTILES = (("p50", 50.0), ("p75", 75.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0),
                ("p99_9", 99.9))  # fmt: skip
 
 
-def latency_fields(hist: Histogram | None) -> dict[str, Any]:
-    """min, mean, stdev, p50 ... p99_9, max in ms from a ns histogram (NaN when empty)."""
-    keys = ["min", "mean", "stdev", *(k for k, _ in PERCENTILES), "max"]
-    if hist is None or hist.count == 0:
-        return dict.fromkeys(keys, NAN)
-    values = hist.percentiles([p for _, p in PERCENTILES])
-    out = {"min": hist.min / 1e6, "mean": hist.mean / 1e6, "stdev": hist.stdev / 1e6}
-    out.update({k: v / 1e6 for (k, _), v in zip(PERCENTILES, values, strict=True)})
-    out["max"] = hist.max / 1e6
-    return out
+@dataclass(kw_only=True)
+class Latencies:
+    """The latency statistics in ms that a run, each request name and the open model's
+    service time report alike; NaN when there were no samples (`latency_fields`)."""
 
-
-@dataclass
-class LatencySummary(ItemAccess):
-    """A latency summary in ms; `summary.p50` and `summary["p50"]` alike (the JSON shows a dict)."""
-
-    count: int = 0
     min: float = NAN
     mean: float = NAN
     stdev: float = NAN
@@ -49,16 +37,12 @@ class LatencySummary(ItemAccess):
     p99_9: float = NAN
     max: float = NAN
 
-    @classmethod
-    def from_histogram(cls, hist: Histogram | None) -> LatencySummary:
-        return cls(count=0 if hist is None else hist.count, **latency_fields(hist))
 
+@dataclass(kw_only=True)
+class RequestCounts:
+    """The counts and rates that a run and each request name report alike (the merge's
+    `_request_counts`)."""
 
-@dataclass
-class RequestStats(ItemAccess):
-    """Counts and latency of one named request (or of all requests)."""
-
-    name: str
     requests: int = 0
     successes: int = 0
     errors: int = 0
@@ -67,16 +51,47 @@ class RequestStats(ItemAccess):
     goodput: float = NAN  # successful responses per second (NaN: a result saved before it)
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     status_codes: dict[str, int] = field(default_factory=dict)
-    min: float = NAN
-    mean: float = NAN
-    stdev: float = NAN
-    p50: float = NAN
-    p75: float = NAN
-    p90: float = NAN
-    p95: float = NAN
-    p99: float = NAN
-    p99_9: float = NAN
-    max: float = NAN
+
+
+_LATENCY_NAMES = tuple(f.name for f in fields(Latencies))
+
+
+def latency_fields(hist: Histogram | None) -> dict[str, Any]:
+    """min, mean, stdev, p50 ... p99_9, max in ms from a ns histogram (NaN when empty)."""
+    if hist is None or hist.count == 0:
+        return dict.fromkeys(_LATENCY_NAMES, NAN)
+    values = hist.percentiles([p for _, p in PERCENTILES])
+    out = {"min": hist.min / 1e6, "mean": hist.mean / 1e6, "stdev": hist.stdev / 1e6}
+    out.update({k: v / 1e6 for (k, _), v in zip(PERCENTILES, values, strict=True)})
+    out["max"] = hist.max / 1e6
+    return out
+
+
+# A dataclass's fields come base by base, from the last base it lists to the first, then its
+# own. These bases hold the field a summary shows first, before its counts and latencies, so
+# that its repr (in log.html) and the field list of a KeyError read as they always have.
+@dataclass
+class _Counted:
+    count: int = 0  # samples
+
+
+@dataclass
+class _Named:
+    name: str
+
+
+@dataclass
+class LatencySummary(Latencies, _Counted, ItemAccess):
+    """A latency summary in ms; `summary.p50` and `summary["p50"]` alike (the JSON shows a dict)."""
+
+    @classmethod
+    def from_histogram(cls, hist: Histogram | None) -> LatencySummary:
+        return cls(count=0 if hist is None else hist.count, **latency_fields(hist))
+
+
+@dataclass
+class RequestStats(Latencies, RequestCounts, _Named, ItemAccess):
+    """Counts and latency of one named request (or of all requests)."""
 
 
 @dataclass
@@ -115,7 +130,7 @@ class GeneratorHealth(ItemAccess):
 
 
 @dataclass
-class LoadResult:
+class LoadResult(Latencies, RequestCounts):
     url: str
     model: str
     profile: str
@@ -123,25 +138,7 @@ class LoadResult:
     warmup_s: float
     duration_s: float  # the measured period (seconds), warm-up excluded
     workers: int
-    requests: int = 0
-    successes: int = 0
-    errors: int = 0
-    error_rate: float = 0.0
-    rps: float = 0.0
-    goodput: float = NAN  # successful responses per second (NaN: a result saved before it)
     target_rps: float | None = None  # open model: mean intended rate over the measured period
-    errors_by_kind: dict[str, int] = field(default_factory=dict)
-    status_codes: dict[str, int] = field(default_factory=dict)
-    min: float = NAN
-    mean: float = NAN
-    stdev: float = NAN
-    p50: float = NAN
-    p75: float = NAN
-    p90: float = NAN
-    p95: float = NAN
-    p99: float = NAN
-    p99_9: float = NAN
-    max: float = NAN
     service: LatencySummary | None = None  # open model: uncorrected service time
     timeline: list[TimelineRow] = field(default_factory=list)
     by_name: dict[str, RequestStats] = field(default_factory=dict)
@@ -217,15 +214,11 @@ class LoadResult:
 
 
 _RUN_FIELDS = frozenset({"breaking_point", "error_limit", "json_path"})
-_LATENCY_ATTRS = frozenset(
-    {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max"}
-)
+_LATENCY_ATTRS = frozenset(_LATENCY_NAMES)
 _METRIC_ATTRS = _LATENCY_ATTRS | {"rps", "goodput", "error_rate", "requests", "errors", "successes"}
 
 
-_NULLABLE_FLOATS = frozenset(
-    {"min", "mean", "stdev", "p50", "p75", "p90", "p95", "p99", "p99_9", "max", "goodput"}
-)
+_NULLABLE_FLOATS = defaults_to_nan(LoadResult)  # the latencies and goodput
 
 
 def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +227,7 @@ def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class Progress:
+class Progress(Latencies):
     """What `on_progress` gets once a second: the second just finished and
     running totals over the measured period so far (warm-up excluded)."""
 
@@ -246,17 +239,7 @@ class Progress:
     errors: int
     error_rate: float
     rps: float
-    p50: float
-    p95: float
-    p99: float
     missed: int
-    p75: float = NAN
-    p90: float = NAN
-    p99_9: float = NAN
-    min: float = NAN
-    mean: float = NAN
-    max: float = NAN
-    stdev: float = NAN
 
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running overall value of a threshold metric (None for per-name scopes)."""
