@@ -20,81 +20,44 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from array import array
-from dataclasses import dataclass, field, fields
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from perfgate.artifacts import redact
+from perfgate.load.events.context import Paths, WorkerContext
 from perfgate.load.events.errors import describe_connect_error, error_kind
-from perfgate.load.events.messages import as_int, compile_path, excerpt, lookup
-from perfgate.load.events.recorder import EventRecorder
+from perfgate.load.events.messages import as_int, excerpt, lookup
 from perfgate.load.events.tracker import Counts, SeqTracker
-from perfgate.load.sse.config import SseFormat, SseLoadConfig, fill_channel
+from perfgate.load.sse.config import SseLoadConfig, fill_channel
 from perfgate.load.sse.stream import Message, StreamParser
 
 _now = time.monotonic_ns
-MAX_NOTES = 8
 NOT_EVENT_STREAM = "not_event_stream"
 
 
 @dataclass(frozen=True)
-class Paths:
-    """The format's field paths, compiled once: what the publisher reads of the trigger's
-    answer (type, id, seq, message), then what a client reads of an event."""
+class SsePaths(Paths):
+    """The publisher's and event paths, and where a `subscribed` message holds the
+    channel's number."""
 
-    type: tuple[str, ...]
-    id: tuple[str, ...]
-    seq: tuple[str, ...]
-    message: tuple[str, ...]
-    time: tuple[str, ...]
     subscribed_seq: tuple[str, ...]
-
-    @classmethod
-    def of(cls, fmt: SseFormat) -> Paths:
-        names = [f.name for f in fields(cls)]
-        return cls(**{name: compile_path(getattr(fmt, f"{name}_field")) for name in names})
 
 
 @dataclass
-class Context:
+class Context(WorkerContext[SseLoadConfig]):
     """What every client of one worker shares, and what the publisher needs of it."""
 
-    config: SseLoadConfig
-    channel: str
-    start_ns: int
-    recorder: EventRecorder
-    session: aiohttp.ClientSession | None = None
-    ssl: ssl.SSLContext | bool = True
-    stopping: bool = False
+    paths: SsePaths = field(init=False)
     subscribed: bool = False  # a stream began with a `subscribed` message: the server numbers
     first_event: array[int] = field(default_factory=lambda: array("q"))
-    kept: dict[str, str] = field(default_factory=dict)  # notes by key, in order
 
-    @cached_property
-    def paths(self) -> Paths:
-        return Paths.of(self.config.protocol)
-
-    @property
-    def warm_end_ns(self) -> int:
-        return self.start_ns + int(self.config.warmup_s * 1e9)
-
-    @property
-    def end_ns(self) -> int:
-        return self.start_ns + int(self.config.duration_s * 1e9)
-
-    @property
-    def notes(self) -> list[str]:
-        return list(self.kept.values())
-
-    def note(self, text: str, key: str | None = None) -> None:
-        """Keep a note for the result, once per `key` (else its text), MAX_NOTES at most."""
-        if len(self.kept) < MAX_NOTES:
-            self.kept.setdefault(key or text, text)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.paths = SsePaths.of(self.config.protocol)
 
 
 class StreamClient:

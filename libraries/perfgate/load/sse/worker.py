@@ -12,19 +12,15 @@ The last snapshot carries the worker's exact event counts (`totals`).
 from __future__ import annotations
 
 import asyncio
-import math
 import time
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-import aiohttp
-
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.publisher import Publisher
-from perfgate.load.events.recorder import EventRecorder, fold
-from perfgate.load.events.stamps import check_time_format
+from perfgate.load.events.recorder import fold
 from perfgate.load.events.tracker import Counts
+from perfgate.load.events.workerplan import WorkerPlan
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.sse.client import Context, StreamClient
 from perfgate.load.sse.config import SseLoadConfig
@@ -37,14 +33,8 @@ _now = time.monotonic_ns
 DRAIN_S = 1.0
 
 
-@dataclass(frozen=True)
-class SseWorkerPlan:
-    """Worker `index` of `count` opens every `count`-th stream of the run."""
-
-    config: SseLoadConfig
-    channel: str
-    index: int
-    count: int
+# The parent's first message: this worker's share of the streams (every `count`-th).
+SseWorkerPlan = WorkerPlan[SseLoadConfig]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,33 +44,21 @@ def main(argv: list[str] | None = None) -> None:
 
 async def _run(conn: Connection, plan: SseWorkerPlan, start_ns: int, limit: FdLimit) -> None:
     cfg = plan.config
-    warm_end = start_ns + int(cfg.warmup_s * 1e9)
-    time_format = check_time_format(cfg.protocol.time_format)
-    ctx = Context(cfg, plan.channel, start_ns, EventRecorder(warm_end, start_ns, time_format))
+    ctx = Context(cfg, plan.channel, start_ns, plan.recorder(start_ns))
     if limit.note:
         ctx.note(limit.note[0].upper() + limit.note[1:] + ".")
     https = cfg.url.startswith("https:") or cfg.publish_url.startswith("https:")
     ctx.ssl = make_ssl_context(cfg.verify_tls) if https else True
-    ctx.session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0, ssl=ctx.ssl),
-        timeout=aiohttp.ClientTimeout(total=None),
-    )
-    ramp = cfg.ramp
-    clients = [
-        StreamClient(ctx, start_ns + (0 if math.isinf(ramp) else int(g / ramp * 1e9)))
-        for g in range(plan.index, cfg.connections, plan.count)
-    ]
+    clients = [StreamClient(ctx, client_start) for _, client_start in plan.client_starts(start_ns)]
     tops = Tops(plan.count - 1)
 
     def relayed(kind: str, payload: Any) -> None:
         if kind == "top":
             tops.take(payload)
 
-    try:
+    async with ctx.open_session():
         with parent_control(conn, relayed) as stop_requested:
             await _drive(conn, ctx, plan.index, clients, stop_requested, tops)
-    finally:
-        await ctx.session.close()
 
 
 async def _drive(

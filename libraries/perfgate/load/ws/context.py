@@ -9,15 +9,10 @@ that end before it is known wait in `pending`.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import aiohttp
-
-from perfgate.load.events.messages import compile_path
-from perfgate.load.events.recorder import EventRecorder
+from perfgate.load.events.context import Paths, WorkerContext
 from perfgate.load.events.tracker import Counts, SeqTracker
 from perfgate.load.target import make_ssl_context
 from perfgate.load.ws.config import WsLoadConfig
@@ -25,35 +20,22 @@ from perfgate.load.ws.dial import Link, describe_failure, dial, failure_kind, us
 from perfgate.load.ws.gcwatch import GcWatch
 
 _now = time.monotonic_ns
-MAX_NOTES = 8
 
 
 @dataclass(frozen=True)
-class Paths:
-    """The protocol's field paths, compiled once."""
+class WsPaths(Paths):
+    """The publisher's and event paths, and where an echo holds its number and stamp."""
 
-    type: tuple[str, ...]
-    seq: tuple[str, ...]
-    time: tuple[str, ...]
     echo_seq: tuple[str, ...]
     echo_time: tuple[str, ...]
-    id: tuple[str, ...]
-    message: tuple[str, ...]
 
 
 @dataclass
-class Context:
-    config: WsLoadConfig
-    channel: str
-    worker: int
-    workers: int
-    start_ns: int
-    recorder: EventRecorder
-    session: aiohttp.ClientSession | None = None
-    ssl: ssl.SSLContext | bool = True
-    paths: Paths = field(init=False)
+class Context(WorkerContext[WsLoadConfig]):
+    worker: int = field(kw_only=True)
+    workers: int = field(kw_only=True)
+    paths: WsPaths = field(init=False)
     gc: GcWatch = field(default_factory=GcWatch)
-    stopping: bool = False
     floor: int | None = None
     floor_known: bool = False
     counts: Counts = field(default_factory=Counts)
@@ -62,20 +44,10 @@ class Context:
     unclosed_sessions: int = 0
     sessions: int = 0
     restarts: int = 0
-    notes: list[str] = field(default_factory=list)
-    _noted: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        p = self.config.protocol
-        self.paths = Paths(
-            type=compile_path(p.type_field),
-            seq=compile_path(p.seq_field),
-            time=compile_path(p.time_field),
-            echo_seq=compile_path(p.echo_seq_field),
-            echo_time=compile_path(p.echo_time_field),
-            id=compile_path(p.id_field),
-            message=compile_path(p.message_field),
-        )
+        super().__post_init__()
+        self.paths = WsPaths.of(self.config.protocol)
         if self.config.warmup_s <= 0 or self.config.mode == "echo":
             self.floor_known = True
         elif not self.config.publishes:
@@ -87,22 +59,6 @@ class Context:
             )
         if uses_tls(self.config):
             self.ssl = make_ssl_context(self.config.verify_tls)
-
-    @property
-    def end_ns(self) -> int:
-        return self.start_ns + int(self.config.duration_s * 1e9)
-
-    @property
-    def warm_end_ns(self) -> int:
-        return self.start_ns + int(self.config.warmup_s * 1e9)
-
-    def note(self, text: str, key: str | None = None) -> None:
-        """Keep a note for the result, once per `key` and at most MAX_NOTES."""
-        key = key or text
-        if key in self._noted or len(self.notes) >= MAX_NOTES:
-            return
-        self._noted.add(key)
-        self.notes.append(text)
 
     # -- connections ------------------------------------------------------------
 
@@ -163,8 +119,3 @@ class Context:
     def missed_disconnected(self) -> int:
         floor = self.floor if self.floor is not None else -1
         return sum(max(0, base - max(last, floor)) for last, base in self.disconnected_gaps)
-
-
-def client_indices(worker: int, workers: int, connections: int) -> Iterator[int]:
-    """The clients of worker `worker`: every `workers`-th, so the ramp interleaves workers."""
-    return iter(range(worker, connections, workers))

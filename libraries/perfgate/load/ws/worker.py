@@ -14,17 +14,13 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-import aiohttp
-
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.publisher import Publisher, paced
-from perfgate.load.events.recorder import EventRecorder
-from perfgate.load.events.stamps import check_time_format
 from perfgate.load.events.tracker import Counts
+from perfgate.load.events.workerplan import WorkerPlan
 from perfgate.load.fdlimit import FdLimit
 from perfgate.load.stages import Stage, arrival_times
 from perfgate.load.worker import Intervals, Tick, parent_control, send_second, serve
@@ -36,19 +32,15 @@ from perfgate.load.ws.clients import (
     echo_client,
 )
 from perfgate.load.ws.config import WsLoadConfig
-from perfgate.load.ws.context import Context, client_indices
+from perfgate.load.ws.context import Context
 from perfgate.load.ws.dial import dial
 
 _now = time.monotonic_ns
 FLOOR_WAIT_S = 5.0
 
 
-@dataclass(frozen=True)
-class WsWorkerPlan:
-    index: int
-    count: int
-    config: WsLoadConfig
-    channel: str
+# The parent's first message: this worker's share of the clients (every `count`-th).
+WsWorkerPlan = WorkerPlan[WsLoadConfig]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,35 +56,21 @@ async def _run(conn: Connection, plan: WsWorkerPlan, start_ns: int, limit: FdLim
         worker=plan.index,
         workers=plan.count,
         start_ns=start_ns,
-        recorder=EventRecorder(
-            start_ns + int(cfg.warmup_s * 1e9),
-            start_ns,
-            check_time_format(cfg.protocol.time_format),
-        ),
+        recorder=plan.recorder(start_ns),
     )
     if limit.note:
         ctx.note(limit.note)
     rng = random.Random(None if cfg.seed is None else cfg.seed * 1000 + plan.index)
-    ramp = cfg.ramp
-    clients = [
-        Client(ctx, g, start_ns + (0 if ramp == float("inf") else int(g / ramp * 1e9)))
-        for g in client_indices(plan.index, plan.count, cfg.connections)
-    ]
-    ctx.session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0, ssl=ctx.ssl, enable_cleanup_closed=False),
-        timeout=aiohttp.ClientTimeout(total=None),
-    )
+    clients = [Client(ctx, g, client_start) for g, client_start in plan.client_starts(start_ns)]
     floor_from_parent: list[int | None] = []
 
     def relayed(kind: str, payload: Any) -> None:
         if kind == "floor":
             floor_from_parent.append(payload)
 
-    try:
+    async with ctx.open_session():
         with parent_control(conn, relayed) as stop_requested:
             await _drive(conn, ctx, clients, rng, stop_requested, floor_from_parent)
-    finally:
-        await ctx.session.close()
 
 
 async def _drive(
