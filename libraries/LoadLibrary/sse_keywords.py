@@ -15,7 +15,6 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import user_errors
-from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, get_metric, parse_metric, passed_text
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
@@ -23,8 +22,9 @@ from perfgate.load.protocol import WorkerError
 from perfgate.load.sse.plan import DEFAULT_THRESHOLDS, SsePlan, plan_event_stream_run
 from perfgate.load.sse.report import render_html, summary_line, verdict_line
 from perfgate.load.sse.result import SSE_METRICS, SseResult
-from perfgate.load.sse.runner import Outcome, execute, read_saved
-from perfgate.procs.reaper_client import watch_worker
+from perfgate.load.sse.runner import SSE_RUNNER, Outcome, read_saved
+
+from .runs import run_event_load
 
 
 class SseLoadKeywords:
@@ -62,19 +62,7 @@ class SseLoadKeywords:
         # argument but `gateway` is the planner's of the same name, passed on as it is.
         options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
         plan = plan_event_stream_run(**options)
-        target = gateway_target(gateway)
-        self._log_plan(plan)
-        outcome = execute(
-            plan.config,
-            plan.thresholds,
-            gateway=target,
-            console=logger.console,
-            on_worker_started=watch_worker,
-        )
-        self._log_outcome(outcome)
-        if outcome.verdict.failed:
-            raise AssertionError(outcome.verdict.message())
-        return outcome.result
+        return run_event_load(SSE_RUNNER, plan, gateway, self._log_plan, self._log_outcome)
 
     @staticmethod
     def _log_plan(plan: SsePlan) -> None:

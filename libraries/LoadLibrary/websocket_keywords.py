@@ -16,7 +16,6 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
-from perfgate.gateway.lookup import gateway_target
 from perfgate.load.assertions import build_check, parse_metric, passed_text
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
@@ -25,8 +24,9 @@ from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
 from perfgate.load.ws.plan import WsPlan, plan_websocket_run
 from perfgate.load.ws.report import render_html, summary_line, verdict_line
 from perfgate.load.ws.result import WS_METRICS, WebSocketResult
-from perfgate.load.ws.runner import Outcome, execute, read_saved
-from perfgate.procs.reaper_client import watch_worker
+from perfgate.load.ws.runner import WS_RUNNER, Outcome, read_saved
+
+from .runs import run_event_load
 
 
 def _as_result(result: Any) -> WebSocketResult:
@@ -75,19 +75,7 @@ class WebSocketLoadKeywords:
         # passed on as they are, the two lists cannot drift apart.
         options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
         plan = plan_websocket_run(**options)
-        target = gateway_target(gateway)
-        self._log_plan(plan)
-        outcome = execute(
-            plan.config,
-            plan.thresholds,
-            gateway=target,
-            console=logger.console,
-            on_worker_started=watch_worker,
-        )
-        self._log_outcome(outcome)
-        if outcome.verdict.failed:
-            raise AssertionError(outcome.verdict.message())
-        return outcome.result
+        return run_event_load(WS_RUNNER, plan, gateway, self._log_plan, self._log_outcome)
 
     @staticmethod
     def _log_outcome(outcome: Outcome[WebSocketResult]) -> None:

@@ -3,6 +3,8 @@
 A protocol's runner (`perfgate.load.http.runner`, `perfgate.load.ws.runner`)
 runs its load with `watch` as the progress callback, judges the result
 (`perfgate.load.gate.judge` with its metric lookup) and hands both to `save`.
+An event protocol's runner is a `Runner`: its run function, console line and
+judge put through the same run, judge, save, so a new protocol writes none of it.
 The result is saved as JSON before anything is asserted, so a failing test
 keeps its data: the result's own ``to_dict()``, then ``verdict``, then the
 protocol's extra keys (HTTP's ``plan``), and ``json_path`` - at the end, or
@@ -14,13 +16,14 @@ result's ``kind`` and the run's label under the output directory
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.load.gate import GateProgress, LiveGate, Verdict
+from perfgate.load.thresholds import Threshold
 
 
 class SavedResult(Protocol):
@@ -34,6 +37,9 @@ class SavedResult(Protocol):
 
 R = TypeVar("R", bound=SavedResult)
 P = TypeVar("P", bound=GateProgress)
+C = TypeVar("C")
+C_contra = TypeVar("C_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass
@@ -94,3 +100,47 @@ def read_saved(path: str | Path, what: str, build: Callable[[dict[str, Any]], R]
         raise ValueError(f"{str(path)!r} does not hold a saved {what} ({exc}).") from None
     result.json_path = str(path)
     return result
+
+
+class RunLoad(Protocol[C_contra, R_co]):
+    """A protocol's run: `config` to its merged result, every worker reaped on every way out."""
+
+    def __call__(
+        self,
+        config: C_contra,
+        *,
+        gateway: Any = None,
+        on_progress: Callable[[Any], Any] | None = None,
+        on_worker_started: Callable[[int], Any] | None = None,
+    ) -> R_co: ...
+
+
+@dataclass(frozen=True)
+class Runner(Generic[C, R]):
+    """One protocol's load from config to saved result: its `run`, its console line
+    (`printer(write, label)`), its `judge` and the run's `label` (console, file name),
+    put through run, judge, save - in that order."""
+
+    run: RunLoad[C, R]
+    printer: Callable[[Callable[[str], None], str], Callable[[Any], None]]
+    judge: Callable[[R, Sequence[Threshold]], Verdict]
+    label: Callable[[C], str]
+
+    def execute(
+        self,
+        config: C,
+        thresholds: Sequence[Threshold],
+        *,
+        gateway: Any = None,
+        console: Callable[[str], None] | None = None,
+        on_worker_started: Callable[[int], Any] | None = None,
+        directory: str | Path | None = None,
+    ) -> Outcome[R]:
+        """Run, judge, save; errors and interruptions propagate with every worker reaped.
+        `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run."""
+        label = self.label(config)
+        printer = self.printer(console, label) if console is not None else None
+        result = self.run(
+            config, gateway=gateway, on_progress=printer, on_worker_started=on_worker_started
+        )
+        return save(result, self.judge(result, thresholds), label, directory)

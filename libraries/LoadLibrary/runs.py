@@ -1,0 +1,55 @@
+"""What every run keyword does once its plan is made: run it with the console and the
+reaper watching each worker, log the outcome, fail the test on a failed verdict and
+return the result. The run itself is the core's (`perfgate.load.<protocol>.runner`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from robot.api import logger
+
+from perfgate.gateway.lookup import gateway_target
+from perfgate.load.outcome import Outcome, Runner, SavedResult
+from perfgate.load.thresholds import Threshold
+from perfgate.procs.reaper_client import watch_worker
+
+R = TypeVar("R", bound=SavedResult)
+C = TypeVar("C")
+C_co = TypeVar("C_co", covariant=True)
+
+
+class EventPlan(Protocol[C_co]):
+    """What `run_event_load` needs of a plan (`WsPlan`, `SsePlan`)."""
+
+    @property
+    def config(self) -> C_co: ...
+
+    @property
+    def thresholds(self) -> Sequence[Threshold]: ...
+
+
+def run_logged(execute: Callable[..., Outcome[R]], log_outcome: Callable[[Outcome[R]], None]) -> R:
+    """`execute(console=, on_worker_started=)` (a runner's execute with its plan given),
+    its outcome logged by `log_outcome`; an AssertionError with the verdict if it failed."""
+    outcome = execute(console=logger.console, on_worker_started=watch_worker)
+    log_outcome(outcome)
+    if outcome.verdict.failed:
+        raise AssertionError(outcome.verdict.message())
+    return outcome.result
+
+
+def run_event_load(
+    runner: Runner[C, R],
+    plan: EventPlan[C],
+    gateway: Any,
+    log_plan: Callable[[Any], None],
+    log_outcome: Callable[[Outcome[R]], None],
+) -> R:
+    """An event protocol's run keyword after planning: `gateway` (a Gateway, alias, PID or
+    metrics URL) looked up, the plan logged, then as `run_logged`."""
+    target = gateway_target(gateway)
+    log_plan(plan)
+    execute = partial(runner.execute, plan.config, plan.thresholds, gateway=target)
+    return run_logged(execute, log_outcome)
