@@ -21,11 +21,9 @@ from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
 from perfgate.load.assertions import (
-    build_check,
     generator_warnings,
     get_metric,
     parse_metric,
-    passed_text,
     suspect_note,
 )
 from perfgate.load.http import LoadResult
@@ -38,6 +36,7 @@ from perfgate.load.profiles import profile_table
 from perfgate.load.protocol import WorkerError
 from perfgate.load.stages import format_stages
 
+from .metric_log import log_metric
 from .runs import run_logged
 
 
@@ -203,11 +202,7 @@ class HttpLoadKeywords:
             warnings=generator_warnings(load),
             message=message,
         )
-        if operator:
-            check = build_check(metric, operator, expected, KNOWN_METRICS)
-            logger.info(passed_text(check, value))
-        else:
-            logger.info(f"{ref.text} is {ref.format(value)}.")
+        log_metric(metric, operator, expected, KNOWN_METRICS, value)
         return value
 
     @keyword

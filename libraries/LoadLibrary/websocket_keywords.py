@@ -16,7 +16,6 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
-from perfgate.load.assertions import build_check, parse_metric, passed_text
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
@@ -26,6 +25,7 @@ from perfgate.load.ws.report import render_html, summary_line, verdict_line
 from perfgate.load.ws.result import WS_METRICS, WebSocketResult
 from perfgate.load.ws.runner import WS_RUNNER, Outcome, read_saved
 
+from .metric_log import log_metric
 from .runs import run_event_load
 
 
@@ -148,11 +148,7 @@ class WebSocketLoadKeywords:
         | Get WebSocket Metric    ${ws}    event_latency_p99    <    50 ms
         """
         value = get_ws_metric(_as_result(result), metric, operator, expected, message)
-        ref = parse_metric(metric, WS_METRICS)
-        if operator:
-            logger.info(passed_text(build_check(metric, operator, expected, WS_METRICS), value))
-        else:
-            logger.info(f"{ref.text} is {ref.format(value)}.")
+        log_metric(metric, operator, expected, WS_METRICS, value)
         return value
 
     @keyword
