@@ -4,7 +4,13 @@ snapshots into the protocol's aggregator, stop them on request, and reap
 them on every way out, BaseExceptions (Ctrl-C, Robot's timeouts) included.
 
 What is the protocol's (its worker module, plans, aggregator, hooks) comes
-in a `perfgate.load.protocol.WorkerRun`.
+in a `perfgate.load.protocol.WorkerRun`. Where the workers run is a crew's:
+`_Crew`, worker processes on this machine, or, with `cluster=`, the crew of
+`perfgate.load.cluster` (the same worker processes started and relayed
+through Dask on other machines). A crew spawns a worker with a plan, waits
+for its ready message, starts them all at one instant, hands over their
+messages, tells the running ones something, and ends them all; the rest of
+this module is the same whichever crew runs the workers.
 """
 
 from __future__ import annotations
@@ -12,14 +18,19 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from perfgate.load.protocol import LoadProtocol, P, WorkerError, WorkerRun
 from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
 
+if TYPE_CHECKING:
+    from perfgate.load.cluster import Cluster
+
 START_DELAY_S = 0.1  # lets every worker receive the start time before it arrives
+
+Message = tuple[int, str, Any]  # (worker index, kind, payload)
 
 __all__ = ["START_DELAY_S", "WorkerError", "default_workers", "run_workers"]
 
@@ -32,57 +43,97 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class Crew(Protocol):
+    """Where a run's workers live; `_Crew` here, `perfgate.load.cluster.crew.ClusterCrew` there."""
+
+    done: set[int]  # workers that sent their final snapshot
+    start_delay_s: float  # from now to the start instant: long enough to reach every worker
+
+    def spawn(self, plans: Sequence[Any], on_started: Callable[[int], Any] | None) -> None:
+        """Start a worker for each plan; `on_started(pid)` for each process of this machine."""
+
+    def await_ready(self, i: int) -> Any:
+        """Worker `i`'s ready info, or WorkerError saying why it has none."""
+
+    def start(self, start_ns: int) -> None:
+        """Tell every worker the start instant (this process's time.monotonic_ns)."""
+
+    def incoming(self, timeout: float) -> list[Message]:
+        """The messages that came within `timeout` s; a failed or vanished worker raised."""
+
+    def tell_running(self, msg: tuple[Any, ...], *, but: int | None = None) -> None:
+        """Send `msg` to every worker still running (except `but`)."""
+
+    def close(self) -> None:
+        """End every worker, whatever state it is in; called on every way out."""
+
+
 def run_workers(
     run: WorkerRun[P],
     on_progress: Callable[[P], Any] | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
+    *,
+    cluster: Cluster | None = None,
 ) -> bool:
     """Run the workers to their end; True when `on_progress` asked them to stop early.
 
     `on_progress(progress)` gets what the aggregator gives for every closed
     second; returning "stop" ends the run. `on_worker_started(pid)` is called
-    for every worker process started.
+    for every worker process started on this machine. `cluster`: an open
+    `perfgate.load.cluster.Cluster` to run the workers on instead of this
+    machine; what it ran where is then in `cluster.last_run`.
     """
-    crew = _Crew(run.protocol)
+    crew: Crew = _Crew(run.protocol) if cluster is None else cluster.crew(run.protocol)
     try:
-        for plan in run.plans:
-            pid = crew.spawn(plan)
-            if on_worker_started is not None:
-                on_worker_started(pid)
+        crew.spawn(run.plans, on_worker_started)
         ready = [crew.await_ready(i) for i in range(len(run.plans))]
         if run.on_ready is not None:
             run.on_ready(ready)
-        start_ns = time.monotonic_ns() + int(START_DELAY_S * 1e9)
-        for pipe in crew.pipes:
-            pipe.send(("start", start_ns))
-        stopped_early = crew.collect(run, start_ns, on_progress)
+        start_ns = time.monotonic_ns() + int(crew.start_delay_s * 1e9)
+        crew.start(start_ns)
+        stopped_early = _collect(crew, run, start_ns, on_progress)
         for progress in run.aggregator.flush():
             _asks_stop(on_progress, progress)
         return stopped_early
     finally:
-        reap(crew.procs, crew.pipes)
+        crew.close()
+
+
+def check_message(
+    protocol: LoadProtocol, who: str, kind: str, payload: Any, *, starting: bool = False
+) -> tuple[str, Any]:
+    """A worker's message as it is, or its "fatal" or "error" raised (`who` names the worker)."""
+    if kind == "fatal":
+        raise protocol.fatal(payload)
+    if kind == "error":
+        during = " during start-up" if starting else ""
+        raise WorkerError(f"{who} failed{during}:\n{payload}")
+    return str(kind), payload
 
 
 class _Crew:
-    """The run's worker processes and their pipes, in worker order."""
+    """The run's worker processes on this machine and their pipes, in worker order."""
+
+    start_delay_s = START_DELAY_S
 
     def __init__(self, protocol: LoadProtocol) -> None:
         self.protocol = protocol
         self.procs: list[subprocess.Popen[bytes]] = []
         self.pipes: list[Connection] = []
-        self.done: set[int] = set()  # workers that sent their final snapshot
+        self.done: set[int] = set()
 
-    def spawn(self, plan: Any) -> int:
-        proc, pipe = spawn_worker(self.protocol.worker_module, plan)
-        self.procs.append(proc)
-        self.pipes.append(pipe)
-        return proc.pid
+    def spawn(self, plans: Sequence[Any], on_started: Callable[[int], Any] | None) -> None:
+        for plan in plans:
+            proc, pipe = spawn_worker(self.protocol.worker_module, plan)
+            self.procs.append(proc)
+            self.pipes.append(pipe)
+            if on_started is not None:
+                on_started(proc.pid)
 
     def _name(self, i: int) -> str:
         return f"{self.protocol.worker_name} {i + 1}"
 
     def await_ready(self, i: int) -> Any:
-        """Worker `i`'s ready info, or WorkerError saying why it has none."""
         if not self.pipes[i].poll(READY_TIMEOUT_S):
             raise WorkerError(
                 f"{self._name(i)} did not start within {READY_TIMEOUT_S:g} s; "
@@ -104,45 +155,54 @@ class _Crew:
             who = self._name(i) if starting else f"{self._name(i)} (pid {proc.pid})"
             how = "during start-up" if starting else "unexpectedly"
             raise WorkerError(f"{who} exited {how} with code {exit_code(proc)}.") from None
-        if kind == "fatal":
-            raise self.protocol.fatal(payload)
-        if kind == "error":
-            during = " during start-up" if starting else ""
-            raise WorkerError(f"{self._name(i)} failed{during}:\n{payload}")
-        return str(kind), payload
+        return check_message(self.protocol, self._name(i), kind, payload, starting=starting)
+
+    def start(self, start_ns: int) -> None:
+        for pipe in self.pipes:
+            pipe.send(("start", start_ns))
+
+    def incoming(self, timeout: float) -> list[Message]:
+        live = [self.pipes[i] for i in range(len(self.pipes)) if i not in self.done]
+        out = []
+        for ready in wait(live, timeout=timeout):
+            i = self.pipes.index(ready)  # type: ignore[arg-type]
+            out.append((i, *self.receive(i)))
+        return out
 
     def tell_running(self, msg: tuple[Any, ...], *, but: int | None = None) -> None:
-        """Send `msg` to every worker still running (except `but`)."""
         for j, pipe in enumerate(self.pipes):
             if j != but and j not in self.done:
                 send_quietly(pipe, msg)
 
-    def collect(
-        self, run: WorkerRun[P], start_ns: int, on_progress: Callable[[P], Any] | None
-    ) -> bool:
-        """Receive until every worker sent its final snapshot; True if stopped early."""
-        n = len(self.pipes)
-        deadline = start_ns + int(run.finish_within_s * 1e9)
-        stopped_early = False
-        while len(self.done) < n:
-            if time.monotonic_ns() > deadline:
-                raise WorkerError(run.overdue)
-            live = [self.pipes[i] for i in range(n) if i not in self.done]
-            for ready in wait(live, timeout=1.0):
-                i = self.pipes.index(ready)  # type: ignore[arg-type]
-                kind, payload = self.receive(i)
-                if kind in self.protocol.relayed:
-                    self.tell_running((kind, payload), but=i)
-                    continue
-                if kind != "second":
-                    raise WorkerError(f"{self._name(i)} sent an unknown message {kind!r}.")
-                if payload.get("final"):
-                    self.done.add(i)
-                for progress in run.aggregator.add(payload):
-                    if _asks_stop(on_progress, progress) and not stopped_early:
-                        stopped_early = True
-                        self.tell_running(("stop",))
-        return stopped_early
+    def close(self) -> None:
+        reap(self.procs, self.pipes)
+
+
+def _collect(
+    crew: Crew, run: WorkerRun[P], start_ns: int, on_progress: Callable[[P], Any] | None
+) -> bool:
+    """Receive until every worker sent its final snapshot; True if stopped early."""
+    n = len(run.plans)
+    deadline = start_ns + int(run.finish_within_s * 1e9)
+    stopped_early = False
+    while len(crew.done) < n:
+        if time.monotonic_ns() > deadline:
+            raise WorkerError(run.overdue)
+        for i, kind, payload in crew.incoming(timeout=1.0):
+            if kind in run.protocol.relayed:
+                crew.tell_running((kind, payload), but=i)
+                continue
+            if kind != "second":
+                raise WorkerError(
+                    f"{run.protocol.worker_name} {i + 1} sent an unknown message {kind!r}."
+                )
+            if payload.get("final"):
+                crew.done.add(i)
+            for progress in run.aggregator.add(payload):
+                if _asks_stop(on_progress, progress) and not stopped_early:
+                    stopped_early = True
+                    crew.tell_running(("stop",))
+    return stopped_early
 
 
 def _asks_stop(on_progress: Callable[[Any], Any] | None, progress: Any) -> bool:

@@ -1,0 +1,17 @@
+"""Load from several machines: the load pipeline's workers on a Dask cluster.
+
+`open_cluster(spec)` gives a `Cluster` ("local", or a scheduler address);
+`perfgate.load.coordinator.run_workers(run, ..., cluster=cluster)` runs a
+protocol's workers on it instead of on this machine, and leaves in
+`cluster.last_run` (a `ClusterRun`) which machine ran which worker and how
+well the clocks were known. See docs/cluster.md.
+
+Needs the `cluster` extra (`pip install robotframework-perfgate[cluster]`),
+on this machine and every Dask worker's.
+"""
+
+from perfgate.load.cluster.clock import CLOCK_BOUND_S
+from perfgate.load.cluster.record import ClusterRun, PlacedWorker
+from perfgate.load.cluster.session import Cluster, open_cluster
+
+__all__ = ["CLOCK_BOUND_S", "Cluster", "ClusterRun", "PlacedWorker", "open_cluster"]

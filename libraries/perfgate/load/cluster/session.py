@@ -1,0 +1,132 @@
+"""A connection to a Dask cluster, open across runs: `open_cluster("local")`
+starts a LocalCluster on this machine (and stops it on close),
+`open_cluster("tcp://host:8786")` connects to a scheduler someone started.
+
+Opening checks what a run would otherwise trip over later, each in one
+sentence: a scheduler that does not answer, one without workers, and a
+machine whose PerfGate, Dask or Python differs from this one's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from distributed import Client, LocalCluster
+
+from perfgate.load.cluster.crew import ClusterCrew
+from perfgate.load.cluster.machines import DaskWorker, check_versions, dask_workers, describe
+from perfgate.load.cluster.record import ClusterRun
+from perfgate.load.protocol import LoadProtocol
+
+CONNECT_TIMEOUT_S = 10.0
+WORKERS_WAIT_S = 5.0  # Dask workers register a moment after the scheduler is up
+SCHEMES = ("tcp://", "tls://")
+
+
+@dataclass
+class Cluster:
+    client: Any  # distributed.Client
+    address: str  # the scheduler's
+    local: Any | None = None  # the LocalCluster we started, None for someone else's
+    last_run: ClusterRun | None = None  # what the last run on it placed where, and its clocks
+
+    def dask_workers(self) -> list[DaskWorker]:
+        """The workers connected now, their versions checked against this machine's."""
+        described = self.client.run(describe)
+        workers = dask_workers(self.client.scheduler_info(n_workers=-1), described)
+        check_versions(workers, describe()["versions"])
+        return workers
+
+    def local_pids(self) -> list[int]:
+        """The Dask worker processes of our LocalCluster (empty for someone else's)."""
+        if self.local is None:
+            return []
+        return sorted(int(pid) for pid in self.client.run(os.getpid).values())
+
+    def crew(self, protocol: LoadProtocol) -> ClusterCrew:
+        return ClusterCrew(self, protocol)
+
+    def close(self) -> None:
+        """Disconnect; stop the LocalCluster if it is ours (its processes end with it)."""
+        self.client.close()
+        if self.local is not None:
+            self.local.close()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_cluster(
+    spec: str,
+    *,
+    local_workers: int | None = None,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+    workers_wait_s: float = WORKERS_WAIT_S,
+    on_process_started: Callable[[int], Any] | None = None,
+) -> Cluster:
+    """Connect to `spec`: "local" (a LocalCluster of `local_workers` one-thread workers,
+    default one a core) or a scheduler address. `on_process_started(pid)` is called
+    for each process of a LocalCluster (e.g. for the reaper to watch)."""
+    spec = spec.strip()
+    if spec.lower() == "local":
+        cluster = _start_local(local_workers)
+        for pid in cluster.local_pids():
+            if on_process_started is not None:
+                on_process_started(pid)
+        return cluster
+    if not spec.startswith(SCHEMES):
+        raise ValueError(
+            f"cluster={spec!r}: give 'local' or a Dask scheduler address such as "
+            "tcp://10.0.0.5:8786."
+        )
+    return _connect(spec, connect_timeout_s, workers_wait_s)
+
+
+def _start_local(workers: int | None) -> Cluster:
+    from perfgate.load.coordinator import default_workers
+
+    local = LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        client = Client(local, set_as_default=False)
+    except BaseException:
+        local.close()
+        raise
+    return Cluster(client=client, address=str(local.scheduler_address), local=local)
+
+
+def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
+    try:
+        client = Client(address, timeout=timeout_s, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(
+            f"the Dask scheduler at {address} did not answer within {timeout_s:g} s "
+            f"({exc.__class__.__name__}): is it running, and is its port open to this machine?"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=workers_wait_s)
+    except (OSError, TimeoutError):
+        client.close()
+        raise ConnectionError(
+            f"the Dask scheduler at {address} has no workers (waited {workers_wait_s:g} s): "
+            f"start `dask worker {address}` on each load machine."
+        ) from None
+    cluster = Cluster(client=client, address=address)
+    try:
+        cluster.dask_workers()  # the versions, checked before anything runs
+    except BaseException:
+        client.close()
+        raise
+    return cluster
