@@ -15,7 +15,7 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import user_errors
-from perfgate.load.assertions import build_check, get_metric, parse_metric, passed_text
+from perfgate.load.assertions import get_metric
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
@@ -24,6 +24,7 @@ from perfgate.load.sse.report import render_html, summary_line, verdict_line
 from perfgate.load.sse.result import SSE_METRICS, SseResult
 from perfgate.load.sse.runner import SSE_RUNNER, Outcome, read_saved
 
+from .metric_log import log_metric
 from .runs import run_event_load
 
 
@@ -122,10 +123,7 @@ class SseLoadKeywords:
             found, metric, operator, expected, known=SSE_METRICS, warnings=found.warnings,
             message=message,
         )  # fmt: skip
-        if operator:
-            logger.info(passed_text(build_check(metric, operator, expected, SSE_METRICS), value))
-        else:
-            logger.info(f"{parse_metric(metric, SSE_METRICS).text} is {value}.")
+        log_metric(metric, operator, expected, SSE_METRICS, value)
         return value
 
 
