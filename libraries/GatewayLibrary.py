@@ -133,6 +133,7 @@ class GatewayLibrary:
         cwd: str | None = None,
         alias: str | None = None,
         memory_limit: str | None = None,
+        inspect: bool = False,
     ) -> Gateway:
         """Starts a gateway and waits until its health URL answers 2xx.
 
@@ -148,11 +149,11 @@ class GatewayLibrary:
         - ``env``: extra environment variables, e.g. ``&{env}`` or ``env=${{{'PORT': '{port}'}}}``.
         - ``cwd``: the working directory.
         - ``alias``: a name for the gateway (default ``gateway``, ``gateway-2``, ...).
-        - ``memory_limit``: e.g. ``256 MB``; the whole gateway is killed, and
-          reported as such, if the proportional set size (PSS) of all its
-          processes together goes above it: its children, and daemons that
-          left its process group, count too; pages that forked workers share
-          count once.
+        - ``memory_limit``: e.g. ``256 MB``; the whole gateway is killed, and reported as such,
+          if the proportional set size (PSS) of all its processes together goes above it: its
+          children and daemons that left its group count too; pages forked workers share once.
+        - ``inspect``: ``True`` runs ``node`` with its inspector on a free loopback port (``${gw.inspector_url}``),
+          for `Take Heap Snapshot`; no other address: whoever reaches an inspector can run code.
 
         Fails at once if the process exits, naming its exit code and quoting
         its last output lines; fails at the timeout with the last health
@@ -175,6 +176,7 @@ class GatewayLibrary:
             output_dir=str(robotenv.output_dir()),
             scope=self._scopes[-1] if self._scopes else "",
             log=_log,
+            inspect=inspect,
         )
         self._link_log(gateway)
         self._report_cleaned()

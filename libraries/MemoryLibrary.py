@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from robot.api import logger
@@ -12,10 +13,15 @@ from perfgate import __version__
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import result_or_saved
 from perfgate.errors import PerfGateError, user_errors
-from perfgate.gateway.lookup import find_gateway
+from perfgate.gateway.lookup import exit_description, find_gateway
 from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
+from perfgate.memory.heap.compare import HeapComparison
+from perfgate.memory.heap.report import allocation_html, comparison_html, snapshot_html
+from perfgate.memory.heap.sampling import AllocationProfile, AllocationTracker
+from perfgate.memory.heap.snapshot import HeapSnapshot
+from perfgate.memory.heap.tools import HeapTools
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
 from perfgate.memory.monitors import AutoStopped, MonitorRegistry
@@ -144,6 +150,7 @@ class MemoryLibrary:
         redact.add_names(secret_names)
         self.ROBOT_LIBRARY_LISTENER = self
         self._monitors = MonitorRegistry()
+        self._heap = HeapTools(find_gateway, exit_description)
 
     # -- keywords ---------------------------------------------------------------
 
@@ -362,6 +369,127 @@ class MemoryLibrary:
             raise AssertionError(check.message)
         logger.info(check.message)
 
+    # -- where the memory went: heap snapshots and allocation sites --------------
+
+    @keyword
+    @user_errors(ValueError, ConnectionError, TimeoutError)
+    def take_heap_snapshot(
+        self, target: Any, timeout: timedelta = timedelta(minutes=2)
+    ) -> HeapSnapshot:
+        """Saves a heap snapshot of a Node.js gateway and returns its summary.
+
+        ``target`` is a Gateway started with ``inspect=True``, its alias, or
+        the ``ws://127.0.0.1:...`` URL of a Node inspector started elsewhere
+        (``node --inspect=127.0.0.1:0`` prints it). The snapshot is saved as
+        ``${OUTPUT DIR}/perfgate/heap-<alias>-....heapsnapshot``, linked in
+        the log (it opens in Chrome DevTools: Memory, Load). V8 collects
+        garbage first, so the snapshot holds what is still referenced.
+
+        A snapshot stops the gateway while V8 writes it: the log gives how
+        long it took and how long the gateway's health URL waited (seconds
+        for a heap of hundreds of MB), so take it outside the measured load.
+        ``timeout`` bounds the whole snapshot; a gateway that exits meanwhile
+        is reported with its exit status.
+
+        The result has ``path``, ``objects``, ``self_size`` (bytes),
+        ``size_bytes`` (the file), ``took_s``, ``pause_s``, and
+        ``classes`` by constructor name with ``count`` and ``self_size``.
+
+        | ${gw}=        Start Gateway    node    server.js    --port    {port}    inspect=True
+        | ${before}=    Take Heap Snapshot    ${gw}
+        | Run Load Profile    steady    ${gw.url}/api/orders
+        | ${after}=     Take Heap Snapshot    ${gw}
+        | Should Be True    ${after.count('SessionRecord')} < 100
+        """
+        snapshot = self._heap.snapshot(target, timeout.total_seconds())
+        logger.info(snapshot_html(snapshot), html=True)
+        return snapshot
+
+    @keyword
+    @user_errors(ValueError)
+    def compare_heap_snapshots(
+        self,
+        before: HeapSnapshot | str,
+        after: HeapSnapshot | str,
+        min_growth: str = "64 KiB",
+        min_objects: int = 100,
+        rows: int = 15,
+    ) -> HeapComparison:
+        """Logs and returns what grew between two heap snapshots, as DevTools' comparison view.
+
+        ``before`` and ``after`` are results of `Take Heap Snapshot` of the
+        same gateway (or paths of ``.heapsnapshot`` files it saved). For each
+        constructor: objects new and deleted, their difference, and the
+        bytes allocated, freed and their difference (self sizes), largest
+        growth first; the log shows the first ``rows`` rows. A constructor
+        *grows* when it gained at least ``min_objects`` objects and
+        ``min_growth`` bytes; V8's own ``(compiled code)``, ``(system)`` and
+        ``(object shape)`` never count (the JIT grows them).
+
+        The result's ``top`` is the constructor named in a leak report: the
+        first of the growing ones that is a class of the gateway's, else the
+        first growing ``(string)``-like kind, else ``None``; ``growing``
+        lists them all; ``row('Name')`` gives one constructor's row
+        (``new``, ``deleted``, ``delta``, ``alloc_bytes``, ``freed_bytes``,
+        ``delta_bytes``); ``summary()`` reads "mostly SessionRecord
+        (+5,000 objects, +351.6 KB)".
+
+        | ${diff}=    Compare Heap Snapshots    ${before}    ${after}
+        | Should Be Equal    ${diff.top.name}    SessionRecord
+        | Should Be Equal    ${diff.growing}    ${{[]}}
+        """
+        comparison = self._heap.compare(before, after, parse_bytes(min_growth), int(min_objects))
+        logger.info(comparison_html(comparison, int(rows)), html=True)
+        return comparison
+
+    @keyword
+    @user_errors(ValueError, ConnectionError, TimeoutError)
+    def start_allocation_tracking(
+        self, target: Any, interval: str = "32 KiB", alias: str = ""
+    ) -> AllocationTracker:
+        """Starts V8's sampling heap profiler in a Node.js gateway, for `Stop Allocation Tracking`.
+
+        ``target`` is as for `Take Heap Snapshot`. V8 records the stack of
+        one allocation per ``interval`` bytes allocated (on average) and
+        drops a record when its object is collected, so what remains at the
+        stop is what the gateway kept. A smaller ``interval`` sees smaller
+        leaks and costs the gateway more. ``alias`` names the tracking
+        (default ``allocations1``, ...).
+
+        | Start Allocation Tracking    ${gw}    interval=4 KiB
+        """
+        tracker = self._heap.start_tracking(target, parse_bytes(interval), alias)
+        logger.info(
+            f"Allocation tracking '{tracker.alias}' started on {tracker.target.label}, sampling "
+            f"every {tracker.interval_bytes:,} bytes."
+        )
+        return tracker
+
+    @keyword
+    @user_errors(ValueError, ConnectionError, TimeoutError)
+    def stop_allocation_tracking(
+        self,
+        tracking: AllocationTracker | str | None = None,
+        timeout: timedelta = timedelta(minutes=1),
+        rows: int = 10,
+    ) -> AllocationProfile:
+        """Stops allocation tracking and returns the sites that kept the most bytes.
+
+        ``tracking`` is what `Start Allocation Tracking` returned or its
+        alias; by default the last started. V8 collects garbage first. Each
+        site is a function, its file and the line where the function starts
+        (V8 records functions, not statements), with the bytes its
+        allocations still hold; the log shows the first ``rows``. The
+        result's ``top`` is the site in the gateway's own code (not Node's
+        ``node:`` modules) that kept most; ``sites`` lists them all.
+
+        | ${kept}=    Stop Allocation Tracking
+        | Should Be Equal    ${kept.top.function}    handle
+        """
+        profile = self._heap.stop_tracking(tracking, timeout.total_seconds())
+        logger.info(allocation_html(profile, int(rows)), html=True)
+        return profile
+
     # -- listener: stop what a test or suite forgot -----------------------------
 
     def _start_suite(self, data: Any, result: Any) -> None:
@@ -375,9 +503,17 @@ class MemoryLibrary:
 
     def _end_test(self, data: Any, result: Any) -> None:
         _warn_stopped(self._monitors.leave_test(), f"test '{data.name}'")
+        for name in self._heap.forget_trackers():
+            logger.warn(
+                f"Allocation tracking '{name}' was still running when test '{data.name}' ended; "
+                "PerfGate dropped it. Add 'Stop Allocation Tracking' to read it."
+            )
 
     def _close(self) -> None:
-        _warn_stopped(self._monitors.stop_all(), "the run")
+        try:
+            _warn_stopped(self._monitors.stop_all(), "the run")
+        finally:
+            self._heap.close_all()
 
     # -- helpers ------------------------------------------------------------------
 

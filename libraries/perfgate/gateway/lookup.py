@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from perfgate import robotenv
-from perfgate.gateway.manager import GatewayError
+from perfgate.gateway.manager import GatewayError, how_it_ended
+from perfgate.procs import proctree
 
 LibraryFinder = Callable[[], Any]
 
@@ -48,3 +49,20 @@ def gateway_target(target: Any, gateway_library: LibraryFinder = _gateway_librar
     if text.isdigit() or text.startswith(("http://", "https://")):
         return text
     return find_gateway(text, gateway_library)
+
+
+def exit_description(gateway: Any, gateway_library: LibraryFinder = _gateway_library) -> str | None:
+    """How a gateway ended (``exit code 3.``, ``signal SIGKILL (9).``), None while it runs.
+
+    Asked of GatewayLibrary's manager, which has the exit status from the
+    reaper; without it (or for a gateway it did not start) only whether the
+    process is gone can be told.
+    """
+    library = gateway_library()
+    pid = getattr(gateway, "pid", None)
+    if library is not None and getattr(gateway, "managed", False):
+        returncode, reason = library.manager.exit_status(gateway)
+        return None if returncode is None else how_it_ended(returncode, reason)
+    if isinstance(pid, int) and not proctree.alive(pid):
+        return "it is no longer running."
+    return None

@@ -24,6 +24,7 @@ from perfgate.artifacts import redact
 from perfgate.artifacts.paths import artifact_path
 from perfgate.gateway import ports
 from perfgate.gateway.health import probe
+from perfgate.gateway.inspect import inspect_argv, wait_for_inspector
 from perfgate.procs import proctree
 from perfgate.procs.reaper_client import ReaperClient, StopOutcome, get_reaper
 
@@ -54,6 +55,8 @@ class Gateway:
     kill_reason: str | None = None  # set when PerfGate killed it, e.g. for its memory limit
     stopped: bool = False
     crash_reported: bool = False
+    # The DevTools WebSocket of a Node gateway started with inspect=True (loopback only).
+    inspector_url: str | None = None
 
     def __str__(self) -> str:
         return f"{self.alias} ({self.url})"
@@ -188,18 +191,18 @@ class GatewayManager:
         output_dir: str = ".",
         scope: str = "",
         log: Log | None = None,
+        inspect: bool = False,
     ) -> Gateway:
         say = log or (lambda level, message: None)
         alias = self._check_start(timeout_s, memory_limit, alias)
         argv = split_command(command, arguments)
+        argv = inspect_argv(argv) if inspect else argv
         env = dict(env or {})
         port = _pick_port(port, [*argv, health, *env.values()], health)
         fill = (lambda text: text.replace("{port}", str(port))) if port is not None else str
         argv = [fill(part) for part in argv]
         env = {key: fill(value) for key, value in env.items()}
-        health_url = fill(health)
-        if not health_url.startswith(("http://", "https://")):
-            health_url = f"http://{_HOST}:{port}/{health_url.lstrip('/')}"
+        health_url = _full_url(fill(health), port)
         url = "/".join(health_url.split("/", 3)[:3])
         if cwd is not None and not os.path.isdir(cwd):
             raise GatewayError(f"Working directory '{cwd}' does not exist; create it or fix cwd=.")
@@ -220,6 +223,8 @@ class GatewayManager:
         self.gateways[alias] = gateway
         try:
             self._wait_healthy(gateway, timeout_s)
+            if inspect:
+                self._find_inspector(gateway, timeout_s, say)
         except BaseException:
             # Also on Robot's TimeoutExceeded and on Ctrl-C: a gateway that
             # never became healthy must not outlive the keyword that started it.
@@ -230,6 +235,15 @@ class GatewayManager:
         processes = len(self.reaper.members(pid))
         say("INFO", f"Gateway '{alias}' is healthy at {url} (pid {pid}, {processes} process(es)).")
         return gateway
+
+    def _find_inspector(self, gateway: Gateway, timeout_s: float, say: Log) -> None:
+        """Read the inspector URL Node announced; healthy, it has announced it already."""
+        assert gateway.log_path is not None and gateway.pid is not None
+        pid = gateway.pid
+        gateway.inspector_url = wait_for_inspector(
+            gateway.log_path, max(1.0, timeout_s), lambda: self.reaper.poll(pid)[0] is not None
+        )
+        say("INFO", f"Gateway '{gateway.alias}' inspector: {gateway.inspector_url}")
 
     def _check_start(self, timeout_s: float, memory_limit: int | None, alias: str | None) -> str:
         """The alias to start under, after the checks that need no process."""
@@ -489,6 +503,13 @@ def _pick_port(port: int | None, templates: list[str], health: str) -> int | Non
             "{port} in the command to get a free port."
         )
     return port
+
+
+def _full_url(health: str, port: int | None) -> str:
+    """The health URL: as given when it is a URL, else the path on the gateway's port."""
+    if health.startswith(("http://", "https://")):
+        return health
+    return f"http://{_HOST}:{port}/{health.lstrip('/')}"
 
 
 def _port_of(url: str) -> int | None:

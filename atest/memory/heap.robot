@@ -1,0 +1,70 @@
+*** Settings ***
+Documentation       Where the memory went (issue 18): heap snapshots and allocation sites of a
+...                 real Node.js gateway (tests/fixtures/node-heap) that keeps one SessionRecord
+...                 per request with --leak, and of the same gateway without the leak.
+...                 Needs node (.ci/run installs it). About 30 s.
+
+Library             OperatingSystem
+Library             GatewayLibrary
+Library             MemoryLibrary
+
+Test Teardown       Stop All Gateways
+
+
+*** Variables ***
+${FIXTURE}      ${CURDIR}${/}..${/}..${/}tests${/}fixtures${/}node-heap${/}heap_gateway.js
+
+
+*** Test Cases ***
+Comparison Names The Leaking Class And Tracking Its Function
+    [Timeout]    2 min
+    ${gw}=    Start Gateway    node    ${FIXTURE}    --port    {port}    --leak    inspect=True
+    Should Start With    ${gw.inspector_url}    ws://127.0.0.1:
+    Send Requests    ${gw}    2000
+    ${before}=    Take Heap Snapshot    ${gw}
+    Start Allocation Tracking    ${gw}    interval=4 KiB
+    Send Requests    ${gw}    5000
+    ${kept}=    Stop Allocation Tracking
+    ${after}=    Take Heap Snapshot    ${gw}
+    File Should Exist    ${after.path}
+    Should Be True    ${after.took_s} > 0 and ${after.pause_s} > 0
+    ${diff}=    Compare Heap Snapshots    ${before}    ${after}
+    Should Be Equal    ${diff.top.name}    SessionRecord
+    Should Be Equal As Integers    ${diff.top.delta}    5000
+    Should Be Equal    ${kept.top.function}    handle
+    Should End With    ${kept.top.file}    heap_gateway.js
+
+Control Names Nothing Above Noise
+    [Timeout]    2 min
+    ${gw}=    Start Gateway    node    ${FIXTURE}    --port    {port}    inspect=True
+    Send Requests    ${gw}    2000
+    ${before}=    Take Heap Snapshot    ${gw}
+    Send Requests    ${gw}    5000
+    ${after}=    Take Heap Snapshot    ${gw}
+    ${diff}=    Compare Heap Snapshots    ${before}    ${after}
+    Should Be Equal    ${diff.top}    ${None}
+    Should Be Empty    ${diff.growing}
+
+Bad Input Is One Sentence
+    [Timeout]    1 min
+    Run Keyword And Expect Error
+    ...    inspect=True opens the inspector of Node.js, and 'python3' is not node: start the gateway with node (a Python gateway needs no inspector).
+    ...    Start Gateway    python3    -m    http.server    {port}    health=/    inspect=True
+    ${gw}=    Start Gateway    node    ${FIXTURE}    --port    {port}
+    Run Keyword And Expect Error
+    ...    Gateway 'gateway' runs Node.js without its inspector: start it with inspect=True (or node --inspect=127.0.0.1:0 and give the ws:// URL it prints).
+    ...    Take Heap Snapshot    ${gw}
+    Run Keyword And Expect Error
+    ...    The inspector listens on 0.0.0.0, not on loopback, so anyone who can reach it can run code in the gateway: start node with --inspect=127.0.0.1:0 (inspect=True does).
+    ...    Take Heap Snapshot    ws://0.0.0.0:9229/x
+    Run Keyword And Expect Error
+    ...    No allocation tracking is running; start it with Start Allocation Tracking.
+    ...    Stop Allocation Tracking
+
+
+*** Keywords ***
+Send Requests
+    [Documentation]    ${count} GET requests to the gateway, one after another.
+    [Arguments]    ${gw}    ${count}
+    Evaluate    [urllib.request.urlopen(f"${gw.url}/api/orders/{n % 50}").read() for n in range(${count})]
+    ...    modules=urllib.request

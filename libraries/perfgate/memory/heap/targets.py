@@ -1,0 +1,85 @@
+"""What a test names for a heap snapshot - a Gateway, an alias, an inspector URL - as an inspector.
+
+PerfGate looks into two runtimes: Node.js through its inspector (started
+with ``inspect=True``, or ``node --inspect=127.0.0.1:0`` by whoever starts
+it, whose ``ws://`` URL a test can give), and Python through memray. A
+gateway on any other runtime, or a Node gateway without an inspector, gets
+one sentence saying what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+
+from perfgate.gateway.inspect import check_loopback, is_node
+
+GatewayFinder = Callable[[str], Any]
+ExitStatus = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class NodeTarget:
+    """A Node.js heap reachable through its inspector."""
+
+    label: str
+    inspector_url: str
+    health_url: str | None
+    exit_status: Callable[[], str | None]
+
+
+def node_target(
+    target: Any, find_gateway: GatewayFinder, exit_status: ExitStatus | None = None
+) -> NodeTarget:
+    """The inspector of `target`; ValueError in one sentence when it has none."""
+    if isinstance(target, str) and target.strip().startswith("ws://"):
+        url = check_loopback(target.strip())
+        return NodeTarget(f"the inspector at {url}", url, None, lambda: None)
+    gateway = find_gateway(target.strip()) if isinstance(target, str) else target
+    label = f"gateway '{getattr(gateway, 'alias', gateway)}'"
+    inspector = getattr(gateway, "inspector_url", None)
+    if not inspector:
+        raise ValueError(_no_inspector(label, getattr(gateway, "pid", None)))
+
+    def ended() -> str | None:
+        return exit_status(gateway) if exit_status is not None else None
+
+    health = getattr(gateway, "health_url", None)
+    return NodeTarget(label, check_loopback(str(inspector)), health, ended)
+
+
+def runtime_of(pid: int | None) -> str | None:
+    """``node``, ``python`` or the name of the process `pid` runs (None when unknown or gone)."""
+    if pid is None:
+        return None
+    try:
+        process = psutil.Process(pid)
+        program = os.path.basename((process.cmdline() or [process.name()])[0])
+    except psutil.Error:
+        return None
+    if is_node(program):
+        return "node"
+    return "python" if program.startswith("python") else program
+
+
+def _no_inspector(label: str, pid: int | None) -> str:
+    label = label[:1].upper() + label[1:]
+    runtime = runtime_of(pid)
+    if runtime == "node":
+        return (
+            f"{label} runs Node.js without its inspector: start it with inspect=True (or "
+            "node --inspect=127.0.0.1:0 and give the ws:// URL it prints)."
+        )
+    if runtime is None:
+        return (
+            f"{label} has no inspector and PerfGate cannot see its process: start it with "
+            "Start Gateway ... inspect=True, or give the ws:// URL of its inspector."
+        )
+    return (
+        f"{label} runs '{runtime}', which is neither Node.js with an inspector nor Python: "
+        "PerfGate looks into the heaps of those two only."
+    )
