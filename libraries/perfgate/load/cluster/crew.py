@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from distributed import Queue
-from distributed import wait as wait_futures
 
 from perfgate.load.cluster import clock
 from perfgate.load.cluster.machines import DaskWorker, place
@@ -51,6 +50,9 @@ if TYPE_CHECKING:
 # Sending the start instant is a queue put per worker through the scheduler
 # (milliseconds each); half a second reaches dozens of workers on a LAN.
 CLUSTER_START_DELAY_S = 0.5
+# The scheduler logs every queue get that times out as an error: waiting longer
+# than a relay's beat, a get times out only when every relay fell silent.
+PULL_S = 2 * BEAT_S
 END_WAIT_S = LIFELINE_S + 2.0  # relays reap their worker within ~1 s of ("end",)
 
 
@@ -134,7 +136,7 @@ class ClusterCrew:
                     f"{self._where(i)} did not start within {READY_TIMEOUT_S:g} s; "
                     "the machine may be overloaded."
                 )
-            self._pull(BEAT_S, starting=True)
+            self._pull(PULL_S, starting=True)
         kind, payload = self.inbox[i].popleft()
         if kind != "ready":
             raise WorkerError(f"{self._where(i)} sent {kind!r} before 'ready'.")
@@ -148,7 +150,7 @@ class ClusterCrew:
 
     def incoming(self, timeout: float) -> list[Message]:
         if not any(self.inbox.values()):
-            self._pull(timeout)
+            self._pull(max(timeout, PULL_S))
         out = []
         for i, box in self.inbox.items():
             while box:
@@ -219,8 +221,12 @@ class ClusterCrew:
         for i, down in enumerate(self.downs):
             with contextlib.suppress(Exception):
                 down.put(encode(i, ("end",)), timeout=1.0)
-        with contextlib.suppress(Exception):
-            wait_futures(self.futures, timeout=END_WAIT_S)
+        # Each relay reaps its load worker before its task ends: waiting for the
+        # tasks is waiting until no load worker is left (a lost machine's relay
+        # ends on its own lifeline instead).
+        deadline = time.monotonic() + END_WAIT_S
+        while time.monotonic() < deadline and not all(f.done() for f in self.futures):
+            time.sleep(0.02)
         with contextlib.suppress(Exception):
             self.client.cancel(self.futures, force=True)
         for queue in [self.up, *self.downs]:

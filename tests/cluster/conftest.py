@@ -1,0 +1,94 @@
+"""A LocalCluster of two one-thread Dask worker processes for the module's
+runs, and what the tests read: a reference gateway's own request counters,
+and processes by the PIDs recorded."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from perfgate.load.cluster import Cluster, open_cluster
+from perfgate.load.coordinator import run_workers
+
+ENGINE_TESTS = str(Path(__file__).resolve().parents[1] / "engine")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    # Dask worker processes take the environment they start with: the fake
+    # worker of tests/engine must be importable by the load workers they spawn.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [ENGINE_TESTS, os.environ.get("PYTHONPATH")])
+    )
+    with open_cluster("local", local_workers=2) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_process(no_leftover_workers: None) -> None:
+    """Every test leaves no new child process behind (tests/conftest.py)."""
+
+
+@pytest.fixture
+def http_on(monkeypatch: pytest.MonkeyPatch) -> Callable[[Cluster], None]:
+    """Make `perfgate.load.http.run_load` run its workers on a cluster: the one
+    line the keyword phase adds (run_workers(..., cluster=...))."""
+
+    def on(cluster: Cluster) -> None:
+        monkeypatch.setattr(
+            "perfgate.load.http.run.run_workers", partial(run_workers, cluster=cluster)
+        )
+
+    return on
+
+
+def requests_counted(url: str, route: str) -> int:
+    """The gateway's own count of GET `route` answered 200 (GET /metrics)."""
+    text = requests.get(url + "/metrics", timeout=5).text
+    name = f'perfgate_gateway_requests_total{{method="GET",route="{route}",status="200"}}'
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
+def gone(pid: int, created: float) -> bool:
+    """True when the process `pid` that started at `created` no longer runs."""
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() != created or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def identities(pids: list[int]) -> list[tuple[int, float]]:
+    out = []
+    for pid in pids:
+        try:
+            out.append((pid, psutil.Process(pid).create_time()))
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def wait_gone(procs: list[tuple[int, float]], timeout: float) -> list[int]:
+    """Wait until every process is gone; the PIDs still running after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [pid for pid, created in procs if not gone(pid, created)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def load_workers_of(cluster: Cluster) -> list[int]:
+    """The processes our LocalCluster's Dask workers started: the load workers
+    (a Dask worker process of a LocalCluster starts nothing else)."""
+    return [c.pid for pid in cluster.local_pids() for c in psutil.Process(pid).children()]
