@@ -81,3 +81,17 @@ def run_keyword(name: str, *args: Any) -> Any:
     if builtin is None:
         raise RuntimeError(f"Cannot run the keyword '{name}': Robot Framework is not running.")
     return builtin.run_keyword(name, *args)
+
+
+def test_and_suite() -> tuple[str, str]:
+    """``${TEST NAME}`` and ``${SUITE NAME}`` ("" each outside a test or outside Robot)."""
+    return str(variable("TEST NAME") or ""), str(variable("SUITE NAME") or "")
+
+
+def setting(name: str) -> str:
+    """A PerfGate setting given as the Robot variable ``${name}`` or, for CI that cannot
+    pass variables to every pabot process, the environment variable of the same name."""
+    value = variable(name)
+    if value is None:
+        value = os.environ.get(name)
+    return "" if value is None else str(value).strip()

@@ -56,4 +56,8 @@ class ProgressPrinter(Generic[C]):
         if progress.elapsed_s - self._last < self.every_s:
             return
         self._last = progress.elapsed_s
-        self.write(progress_line(self.label, progress, self.figures(progress)))
+        self.write(self.line(progress))
+
+    def line(self, progress: C) -> str:
+        """The progress line of `progress`, whenever it is due or not (the live file's)."""
+        return progress_line(self.label, progress, self.figures(progress))

@@ -16,12 +16,16 @@ result's ``kind`` and the run's label under the output directory
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
+from perfgate.live.session import LiveProtocol, LiveRun
+from perfgate.live.settings import LiveSettings
+from perfgate.load.console import ProgressPrinter
 from perfgate.load.gate import GateProgress, LiveGate, Verdict
 from perfgate.load.thresholds import Threshold
 
@@ -54,13 +58,17 @@ def watch(
     console: Callable[[str], None] | None,
     printer: Callable[[P], None] | None,
     gate: LiveGate | None,
+    live: Callable[[P], None] | None = None,
 ) -> Callable[[P], str | None]:
-    """The run's ``on_progress``: the progress line, then the live gate, which returns
-    ``"stop"`` (and says why on the console) the second a threshold stops the run."""
+    """The run's ``on_progress``: the progress line, the live metrics (`perfgate.live`),
+    then the live gate, which returns ``"stop"`` (and says why on the console) the second
+    a threshold stops the run."""
 
     def on_progress(progress: P) -> str | None:
         if printer is not None:
             printer(progress)
+        if live is not None:
+            live(progress)
         if gate is not None and gate.check(progress):
             if console is not None and gate.stop is not None:
                 console(f"[{label}] stopping: {gate.stop.describe()}")
@@ -68,6 +76,37 @@ def watch(
         return None
 
     return on_progress
+
+
+def live_run(
+    settings: LiveSettings | None,
+    label: str,
+    protocol: LiveProtocol[P],
+    thresholds: Sequence[Threshold],
+    line: Callable[[P], str],
+) -> LiveRun[P] | None:
+    """The run's live side (`perfgate.live.session.LiveRun`), None when `settings` is."""
+    if settings is None:
+        return None
+    return LiveRun(settings, label, protocol, thresholds, line)
+
+
+@contextmanager
+def ending_live(live: LiveRun[Any] | None) -> Iterator[None]:
+    """Around a run: a run that raises ends its live side as ``error`` (files marked,
+    queued samples sent) before the error goes on."""
+    try:
+        yield
+    except BaseException:
+        if live is not None:
+            live.finish("error")
+        raise
+
+
+def end_live(live: LiveRun[Any] | None, verdict: Verdict) -> None:
+    """A judged and saved run's live side ended as ``passed`` or ``failed``."""
+    if live is not None:
+        live.finish("failed" if verdict.failed else "passed")
 
 
 def save(
@@ -122,9 +161,10 @@ class Runner(Generic[C, R]):
     put through run, judge, save - in that order."""
 
     run: RunLoad[C, R]
-    printer: Callable[[Callable[[str], None], str], Callable[[Any], None]]
+    printer: Callable[[Callable[[str], None], str], ProgressPrinter[Any]]
     judge: Callable[[R, Sequence[Threshold]], Verdict]
     label: Callable[[C], str]
+    live: LiveProtocol[Any] | None = None  # what its progress gives live (perfgate.live)
 
     def execute(
         self,
@@ -135,12 +175,26 @@ class Runner(Generic[C, R]):
         console: Callable[[str], None] | None = None,
         on_worker_started: Callable[[int], Any] | None = None,
         directory: str | Path | None = None,
+        live: LiveSettings | None = None,
     ) -> Outcome[R]:
         """Run, judge, save; errors and interruptions propagate with every worker reaped.
-        `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run."""
+        `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run;
+        `live` sends its seconds to Prometheus and its live progress file."""
         label = self.label(config)
         printer = self.printer(console, label) if console is not None else None
-        result = self.run(
-            config, gateway=gateway, on_progress=printer, on_worker_started=on_worker_started
-        )
-        return save(result, self.judge(result, thresholds), label, directory)
+        line = self.printer(_discard, label).line
+        side = live_run(live, label, self.live, thresholds, line) if self.live else None
+        with ending_live(side):
+            result = self.run(
+                config,
+                gateway=gateway,
+                on_progress=watch(label, console, printer, None, side),
+                on_worker_started=on_worker_started,
+            )
+            outcome = save(result, self.judge(result, thresholds), label, directory)
+        end_live(side, outcome.verdict)
+        return outcome
+
+
+def _discard(text: str) -> None:
+    """A console that shows nothing: the live file takes the progress line itself."""

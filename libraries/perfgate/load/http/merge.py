@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.load.generator_health import health_warnings
@@ -19,6 +18,7 @@ from perfgate.load.http.result import (
     GeneratorHealth,
     LatencySummary,
     LoadResult,
+    NameCounts,
     Progress,
     RequestStats,
     ServerTimingStat,
@@ -28,14 +28,6 @@ from perfgate.load.http.result import (
 from perfgate.load.seconds import SecondMerge, Snapshot
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline, percentiles_ms
-
-
-@dataclass
-class _NameTotals:
-    latency: Histogram = field(default_factory=Histogram)
-    requests: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-    status: dict[int, int] = field(default_factory=dict)
 
 
 def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
@@ -55,7 +47,7 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
         # pass over every bucket, redone only after a second that brought samples.
         self._running: tuple[int, dict[str, Any]] = (0, latency_fields(None))
         self.service = Histogram()
-        self.by_name: dict[str, _NameTotals] = {}
+        self.by_name: dict[str, NameCounts] = {}
         self.server_timing: dict[str, Histogram] = {}
         self.cpu_s = [0.0] * workers
         self.worker_s = [0.0] * workers  # measured wall time each worker reported
@@ -72,7 +64,8 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
         warmup = second < self.warmup_seconds
         hist = Histogram()
         requests = errors = missed = intended = active = 0
-        target = 0.0
+        target = cpu_s = 0.0
+        by_name: dict[str, NameCounts] = {}  # the second's, for live export (perfgate.live)
         interval = max(float(s["interval_s"]) for s in snaps)
         start = min(float(s.get("t", second)) for s in snaps)
         for snap in snaps:
@@ -81,6 +74,7 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
             active += int(snap["active"])
             target += float(snap["target"])
             if not warmup:
+                cpu_s += float(snap["cpu_s"])
                 self.cpu_s[int(snap["worker"])] += float(snap["cpu_s"])
                 self.worker_s[int(snap["worker"])] += float(snap["interval_s"])
             for name, data in snap["names"].items():
@@ -89,15 +83,8 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
                 n_err = sum(data["errors"].values())
                 requests += int(data["requests"])
                 errors += n_err
-                if warmup:
-                    continue
-                totals = self.by_name.setdefault(name, _NameTotals())
-                totals.latency.merge(lat)
-                totals.requests += int(data["requests"])
-                _add_counts(totals.errors, data["errors"])
-                _add_counts(totals.status, data["status"])
-                if data.get("service") is not None:
-                    self.service.merge(Histogram.from_dict(data["service"]))
+                if not warmup:
+                    self._take_name(name, data, lat, by_name)
             if not warmup:
                 for comp, data in snap["server_timing"].items():
                     self.server_timing.setdefault(comp, Histogram()).merge(
@@ -112,7 +99,25 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
             self.intended += intended
         row = _row(start, hist, interval, (requests, errors, missed), active, target, warmup)
         self.timeline.add(second, row, hist)
-        return self._progress(row, start + interval)
+        progress = self._progress(row, start + interval)
+        progress.second_by_name, progress.cpu_s = by_name, cpu_s
+        return progress
+
+    def _take_name(
+        self, name: str, data: dict[str, Any], lat: Histogram, second: dict[str, NameCounts]
+    ) -> None:
+        """One worker's measured second of request `name` into the run's totals and the
+        second's own (the same counts: what live export sends adds up to the result)."""
+        for into in (
+            self.by_name.setdefault(name, NameCounts()),
+            second.setdefault(name, NameCounts()),
+        ):
+            into.latency.merge(lat)
+            into.requests += int(data["requests"])
+            _add_counts(into.errors, data["errors"])
+            _add_counts(into.status, data["status"])
+        if data.get("service") is not None:
+            self.service.merge(Histogram.from_dict(data["service"]))
 
     def _progress(self, row: TimelineRow, elapsed_s: float) -> Progress:
         if self._running[0] != self.latency.count:
@@ -216,7 +221,7 @@ def _row(
     )
 
 
-def _request_stats(name: str, t: _NameTotals, measured: float) -> RequestStats:
+def _request_stats(name: str, t: NameCounts, measured: float) -> RequestStats:
     return RequestStats(
         name=name,
         **_request_counts(t.requests, t.errors, t.status, measured),

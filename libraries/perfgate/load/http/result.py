@@ -227,6 +227,17 @@ def _nan_fields(d: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class NameCounts:
+    """One request name's counts and latency histogram (ns): over the measured period in the
+    merge, over one second in `Progress.second_by_name`."""
+
+    latency: Histogram = field(default_factory=Histogram)
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # by kind
+    status: dict[int, int] = field(default_factory=dict)  # by HTTP status
+
+
+@dataclass
 class Progress(Latencies):
     """What `on_progress` gets once a second: the second just finished and
     running totals over the measured period so far (warm-up excluded)."""
@@ -240,6 +251,10 @@ class Progress(Latencies):
     error_rate: float
     rps: float
     missed: int
+    # The second just closed, by request name (empty during the warm-up), and the load
+    # generator's CPU seconds in it: what live export (perfgate.live) sends.
+    second_by_name: dict[str, NameCounts] = field(default_factory=dict)
+    cpu_s: float = 0.0
 
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running overall value of a threshold metric (None for per-name scopes)."""

@@ -12,17 +12,20 @@ thresholds) and ``json_path`` are set here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from perfgate.live.httpseries import http_live
+from perfgate.live.settings import LiveSettings
 from perfgate.load.errorlimit import error_limit
-from perfgate.load.gate import BreakingPoint, LiveGate, judge
+from perfgate.load.gate import BreakingPoint, LiveGate, Verdict, judge
 from perfgate.load.http import LoadResult, run_load
 from perfgate.load.http.capacity import run_refusal
-from perfgate.load.http.console import progress_printer
+from perfgate.load.http.console import progress_line, progress_printer
 from perfgate.load.http.plan import RunPlan
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
-from perfgate.load.outcome import Outcome, save, watch
+from perfgate.load.outcome import Outcome, end_live, ending_live, live_run, save, watch
 from perfgate.load.outcome import read_saved as read_saved_as
 from perfgate.load.stages import format_stages
 from perfgate.load.thresholds import parse_thresholds
@@ -67,28 +70,39 @@ def execute(
     on_worker_started: Callable[[int], Any] | None = None,
     label: str = "",
     directory: str | Path | None = None,
+    live: LiveSettings | None = None,
 ) -> Outcome[LoadResult]:
     """Run `plan`, judge it, save it; the engine's errors (ValueError, ConnectionError,
-    WorkerError) and interruptions propagate, with every worker already reaped."""
+    WorkerError) and interruptions propagate, with every worker already reaped. `live`
+    sends its seconds to Prometheus and its live progress file (`perfgate.live`)."""
     gate = make_gate(plan)
     open_model = plan.profile.model == "open"
     name = label or plan.profile.name
-    printer = (
-        progress_printer(console, name, "connections" if open_model else "clients", open_model)
-        if console is not None
-        else None
-    )
+    unit = "connections" if open_model else "clients"
+    printer = progress_printer(console, name, unit, open_model) if console is not None else None
     if console is not None and plan.profile.warmup_s > 0:
         console(f"[{name}] {plan.warmup_text()} of {plan.profile.duration_s:g} s in all")
-    result = run_load(
-        plan.config,
-        on_progress=watch(name, console, printer, gate),
-        on_worker_started=on_worker_started,
-    )
+    line = partial(progress_line, name, unit=unit, open_model=open_model)
+    side = live_run(live, name, http_live(open_model), plan.thresholds, line)
+    with ending_live(side):
+        result = run_load(
+            plan.config,
+            on_progress=watch(name, console, printer, gate, side),
+            on_worker_started=on_worker_started,
+        )
+        outcome = save(
+            result, _judge(plan, result, gate), name, directory, {"plan": plan_dict(plan)}
+        )
+    end_live(side, outcome.verdict)
+    return outcome
+
+
+def _judge(plan: RunPlan, result: LoadResult, gate: LiveGate | None) -> Verdict:
+    """The verdict of a run, its breaking point and error limit set on the result first."""
     if gate is not None and plan.stop_on_threshold:
         result.breaking_point = gate.breaking_point(result)
     result.error_limit = error_limit(plan.thresholds)
-    verdict = judge(
+    return judge(
         plan.thresholds,
         LoadMetrics(result).metric,
         stop=gate.stop if gate is not None else None,
@@ -96,7 +110,6 @@ def execute(
         warnings=result.health.warnings,
         refusal=run_refusal(result, plan.thresholds),
     )
-    return save(result, verdict, name, directory, {"plan": plan_dict(plan)})
 
 
 def _from_saved(data: dict[str, Any]) -> LoadResult:
