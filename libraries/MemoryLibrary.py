@@ -22,6 +22,7 @@ from perfgate.memory.heap.report import allocation_html, comparison_html, snapsh
 from perfgate.memory.heap.sampling import AllocationProfile, AllocationTracker
 from perfgate.memory.heap.snapshot import HeapSnapshot
 from perfgate.memory.heap.tools import HeapTools
+from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
 from perfgate.memory.monitors import AutoStopped, MonitorRegistry
@@ -155,7 +156,7 @@ class MemoryLibrary:
     # -- keywords ---------------------------------------------------------------
 
     @keyword
-    @user_errors()
+    @user_errors(ValueError, ConnectionError, TimeoutError)
     def start_memory_monitor(
         self,
         target: Any,
@@ -165,6 +166,7 @@ class MemoryLibrary:
         max_rate: str = "5 MB/h",
         min_growth: str = "10 MB",
         windows: int = 5,
+        heap_snapshots: bool = False,
     ) -> MemoryMonitor:
         """Starts sampling the memory of ``target`` every ``interval`` in the background.
 
@@ -179,13 +181,23 @@ class MemoryLibrary:
         can judge again with others. ``warmup`` is a duration (``2 min``)
         or a share of the run (``25%``); empty means 20 %.
 
+        ``heap_snapshots=True`` (a Node.js gateway started with ``inspect=True``)
+        takes a `Take Heap Snapshot` once ``warmup`` (a duration) is over and
+        another when the monitor stops, and logs their comparison under the
+        chart; a LEAK's reason then ends with what grew most ("Heap
+        snapshots: mostly SessionRecord (+5,000 objects, +351.6 KB)"). Each
+        snapshot pauses the gateway (noted in the result with its time).
+
         Returns the monitor.
 
         | Start Memory Monitor    ${gw}    interval=500 ms
         | Start Memory Monitor    http://10.0.0.5:9100/metrics    alias=remote
+        | Start Memory Monitor    ${node_gw}    warmup=30 s    heap_snapshots=True
         """
+        criteria = _criteria(warmup, max_rate, min_growth, windows)
+        watch = HeapWatch(self._heap, target, criteria.warmup_s) if heap_snapshots else None
         monitor = self._monitors.start(
-            self._create(target, interval, alias, warmup, max_rate, min_growth, windows)
+            self._monitors.create(target, parse_duration(interval), alias, criteria, watch)
         )
         logger.info(
             f"Memory monitor '{monitor.alias}' started on {monitor.source.description}, every "

@@ -45,6 +45,17 @@ Control Names Nothing Above Noise
     Should Be Equal    ${diff.top}    ${None}
     Should Be Empty    ${diff.growing}
 
+Memory Monitor Takes Snapshots After Warm-up And At The End
+    [Timeout]    2 min
+    ${gw}=    Start Gateway    node    ${FIXTURE}    --port    {port}    --leak    inspect=True
+    Send Requests    ${gw}    2000
+    Start Memory Monitor    ${gw}    interval=500 ms    warmup=1 s    heap_snapshots=True
+    Sleep    6 s    The first snapshot, taken after the 1 s warm-up, is on disk.
+    Send Requests    ${gw}    5000
+    ${mem}=    Stop Memory Monitor
+    Should Start With    ${mem.heap_growth}    mostly SessionRecord (+
+    Should Be Equal    ${mem.heap_comparison}[top]    SessionRecord
+
 Bad Input Is One Sentence
     [Timeout]    1 min
     Run Keyword And Expect Error

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from perfgate.memory.display import format_duration
+from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import LeakCriteria
 from perfgate.memory.mapping import MappingSnapshot, mapping_growth
 from perfgate.memory.result import MemoryResult, build_result
@@ -36,6 +37,7 @@ class MemoryMonitor:
         alias: str = "",
         criteria: LeakCriteria | None = None,
         capacity: int = 4096,
+        heap_watch: HeapWatch | None = None,
     ) -> None:
         if not interval_s >= MIN_INTERVAL_S:
             raise ValueError(
@@ -58,6 +60,7 @@ class MemoryMonitor:
         self._stopped = False
         self._maps_before: MappingSnapshot | None = None
         self._started_mono = 0.0
+        self.heap_watch = heap_watch
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped" if self._stopped else "not started"
@@ -81,6 +84,8 @@ class MemoryMonitor:
             target=self._run, name=f"perfgate-memory-{self.alias}", daemon=True
         )
         self._thread.start()
+        if self.heap_watch is not None:
+            self.heap_watch.start()
 
     def _run(self) -> None:
         next_at = self._started_mono + self.interval_s
@@ -129,6 +134,8 @@ class MemoryMonitor:
     def halt(self) -> None:
         """Stop the sampling thread and wait for it, without building a result."""
         self._stop.set()
+        if self.heap_watch is not None:
+            self.heap_watch.cancel()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             # A reading in progress finishes first; a hung one (a /metrics
@@ -181,7 +188,22 @@ class MemoryMonitor:
                 f"Each reading took {mean_ms:.0f} ms, over {HEAVY_SAMPLING_SHARE:.0%} of the "
                 f"{self.interval_s:g} s interval; use a longer interval for a target this large."
             )
-        return replace(result, sampling_ms_mean=mean_ms).with_requests(requests)
+        return self._with_heap(replace(result, sampling_ms_mean=mean_ms)).with_requests(requests)
+
+    def _with_heap(self, result: MemoryResult) -> MemoryResult:
+        """The result with the heap snapshots' comparison, taken after the last reading."""
+        if self.heap_watch is None:
+            return result
+        outcome = self.heap_watch.finish()
+        notes = result.notes + outcome.notes
+        if outcome.comparison is None:
+            return replace(result, notes=notes)
+        return replace(
+            result,
+            notes=notes,
+            heap_growth=outcome.comparison.summary(),
+            heap_comparison=outcome.comparison.to_dict(),
+        )
 
 
 def monitor_for(

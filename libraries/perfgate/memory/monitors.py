@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfgate.gateway.lookup import find_gateway
+from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor
 from perfgate.memory.report import save_json
@@ -49,7 +50,12 @@ class MonitorRegistry:
         self._numbers = itertools.count(1)
 
     def create(
-        self, target: Any, interval_s: float, alias: str = "", criteria: LeakCriteria | None = None
+        self,
+        target: Any,
+        interval_s: float,
+        alias: str = "",
+        criteria: LeakCriteria | None = None,
+        heap_watch: HeapWatch | None = None,
     ) -> MemoryMonitor:
         """A monitor, not started yet, on `target` (a Gateway, alias, PID or metrics URL).
 
@@ -59,7 +65,9 @@ class MonitorRegistry:
         name = alias or f"memory{next(self._numbers)}"
         self._check_free(name)
         source = resolve_source(target, self._find_gateway)
-        return MemoryMonitor(source, interval_s, alias=name, criteria=criteria)
+        return MemoryMonitor(
+            source, interval_s, alias=name, criteria=criteria, heap_watch=heap_watch
+        )
 
     def _check_free(self, name: str) -> None:
         if name in self._running:

@@ -10,6 +10,8 @@ from html import escape
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.memory.chart import render_chart, sparkline
 from perfgate.memory.display import BYTES_PER_MB, format_duration
+from perfgate.memory.heap.compare import HeapComparison
+from perfgate.memory.heap.report import comparison_html
 from perfgate.memory.result import MemoryResult
 
 
@@ -153,6 +155,8 @@ def render_html(result: MemoryResult) -> str:
     parts = [render_chart(result), render_table(result)]
     if result.verdict == "LEAK":
         parts.append(render_mapping_growth(result))
+    if result.heap_comparison:
+        parts.append(comparison_html(HeapComparison.from_dict(result.heap_comparison)))
     return "".join(p for p in parts if p)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from perfgate.artifacts.paths import json_safe
 from perfgate.memory.display import BYTES_PER_MB, SECONDS_PER_HOUR
-from perfgate.memory.leak import LeakAnalysis, LeakCriteria, analyse_leak
+from perfgate.memory.leak import LEAK, LeakAnalysis, LeakCriteria, analyse_leak
 from perfgate.memory.mapping import MappingGrowth
 from perfgate.memory.sample import MemorySample
 from perfgate.memory.series import SampleSeries
@@ -62,6 +62,10 @@ class MemoryResult:
     bytes_per_request: float | None = None
     json_path: str | None = None
     collector: str | None = None
+    # What grew between the heap snapshots of `heap_snapshots=True` (issue 18):
+    # the one-line summary a LEAK's reason ends with, and the comparison's rows.
+    heap_growth: str | None = None
+    heap_comparison: dict[str, Any] | None = None
     kind: str = "memory"
 
     @property
@@ -71,6 +75,8 @@ class MemoryResult:
 
     @property
     def reason(self) -> str:
+        if self.heap_growth and self.leak.verdict == LEAK:
+            return f"{self.leak.reason} Heap snapshots: {self.heap_growth}."
         return self.leak.reason
 
     @property

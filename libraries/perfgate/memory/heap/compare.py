@@ -100,7 +100,8 @@ class HeapComparison(ItemAccess):
         tail = f"; also {', '.join(others)}" if others else ""
         return f"mostly {top.describe()}{tail}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, rows: int = 50) -> dict[str, Any]:
+        """The first `rows` rows (the growing ones are first) and the settings, for JSON."""
         return {
             "before": self.before,
             "after": self.after,
@@ -108,8 +109,20 @@ class HeapComparison(ItemAccess):
             "min_count": self.min_count,
             "delta_bytes": self.delta_bytes,
             "top": self.top.name if self.top else None,
-            "rows": [vars(row) for row in self.rows],
+            "rows": [vars(row) for row in self.rows[:rows]],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HeapComparison:
+        rows = [ClassGrowth(**row) for row in data["rows"]]
+        return cls(
+            data["before"],
+            data["after"],
+            rows,
+            int(data["min_bytes"]),
+            int(data["min_count"]),
+            int(data["delta_bytes"]),
+        )
 
 
 def compare_heaps(
