@@ -77,6 +77,11 @@ def test_a_gateway_neither_node_nor_python(tmp_path: Path) -> None:
     )
 
 
+def test_a_python_gateway_is_told_what_to_do() -> None:
+    with pytest.raises(ValueError, match=r"^Gateway 'py' runs Python, whose heap PerfGate cannot"):
+        node_target(FakeGateway("py", os.getpid()), lambda alias: None)
+
+
 @needs_node
 def test_node_without_its_inspector(start_node) -> None:
     gateway = start_node(inspect=False)

@@ -74,6 +74,12 @@ def _no_inspector(label: str, pid: int | None) -> str:
             f"{label} runs Node.js without its inspector: start it with inspect=True (or "
             "node --inspect=127.0.0.1:0 and give the ws:// URL it prints)."
         )
+    if runtime == "python":
+        # The memray path of issue 18 (attach with gdb) is not built yet.
+        return (
+            f"{label} runs Python, whose heap PerfGate cannot look into yet (memray attach is "
+            "still to come): run it under memray yourself, or watch it with Start Memory Monitor."
+        )
     if runtime is None:
         return (
             f"{label} has no inspector and PerfGate cannot see its process: start it with "
