@@ -11,7 +11,7 @@ totals.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.load.events.figures import coarse_row, counted, row_counts, statistics, timeline_row
@@ -39,6 +39,8 @@ class SseProgress:
     lost: int
     disconnections: int
     connect_failures: int
+    # The second's latencies of events sent after the warm-up (ns): what live export sends.
+    second_latency: Histogram = field(default_factory=Histogram)
 
 
 def _hist(data: dict[str, Any] | None) -> Histogram | None:
@@ -65,9 +67,9 @@ class SseAggregator(SecondMerge[SseProgress, SseResult]):
 
     def close_second(self, second: int, snaps: list[Snapshot]) -> SseProgress:
         warmup = second < self.warmup_seconds
-        row_hist = Histogram()
+        row_hist, measured = Histogram(), Histogram()
         for snap in snaps:
-            self._take(snap, warmup, row_hist)
+            self._take(snap, warmup, row_hist, measured)
         counts = row_counts(snaps)
         start = min(float(s["t"]) for s in snaps)
         width = max(float(s["interval_s"]) for s in snaps)
@@ -79,9 +81,10 @@ class SseAggregator(SecondMerge[SseProgress, SseResult]):
             self.sent_measured += counts["sent"]
         c = self.counters
         return SseProgress(row, start + width, self.duration_s, warmup, c.get("gaps", 0),
-                           c.get("disconnections", 0), c.get("connect_failures", 0))  # fmt: skip
+                           c.get("disconnections", 0), c.get("connect_failures", 0),
+                           measured)  # fmt: skip
 
-    def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram) -> None:
+    def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram, second: Histogram) -> None:
         worker = int(snap["worker"])
         if snap.get("totals") is not None:  # a worker's last second: its exact event counts
             self.totals[worker] = snap["totals"]
@@ -92,6 +95,8 @@ class SseAggregator(SecondMerge[SseProgress, SseResult]):
             hist = _hist(snap[key])
             if hist is not None and name is not None:
                 self.hists[name].merge(hist)
+                if name == "event_latency":
+                    second.merge(hist)
             if hist is not None and key.startswith("latency"):
                 row_hist.merge(hist)
         for kind, n in snap["connect_errors"].items():

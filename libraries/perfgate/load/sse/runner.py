@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from perfgate.live.eventseries import SSE_LIVE
 from perfgate.load.gate import Verdict, judge
 from perfgate.load.outcome import Outcome, Runner
 from perfgate.load.outcome import read_saved as read_saved_as
@@ -26,7 +27,7 @@ def _label(config: SseLoadConfig) -> str:
     return config.name or "sse"
 
 
-SSE_RUNNER = Runner(run_event_stream_load, progress_printer, _judge, _label)
+SSE_RUNNER = Runner(run_event_stream_load, progress_printer, _judge, _label, SSE_LIVE)
 execute = SSE_RUNNER.execute
 
 

@@ -12,7 +12,7 @@ timeline keeps the last hour per second and older seconds in coarser rows
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.load.events.figures import coarse_row, counted, row_counts, statistics, timeline_row
@@ -47,6 +47,8 @@ class WsProgress:
     disconnections: int
     connect_failures: int
     p95: float  # event latency so far, measured period, ms
+    # The second's latencies of events sent after the warm-up (ns): what live export sends.
+    second_latency: Histogram = field(default_factory=Histogram)
 
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running value for `stop_on`-style checks: event_latency_p95, disconnections, ..."""
@@ -106,9 +108,9 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         warmup = second < self.warmup_seconds
         interval = max(float(s["interval_s"]) for s in snaps)
         start = min(float(s["t"]) for s in snaps)
-        row_hist = Histogram()
+        row_hist, measured = Histogram(), Histogram()
         for snap in snaps:
-            self._take(snap, warmup, row_hist)
+            self._take(snap, warmup, row_hist, measured)
         counts = row_counts(snaps)
         if not warmup:
             self.measured_s += interval
@@ -130,10 +132,12 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
             disconnections=self.counters.get("disconnections", 0),
             connect_failures=self.counters.get("connect_failures", 0),
             p95=self._running_p95[1],
+            second_latency=measured,
         )
 
-    def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram) -> None:
-        """One worker's second into the run's totals and the row's histogram."""
+    def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram, second: Histogram) -> None:
+        """One worker's second into the run's totals, the row's histogram and the second's
+        measured latencies."""
         worker = int(snap["worker"])
         measured = _hist(snap["latency"])
         warm = _hist(snap["latency_warm"])
@@ -142,6 +146,7 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
                 row_hist.merge(hist)
         if measured is not None:
             self.latency.merge(measured)
+            second.merge(measured)
         connect = _hist(snap["connect"])
         if connect is not None:
             self.connect.merge(connect)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from perfgate.live.eventseries import WEBSOCKET_LIVE
 from perfgate.load.outcome import Outcome, Runner
 from perfgate.load.outcome import read_saved as read_saved_as
 from perfgate.load.ws.config import WsLoadConfig
@@ -25,7 +26,7 @@ def _label(config: WsLoadConfig) -> str:
     return config.name or config.mode
 
 
-WS_RUNNER = Runner(run_websocket_load, progress_printer, judge_result, _label)
+WS_RUNNER = Runner(run_websocket_load, progress_printer, judge_result, _label, WEBSOCKET_LIVE)
 execute = WS_RUNNER.execute
 
 
