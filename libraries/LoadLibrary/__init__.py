@@ -8,6 +8,7 @@ from perfgate import __version__
 from perfgate.artifacts import redact
 
 from .http_keywords import HttpLoadKeywords
+from .runs import LiveExport
 from .sse_keywords import SseLoadKeywords
 from .websocket_keywords import WebSocketLoadKeywords
 
@@ -64,6 +65,27 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
     latency, exact loss, disconnections and reconnects (``Last-Event-ID``);
     `Get Event Stream Metric` reads and asserts its result.
 
+    = Live metrics =
+
+    While a load runs, each of its seconds can go to Prometheus by remote write
+    (Prometheus started with ``--web.enable-remote-write-receiver``), with the
+    run's own timestamps: requests, errors by kind and status, latency as a
+    histogram, rate against target, clients, WebSocket and SSE events sent,
+    received and lost, event latency, connections. Turn it on with the import
+    argument or the variable, so that suites need no change:
+
+    | Library    LoadLibrary    prometheus_url=http://127.0.0.1:9090
+    | pabot --variable PERFGATE_PROMETHEUS_URL:http://127.0.0.1:9090 suites/
+
+    Series carry the labels ``run`` (``${PERFGATE_RUN_ID}``, or one id for a
+    whole pabot run), ``suite``, ``test``, ``pabot``, ``load``, ``protocol``,
+    ``name`` (HTTP request name), ``gateway`` and ``machine``. An unreachable
+    Prometheus costs one warning and a count of samples not delivered; the
+    run goes on. Every run also writes a live progress file under
+    ``${OUTPUT DIR}/perfgate/live/``, which ``perfgate watch`` shows for every
+    test running under pabot. See docs/live.md and the Grafana dashboard in
+    resources/grafana/.
+
     = Secrets =
 
     The load gets the real headers and URLs; what PerfGate writes (the log at
@@ -90,14 +112,20 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
 
-    def __init__(self, *, secret_names: str | list[str] | None = None) -> None:
+    def __init__(
+        self, *, secret_names: str | list[str] | None = None, prometheus_url: str | None = None
+    ) -> None:
         """``secret_names`` adds names whose values are shown as ``***``, separated by commas
-        or as a list: see `Secrets`.
+        or as a list: see `Secrets`. ``prometheus_url`` sends every run's seconds to that
+        Prometheus (its base URL or its remote-write URL); without it
+        ``${PERFGATE_PROMETHEUS_URL}`` does, when set: see `Live metrics`.
 
         | Library    LoadLibrary    secret_names=tenant,x-signature
+        | Library    LoadLibrary    prometheus_url=http://127.0.0.1:9090
         """
         redact.add_names(secret_names)
-        self.http = HttpLoadKeywords()
-        self.websocket = WebSocketLoadKeywords()
-        self.sse = SseLoadKeywords()
+        live = LiveExport(prometheus_url)
+        self.http = HttpLoadKeywords(live)
+        self.websocket = WebSocketLoadKeywords(live)
+        self.sse = SseLoadKeywords(live)
         DynamicCore.__init__(self, [self.http, self.websocket, self.sse])

@@ -37,7 +37,7 @@ from perfgate.load.protocol import WorkerError
 from perfgate.load.stages import format_stages
 
 from .metric_log import log_metric
-from .runs import run_logged
+from .runs import LiveExport, run_logged
 
 
 def _search_dirs() -> list[Path]:
@@ -68,6 +68,9 @@ def _as_result(result: Any) -> LoadResult:
 
 class HttpLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
+
+    def __init__(self, live: LiveExport | None = None) -> None:
+        self.live = live or LiveExport()
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError)
@@ -114,7 +117,9 @@ class HttpLoadKeywords:
             search_dirs=_search_dirs(),
         )
         self._log_plan(plan)
-        return run_logged(partial(execute, plan), partial(self._log_outcome, plan))
+        return run_logged(
+            partial(execute, plan), partial(self._log_outcome, plan), self.live.settings()
+        )
 
     @staticmethod
     def _log_outcome(plan: RunPlan, outcome: Outcome[LoadResult]) -> None:

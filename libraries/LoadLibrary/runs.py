@@ -5,12 +5,14 @@ return the result. The run itself is the core's (`perfgate.load.<protocol>.runne
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from robot.api import logger
 
 from perfgate.gateway.lookup import gateway_target
+from perfgate.live.settings import LiveSettings, from_robot, write_url
 from perfgate.load.outcome import Outcome, Runner, SavedResult
 from perfgate.load.thresholds import Threshold
 from perfgate.procs.reaper_client import watch_worker
@@ -30,10 +32,30 @@ class EventPlan(Protocol[C_co]):
     def thresholds(self) -> Sequence[Threshold]: ...
 
 
-def run_logged(execute: Callable[..., Outcome[R]], log_outcome: Callable[[Outcome[R]], None]) -> R:
-    """`execute(console=, on_worker_started=)` (a runner's execute with its plan given),
-    its outcome logged by `log_outcome`; an AssertionError with the verdict if it failed."""
-    outcome = execute(console=logger.console, on_worker_started=watch_worker)
+@dataclass(frozen=True)
+class LiveExport:
+    """The library's ``prometheus_url=`` (None: ``${PERFGATE_PROMETHEUS_URL}`` decides, at
+    each run): what a run keyword gives its run as `LiveSettings`."""
+
+    prometheus_url: str | None = None
+
+    def __post_init__(self) -> None:
+        write_url(self.prometheus_url or "")  # a malformed URL fails the import, not a run
+
+    def settings(self, gateway: Any = None) -> LiveSettings:
+        alias = str(getattr(gateway, "alias", "") or "")
+        return from_robot(self.prometheus_url, gateway=alias, warn=logger.warn, info=logger.info)
+
+
+def run_logged(
+    execute: Callable[..., Outcome[R]],
+    log_outcome: Callable[[Outcome[R]], None],
+    live: LiveSettings | None = None,
+) -> R:
+    """`execute(console=, on_worker_started=, live=)` (a runner's execute with its plan
+    given), its outcome logged by `log_outcome`; an AssertionError with the verdict if it
+    failed. `live`: where its seconds go live (`perfgate.live`)."""
+    outcome = execute(console=logger.console, on_worker_started=watch_worker, live=live)
     log_outcome(outcome)
     if outcome.verdict.failed:
         raise AssertionError(outcome.verdict.message())
@@ -46,10 +68,11 @@ def run_event_load(
     gateway: Any,
     log_plan: Callable[[Any], None],
     log_outcome: Callable[[Outcome[R]], None],
+    live: LiveExport | None = None,
 ) -> R:
     """An event protocol's run keyword after planning: `gateway` (a Gateway, alias, PID or
     metrics URL) looked up, the plan logged, then as `run_logged`."""
     target = gateway_target(gateway)
     log_plan(plan)
     execute = partial(runner.execute, plan.config, plan.thresholds, gateway=target)
-    return run_logged(execute, log_outcome)
+    return run_logged(execute, log_outcome, (live or LiveExport()).settings(target))

@@ -25,11 +25,14 @@ from perfgate.load.sse.result import SSE_METRICS, SseResult
 from perfgate.load.sse.runner import SSE_RUNNER, Outcome, read_saved
 
 from .metric_log import log_metric
-from .runs import run_event_load
+from .runs import LiveExport, run_event_load
 
 
 class SseLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
+
+    def __init__(self, live: LiveExport | None = None) -> None:
+        self.live = live or LiveExport()
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
@@ -63,7 +66,9 @@ class SseLoadKeywords:
         # argument but `gateway` is the planner's of the same name, passed on as it is.
         options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
         plan = plan_event_stream_run(**options)
-        return run_event_load(SSE_RUNNER, plan, gateway, self._log_plan, self._log_outcome)
+        return run_event_load(
+            SSE_RUNNER, plan, gateway, self._log_plan, self._log_outcome, self.live
+        )
 
     @staticmethod
     def _log_plan(plan: SsePlan) -> None:

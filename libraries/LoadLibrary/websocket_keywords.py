@@ -26,7 +26,7 @@ from perfgate.load.ws.result import WS_METRICS, WebSocketResult
 from perfgate.load.ws.runner import WS_RUNNER, Outcome, read_saved
 
 from .metric_log import log_metric
-from .runs import run_event_load
+from .runs import LiveExport, run_event_load
 
 
 def _as_result(result: Any) -> WebSocketResult:
@@ -35,6 +35,9 @@ def _as_result(result: Any) -> WebSocketResult:
 
 class WebSocketLoadKeywords:
     """Keywords are methods decorated with `robotlibcore.keyword`."""
+
+    def __init__(self, live: LiveExport | None = None) -> None:
+        self.live = live or LiveExport()
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
@@ -75,7 +78,9 @@ class WebSocketLoadKeywords:
         # passed on as they are, the two lists cannot drift apart.
         options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
         plan = plan_websocket_run(**options)
-        return run_event_load(WS_RUNNER, plan, gateway, self._log_plan, self._log_outcome)
+        return run_event_load(
+            WS_RUNNER, plan, gateway, self._log_plan, self._log_outcome, self.live
+        )
 
     @staticmethod
     def _log_outcome(outcome: Outcome[WebSocketResult]) -> None:

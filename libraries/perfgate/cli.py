@@ -11,6 +11,7 @@ _SUBCOMMANDS = {
     "cleanup": ("perfgate.procs.cleanup", "remove processes left behind by a crashed run"),
     "trends": ("perfgate.baseline.trends", "write an HTML/text report of results over runs"),
     "gateway": ("perfgate.refgateway.__main__", "run the reference gateway"),
+    "watch": ("perfgate.live.watch", "show every running load under a results directory"),
 }
 
 
