@@ -82,6 +82,7 @@ class LiveRun(Generic[P]):
             self.start_wall = time.time() - elapsed
         if self.writer is not None:
             self.protocol.series(self.book, progress)
+            self._thresholds()
             self.writer.submit(self.book.take(round((self.start_wall + elapsed) * 1000)))
             self._warn_once()
         if self.file is not None:
@@ -91,6 +92,14 @@ class LiveRun(Generic[P]):
             self.file.update(status)
         self.seconds += 1
         self.loop_s += time.perf_counter() - started
+
+    def _thresholds(self) -> None:
+        """The latency thresholds as gauges, so that a dashboard draws them beside the
+        percentiles (``perfgate_latency_threshold_seconds{metric="p95"}``)."""
+        for threshold in self.thresholds:
+            if threshold.kind == "time":
+                extra = (("metric", threshold.label), ("op", threshold.op))
+                self.book.gauge("perfgate_latency_threshold_seconds", threshold.limit / 1e3, extra)
 
     def _warn_once(self) -> None:
         assert self.writer is not None
