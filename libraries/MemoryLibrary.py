@@ -18,6 +18,7 @@ from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, 
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.heap.compare import HeapComparison
+from perfgate.memory.heap.pyalloc import PythonTracker
 from perfgate.memory.heap.report import allocation_html, comparison_html, snapshot_html
 from perfgate.memory.heap.sampling import AllocationProfile, AllocationTracker
 from perfgate.memory.heap.snapshot import HeapSnapshot
@@ -412,6 +413,11 @@ class MemoryLibrary:
         | Run Load Profile    steady    ${gw.url}/api/orders
         | ${after}=     Take Heap Snapshot    ${gw}
         | Should Be True    ${after.count('SessionRecord')} < 100
+
+        A Python gateway has no snapshot PerfGate can compare object by
+        object (Python keeps no object ids across time as V8 does): the
+        error says to use `Start Allocation Tracking` and `Stop Allocation
+        Tracking`, whose window is the Python comparison.
         """
         snapshot = self._heap.snapshot(target, timeout.total_seconds())
         logger.info(snapshot_html(snapshot), html=True)
@@ -458,7 +464,7 @@ class MemoryLibrary:
     @user_errors(ValueError, ConnectionError, TimeoutError)
     def start_allocation_tracking(
         self, target: Any, interval: str = "32 KiB", alias: str = ""
-    ) -> AllocationTracker:
+    ) -> AllocationTracker | PythonTracker:
         """Starts V8's sampling heap profiler in a Node.js gateway, for `Stop Allocation Tracking`.
 
         ``target`` is as for `Take Heap Snapshot`. V8 records the stack of
@@ -468,12 +474,24 @@ class MemoryLibrary:
         leaks and costs the gateway more. ``alias`` names the tracking
         (default ``allocations1``, ...).
 
+        A Python gateway (a Gateway, its alias, or the PID of a Python
+        process started elsewhere) is tracked through memray, which gdb
+        attaches to each of its Python processes (about 1.5 s each, the
+        process stopped meanwhile); memray records every allocation, so
+        ``interval`` does not apply. Where attaching is impossible (no
+        ptrace permission, a Python without memray, no gdb) the error says
+        why and what to do.
+
         | Start Allocation Tracking    ${gw}    interval=4 KiB
+        | Start Allocation Tracking    ${python_gw}
         """
         tracker = self._heap.start_tracking(target, parse_bytes(interval), alias)
+        how = f"sampling every {tracker.interval_bytes:,} bytes"
+        if isinstance(tracker, PythonTracker):
+            paused = f", the gateway paused {tracker.pause_s:.2f} s" if tracker.pause_s else ""
+            how = f"recording every allocation through memray (attached in {tracker.attach_s:.2f} s{paused})"
         logger.info(
-            f"Allocation tracking '{tracker.alias}' started on {tracker.target.label}, sampling "
-            f"every {tracker.interval_bytes:,} bytes."
+            f"Allocation tracking '{tracker.alias}' started on {tracker.target.label}, {how}."
         )
         return tracker
 
@@ -481,7 +499,7 @@ class MemoryLibrary:
     @user_errors(ValueError, ConnectionError, TimeoutError)
     def stop_allocation_tracking(
         self,
-        tracking: AllocationTracker | str | None = None,
+        tracking: AllocationTracker | PythonTracker | str | None = None,
         timeout: timedelta = timedelta(minutes=1),
         rows: int = 10,
     ) -> AllocationProfile:
@@ -493,10 +511,17 @@ class MemoryLibrary:
         (V8 records functions, not statements), with the bytes its
         allocations still hold; the log shows the first ``rows``. The
         result's ``top`` is the site in the gateway's own code (not Node's
-        ``node:`` modules) that kept most; ``sites`` lists them all.
+        ``node:`` modules, Python's standard library and installed packages)
+        that kept most; ``sites`` lists them all.
+
+        For a Python gateway, memray is detached and each process's capture
+        file read (linked in the log: ``memray summary``, ``memray flamegraph
+        --leaks`` open it): the bytes still allocated at the stop, per
+        innermost Python frame, whose line is the allocating statement.
 
         | ${kept}=    Stop Allocation Tracking
         | Should Be Equal    ${kept.top.function}    handle
+        | Should End With    ${kept.top.file}    faults.py
         """
         profile = self._heap.stop_tracking(tracking, timeout.total_seconds())
         logger.info(allocation_html(profile, int(rows)), html=True)

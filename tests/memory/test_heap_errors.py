@@ -78,7 +78,7 @@ def test_a_gateway_neither_node_nor_python(tmp_path: Path) -> None:
 
 
 def test_a_python_gateway_is_told_what_to_do() -> None:
-    with pytest.raises(ValueError, match=r"^Gateway 'py' runs Python, whose heap PerfGate cannot"):
+    with pytest.raises(ValueError, match=r"^Gateway 'py' runs Python, which has no heap snapshot"):
         node_target(FakeGateway("py", os.getpid()), lambda alias: None)
 
 

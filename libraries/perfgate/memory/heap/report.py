@@ -80,9 +80,16 @@ def allocation_html(profile: AllocationProfile, limit: int = 10) -> str:
         ]
         for site in profile.sites[:limit]
     ]
+    if profile.interval_bytes:
+        how = (
+            f"sampled every {profile.interval_bytes:,} bytes; function lines are where each "
+            "function starts."
+        )
+    else:
+        files = ", ".join(link_html(path) for path in profile.files)
+        how = f"every allocation recorded by memray; lines are the allocating statement. Files: {files}"
     return (
         f"<p>Allocations still held after {profile.duration_s:.1f} s of {escape(profile.target)}:"
-        f" {_kb(profile.kept_bytes)} sampled every {profile.interval_bytes:,} bytes; function "
-        "lines are where each function starts.</p>"
+        f" {_kb(profile.kept_bytes)} {how}</p>"
         + _table(["Function", "File", "Line", "Kept"], rows, "perfgate-allocations")
     )

@@ -12,6 +12,9 @@ The session must stay open in between: closing it ends the sampling.
 
 from __future__ import annotations
 
+import os
+import re
+import sysconfig
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +50,8 @@ class AllocationProfile(ItemAccess):
     interval_bytes: int
     kept_bytes: int
     sites: list[AllocationSite] = field(default_factory=list)
+    # memray's capture files of a Python gateway, one per process (`memray summary` reads them).
+    files: list[str] = field(default_factory=list)
 
     @property
     def top(self) -> AllocationSite | None:
@@ -108,5 +113,12 @@ def allocation_sites(head: dict[str, Any]) -> list[AllocationSite]:
 
 
 def _own_code(file: str) -> bool:
-    """A file of the gateway rather than Node's own (``node:http``) or native code."""
-    return bool(file) and not file.startswith(("node:", "internal/"))
+    """A file of the gateway rather than Node's own (``node:http``), Python's (its standard
+    library, installed packages, ``<frozen ...>``) or native code."""
+    if not file or file.startswith(("node:", "internal/", "<")):
+        return False
+    return not (_PACKAGES.search(file) or file.startswith(_STDLIB))
+
+
+_PACKAGES = re.compile(r"[/\\](site|dist)-packages[/\\]")
+_STDLIB = tuple({sysconfig.get_paths()[name] + os.sep for name in ("stdlib", "platstdlib")})

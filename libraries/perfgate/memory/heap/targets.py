@@ -17,9 +17,30 @@ from typing import Any
 import psutil
 
 from perfgate.gateway.inspect import check_loopback, is_node
+from perfgate.procs.proctree import alive
 
 GatewayFinder = Callable[[str], Any]
 ExitStatus = Callable[[Any], str | None]
+_GONE = "it is no longer running."
+
+
+@dataclass(frozen=True)
+class PythonTarget:
+    """A Python gateway whose allocations memray records by attaching to its processes."""
+
+    label: str
+    pid: int
+    exit_status: Callable[[], str | None]
+    health_url: str | None = None
+
+    def pids(self) -> list[int]:
+        """The gateway's process and its Python descendants (workers), those alive now."""
+        try:
+            root = psutil.Process(self.pid)
+            found = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+        return [proc.pid for proc in found if runtime_of(proc.pid) == "python"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,42 @@ def node_target(
     return NodeTarget(label, check_loopback(str(inspector)), health, ended)
 
 
+def heap_target(
+    target: Any, find_gateway: GatewayFinder, exit_status: ExitStatus | None = None
+) -> NodeTarget | PythonTarget:
+    """`target`'s inspector, or its Python processes for memray; ValueError for anything else.
+
+    A PID names a Python process started elsewhere: the user names it, so it
+    is the user's target.
+    """
+    if isinstance(target, int) or (isinstance(target, str) and target.strip().isdigit()):
+        number = int(target)
+        if runtime_of(number) != "python":
+            raise ValueError(_no_inspector(f"process {number}", number))
+        return PythonTarget(f"process {number}", number, lambda: None if alive(number) else _GONE)
+    gateway = (
+        None if isinstance(target, str) and "://" in target else _gateway(target, find_gateway)
+    )
+    pid = getattr(gateway, "pid", None)
+    if (
+        gateway is not None
+        and not getattr(gateway, "inspector_url", None)
+        and (runtime_of(pid) == "python")
+    ):
+        assert pid is not None
+
+        def ended() -> str | None:
+            return exit_status(gateway) if exit_status is not None else None
+
+        label = f"gateway '{getattr(gateway, 'alias', gateway)}'"
+        return PythonTarget(label, pid, ended, getattr(gateway, "health_url", None))
+    return node_target(gateway if gateway is not None else target, find_gateway, exit_status)
+
+
+def _gateway(target: Any, find_gateway: GatewayFinder) -> Any:
+    return find_gateway(target.strip()) if isinstance(target, str) else target
+
+
 def runtime_of(pid: int | None) -> str | None:
     """``node``, ``python`` or the name of the process `pid` runs (None when unknown or gone)."""
     if pid is None:
@@ -75,10 +132,12 @@ def _no_inspector(label: str, pid: int | None) -> str:
             "node --inspect=127.0.0.1:0 and give the ws:// URL it prints)."
         )
     if runtime == "python":
-        # The memray path of issue 18 (attach with gdb) is not built yet.
+        # Python keeps no object ids across snapshots to compare; memray's
+        # allocation records name what was kept, and where (docs/memory.md).
         return (
-            f"{label} runs Python, whose heap PerfGate cannot look into yet (memray attach is "
-            "still to come): run it under memray yourself, or watch it with Start Memory Monitor."
+            f"{label} runs Python, which has no heap snapshot to compare object by object: use "
+            "Start Allocation Tracking and Stop Allocation Tracking, which name the allocation "
+            "sites still holding memory (through memray)."
         )
     if runtime is None:
         return (

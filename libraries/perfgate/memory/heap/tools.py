@@ -20,9 +20,19 @@ from typing import Any
 from perfgate.artifacts.paths import artifact_path, safe_name
 from perfgate.memory.heap.compare import HeapComparison, compare_heaps
 from perfgate.memory.heap.inspector import Inspector
+from perfgate.memory.heap.pyalloc import PythonTracker
 from perfgate.memory.heap.sampling import AllocationProfile, AllocationTracker
 from perfgate.memory.heap.snapshot import HeapSnapshot, take_snapshot
-from perfgate.memory.heap.targets import ExitStatus, GatewayFinder, NodeTarget, node_target
+from perfgate.memory.heap.targets import (
+    ExitStatus,
+    GatewayFinder,
+    NodeTarget,
+    PythonTarget,
+    heap_target,
+    node_target,
+)
+
+Tracker = AllocationTracker | PythonTracker
 
 
 class HeapTools:
@@ -37,12 +47,16 @@ class HeapTools:
         self._find_gateway = find_gateway
         self._exit_status = exit_status
         self._directory = directory
-        self._trackers: dict[str, AllocationTracker] = {}
+        self._trackers: dict[str, Tracker] = {}
         self._sessions: dict[str, Inspector] = {}
         self._numbers = itertools.count(1)
 
     def target(self, target: Any) -> NodeTarget:
         return node_target(target, self._find_gateway, self._exit_status)
+
+    def any_target(self, target: Any) -> NodeTarget | PythonTarget:
+        """A Node inspector or a Python gateway's processes (memray)."""
+        return heap_target(target, self._find_gateway, self._exit_status)
 
     def session(self, target: NodeTarget) -> Inspector:
         """The open session with `target`'s inspector, opened now if there is none (or it broke)."""
@@ -98,16 +112,21 @@ class HeapTools:
             )
         return compare_heaps(_path(before), _path(after), min_bytes, min_count)
 
-    def start_tracking(
-        self, target: Any, interval_bytes: int, alias: str = ""
-    ) -> AllocationTracker:
+    def start_tracking(self, target: Any, interval_bytes: int, alias: str = "") -> Tracker:
         name = alias or f"allocations{next(self._numbers)}"
         if name in self._trackers:
             raise ValueError(
                 f"Allocation tracking '{name}' is already running; stop it first or give "
                 "another alias."
             )
-        found = self.target(target)
+        found = self.any_target(target)
+        if isinstance(found, PythonTarget):
+            label = safe_name(getattr(target, "alias", None) or str(target), "python")
+            output = artifact_path("allocations", label, ".bin", self._directory())
+            python = PythonTracker(found, name, output)
+            python.start()
+            self._trackers[name] = python
+            return python
         tracker = AllocationTracker(found, self.session(found), interval_bytes, name)
         try:
             tracker.start()
@@ -117,10 +136,8 @@ class HeapTools:
         self._trackers[name] = tracker
         return tracker
 
-    def stop_tracking(
-        self, tracker: AllocationTracker | str | None, timeout_s: float
-    ) -> AllocationProfile:
-        name = tracker.alias if isinstance(tracker, AllocationTracker) else (tracker or "")
+    def stop_tracking(self, tracker: Tracker | str | None, timeout_s: float) -> AllocationProfile:
+        name = tracker.alias if isinstance(tracker, Tracker) else (tracker or "")
         if not name and self._trackers:
             name = list(self._trackers)[-1]
         if not name:
@@ -134,6 +151,8 @@ class HeapTools:
                 "with Start Allocation Tracking."
             )
         found = self._trackers.pop(name)
+        if isinstance(found, PythonTracker):
+            return found.stop(timeout_s)  # its failures are one sentence already
         try:
             return found.stop(timeout_s)
         except (ConnectionError, TimeoutError) as exc:
@@ -148,15 +167,22 @@ class HeapTools:
     def forget_trackers(self) -> list[str]:
         """Drops the trackers still running (a test forgot them); their aliases.
 
-        Their sampling ends with their session, at the end of the run.
+        A Node tracker's sampling ends with its session, at the end of the
+        run; memray is detached from a Python gateway at once.
         """
         names = list(self._trackers)
-        self._trackers.clear()
+        self._abandon()
         return names
 
-    def close_all(self) -> None:
-        """Closes every session (the run ends)."""
+    def _abandon(self) -> None:
+        for tracker in self._trackers.values():
+            if isinstance(tracker, PythonTracker):
+                tracker.abandon()
         self._trackers.clear()
+
+    def close_all(self) -> None:
+        """Closes every session and detaches memray (the run ends)."""
+        self._abandon()
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
