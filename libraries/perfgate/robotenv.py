@@ -1,6 +1,6 @@
 """The one module of PerfGate's core that reads Robot Framework's runtime.
 
-Robot's variables (``${OUTPUT DIR}``, ``${PERF_TIME_SCALE}``, pabot's
+Robot's variables (``${OUTPUT DIR}``, ``${PERF_TIME_SCALE}``, ``${PERFGATE_CLUSTER}``, pabot's
 ``${PABOTQUEUEINDEX}``...), its library instances and whether it runs at all
 are read here and nowhere else in `perfgate`; everything else takes them as
 arguments or calls these functions. Outside a Robot run (unit tests, the
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 TIME_SCALE_VARIABLE = "PERF_TIME_SCALE"
+CLUSTER_VARIABLE = "PERFGATE_CLUSTER"
 
 
 def _builtin() -> Any:
@@ -95,3 +96,9 @@ def setting(name: str) -> str:
     if value is None:
         value = os.environ.get(name)
     return "" if value is None else str(value).strip()
+
+
+def cluster_setting() -> str:
+    """``${PERFGATE_CLUSTER}`` (or the environment variable): the Dask cluster every load
+    run goes to unless its keyword or the library import names one; "" when not set."""
+    return setting(CLUSTER_VARIABLE)

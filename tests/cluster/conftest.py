@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
 
-from perfgate.load.cluster import Cluster, open_cluster
-from perfgate.load.coordinator import run_workers
+from perfgate.load.cluster import Cluster, open_cluster, shared
 
 ENGINE_TESTS = str(Path(__file__).resolve().parents[1] / "engine")
 
@@ -37,16 +35,12 @@ def _leaves_no_process(no_leftover_workers: None) -> None:
 
 
 @pytest.fixture
-def http_on(monkeypatch: pytest.MonkeyPatch) -> Callable[[Cluster], None]:
-    """Make `perfgate.load.http.run_load` run its workers on a cluster: the one
-    line the keyword phase adds (run_workers(..., cluster=...))."""
-
-    def on(cluster: Cluster) -> None:
-        monkeypatch.setattr(
-            "perfgate.load.http.run.run_workers", partial(run_workers, cluster=cluster)
-        )
-
-    return on
+def on_local(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Cluster:
+    """The session's LocalCluster as the process's open cluster for `cluster="local"`
+    (`perfgate.load.cluster.shared`), so that a run does not start one of its own;
+    taken back after the test, never closed by it."""
+    monkeypatch.setattr(shared, "_open", {"local": cluster})
+    return cluster
 
 
 def requests_counted(url: str, route: str) -> int:

@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from functools import partial
 from typing import Any, NoReturn
 
-import perfgate.load.http.run
-from perfgate.load.cluster import open_cluster
-from perfgate.load.coordinator import run_workers
+from perfgate.load.cluster import open_cluster, shared
 from perfgate.load.http import LoadConfig, run_load
 from perfgate.load.stages import Stage
 
@@ -27,20 +24,21 @@ def _terminated(*_: Any) -> NoReturn:
 def main(spec: str, url: str) -> None:
     signal.signal(signal.SIGTERM, _terminated)
     load_pids: list[int] = []
-    with open_cluster(spec, local_workers=2) as cluster:
-        perfgate.load.http.run.run_workers = partial(run_workers, cluster=cluster)  # type: ignore[assignment]
-        told = []
+    # As a Robot process has it: the process's open cluster, closed when it ends.
+    cluster = open_cluster(spec, local_workers=2)
+    shared.adopt("test", cluster)
+    told = []
 
-        def running(_: Any) -> None:
-            if not told:
-                told.append(True)
-                print(json.dumps({"dask": cluster.local_pids(), "load": load_pids}), flush=True)
+    def running(_: Any) -> None:
+        if not told:
+            told.append(True)
+            print(json.dumps({"dask": cluster.local_pids(), "load": load_pids}), flush=True)
 
-        run_load(
-            LoadConfig(url=url, stages=[Stage(0, 2), Stage(60, 2)], workers=2),
-            on_progress=running,
-            on_worker_started=load_pids.append,
-        )
+    run_load(
+        LoadConfig(url=url, stages=[Stage(0, 2), Stage(60, 2)], workers=2, cluster="test"),
+        on_progress=running,
+        on_worker_started=load_pids.append,
+    )
 
 
 if __name__ == "__main__":

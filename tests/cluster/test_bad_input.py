@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import time
-from collections.abc import Callable
 from typing import Any
 
 import psutil
@@ -15,7 +14,7 @@ import pytest
 from distributed import LocalCluster
 
 from cluster.conftest import identities, wait_gone
-from perfgate.load.cluster import Cluster, open_cluster
+from perfgate.load.cluster import Cluster, open_cluster, shared
 from perfgate.load.cluster.machines import DaskWorker, check_versions, place
 from perfgate.load.cluster.relay import LOST_AFTER_S
 from perfgate.load.coordinator import WorkerError
@@ -52,12 +51,12 @@ def test_a_cluster_spec_that_is_no_address() -> None:
         open_cluster("10.0.0.5")
 
 
-def test_more_workers_than_the_clusters_cores(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
-) -> None:
-    http_on(cluster)
+def test_more_workers_than_the_clusters_cores(on_local: Cluster, shared_gateway: Any) -> None:
     config = LoadConfig(
-        url=shared_gateway.url + "/api/echo", stages=[Stage(0, 6), Stage(1, 6)], workers=3
+        url=shared_gateway.url + "/api/echo",
+        stages=[Stage(0, 6), Stage(1, 6)],
+        workers=3,
+        cluster="local",
     )
     with pytest.raises(
         ValueError, match=r"^workers=3 needs 3 cores but the cluster at .* offers 2"
@@ -97,11 +96,11 @@ def test_workers_are_spread_over_machines_first() -> None:
 
 
 def test_a_machine_lost_mid_run_fails_the_run_naming_it(
-    http_on: Callable[[Cluster], None], shared_gateway: Any
+    monkeypatch: pytest.MonkeyPatch, shared_gateway: Any
 ) -> None:
     # A cluster of its own: its Dask worker is killed (the Nanny starts another).
     with open_cluster("local", local_workers=2) as lost:
-        http_on(lost)
+        monkeypatch.setattr(shared, "_open", {"local": lost})
         killed: list[tuple[int, float]] = []
         load: list[int] = []
 
@@ -113,7 +112,10 @@ def test_a_machine_lost_mid_run_fails_the_run_naming_it(
                 os.kill(dask_pid, signal.SIGKILL)
 
         config = LoadConfig(
-            url=shared_gateway.url + "/api/echo", stages=[Stage(0, 2), Stage(60, 2)], workers=2
+            url=shared_gateway.url + "/api/echo",
+            stages=[Stage(0, 2), Stage(60, 2)],
+            workers=2,
+            cluster="local",
         )
         began = time.monotonic()
         with pytest.raises(WorkerError, match=f"^load worker [12] on {socket.gethostname()} "):

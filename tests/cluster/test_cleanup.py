@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +27,19 @@ COORDINATOR = str(Path(__file__).with_name("coordinator_proc.py"))
 
 
 def _long(url: str) -> LoadConfig:
-    return LoadConfig(url=url + "/api/echo", stages=[Stage(0, 2), Stage(60, 2)], workers=2)
+    return LoadConfig(
+        url=url + "/api/echo", stages=[Stage(0, 2), Stage(60, 2)], workers=2, cluster="local"
+    )
 
 
-def test_a_run_ends_its_load_workers(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
-) -> None:
-    http_on(cluster)
+def test_a_run_ends_its_load_workers(on_local: Cluster, shared_gateway: Any) -> None:
+    cluster = on_local
     seen: list[list[int]] = []
     short = LoadConfig(
-        url=shared_gateway.url + "/api/echo", stages=[Stage(0, 2), Stage(1, 2)], workers=2
+        url=shared_gateway.url + "/api/echo",
+        stages=[Stage(0, 2), Stage(1, 2)],
+        workers=2,
+        cluster="local",
     )
     run_load(short, on_progress=lambda _: seen.append(load_workers_of(cluster)))
     assert len(seen[0]) == 2
@@ -46,9 +48,9 @@ def test_a_run_ends_its_load_workers(
 
 
 def test_an_exception_in_the_run_ends_its_load_workers(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
+    on_local: Cluster, shared_gateway: Any
 ) -> None:
-    http_on(cluster)
+    cluster = on_local
     seen: list[list[int]] = []
 
     def fail(_: Any) -> None:
@@ -94,8 +96,9 @@ def test_a_signalled_coordinator_leaves_nothing_of_its_local_cluster(
 
 
 def test_a_killed_coordinator_leaves_no_load_worker_on_someone_elses_cluster(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
+    on_local: Cluster, shared_gateway: Any
 ) -> None:
+    cluster = on_local
     # The test's cluster plays a cluster started by someone else: its Dask workers
     # stay; the relays hear no lifeline beat and end their load workers.
     proc, _ = _coordinator(cluster.address, shared_gateway.url)
@@ -105,8 +108,10 @@ def test_a_killed_coordinator_leaves_no_load_worker_on_someone_elses_cluster(
     proc.wait(10)
     assert wait_gone(load, timeout=LIFELINE_S + 5) == []
     # The relays gave back their threads: the next run gets both Dask workers.
-    http_on(cluster)
     short = LoadConfig(
-        url=shared_gateway.url + "/api/echo", stages=[Stage(0, 2), Stage(1, 2)], workers=2
+        url=shared_gateway.url + "/api/echo",
+        stages=[Stage(0, 2), Stage(1, 2)],
+        workers=2,
+        cluster="local",
     )
     assert run_load(short).requests > 0

@@ -6,7 +6,6 @@ worker ran and how well the clocks were known."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from typing import Any
 
 from cluster.conftest import requests_counted
@@ -19,13 +18,14 @@ ROUTE = "/api/echo"
 
 def _config(url: str, **kw: Any) -> LoadConfig:
     seconds, target = kw.pop("seconds", 2.0), kw.pop("target", 4)
-    return LoadConfig(url=url + ROUTE, stages=[Stage(0, target), Stage(seconds, target)], **kw)
+    stages = [Stage(0, target), Stage(seconds, target)]
+    return LoadConfig(url=url + ROUTE, stages=stages, cluster="local", **kw)
 
 
 def test_closed_model_requests_equal_the_gateways_count(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
+    on_local: Cluster, shared_gateway: Any
 ) -> None:
-    http_on(cluster)
+    cluster = on_local
     before = requests_counted(shared_gateway.url, ROUTE)
     result = run_load(_config(shared_gateway.url, workers=2))
     assert result.errors == 0 and result.requests > 100
@@ -40,9 +40,8 @@ def test_closed_model_requests_equal_the_gateways_count(
 
 
 def test_open_model_keeps_its_rate_within_one_percent(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
+    on_local: Cluster, shared_gateway: Any
 ) -> None:
-    http_on(cluster)
     before = requests_counted(shared_gateway.url, ROUTE)
     result = run_load(_config(shared_gateway.url, workers=2, model="open", target=200, seconds=3))
     # The union of both workers' schedules is the planned one: 600 arrivals in 3 s.
@@ -52,10 +51,8 @@ def test_open_model_keeps_its_rate_within_one_percent(
     assert requests_counted(shared_gateway.url, ROUTE) - before == result.requests
 
 
-def test_the_clocks_are_known_within_the_bound(
-    cluster: Cluster, http_on: Callable[[Cluster], None], shared_gateway: Any
-) -> None:
-    http_on(cluster)
+def test_the_clocks_are_known_within_the_bound(on_local: Cluster, shared_gateway: Any) -> None:
+    cluster = on_local
     run_load(_config(shared_gateway.url, workers=2, seconds=1.0))
     run = cluster.last_run
     assert run is not None

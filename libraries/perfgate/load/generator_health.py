@@ -13,9 +13,24 @@ def health_warnings(
     warnings = []
     for i, cpu in enumerate(cpu_percent, start=1):
         if cpu >= CPU_BOUND_PERCENT:
-            warnings.append(f"load generator CPU-bound (worker {i} at {cpu:.0f}% CPU)")
+            warnings.append(_cpu_bound(i, cpu))
     if missed > 0:
         warnings.append(f"missed {missed:,} of {intended:,} intended requests")
     if samples < MIN_SAMPLES:
         warnings.append(f"only {samples:,} samples: percentiles are rough")
     return warnings
+
+
+def _cpu_bound(worker: int, cpu: float, machine: str = "") -> str:
+    where = f" on {machine}" if machine else ""
+    return f"load generator CPU-bound (worker {worker}{where} at {cpu:.0f}% CPU)"
+
+
+def name_machines(warnings: list[str], cpu_percent: list[float], machines: list[str]) -> list[str]:
+    """`warnings` with each CPU-bound worker's machine named (a run on a cluster: the
+    machine is what a user can act on); `machines[i]` ran worker i + 1."""
+    named = {
+        _cpu_bound(i, cpu): _cpu_bound(i, cpu, machine)
+        for i, (cpu, machine) in enumerate(zip(cpu_percent, machines, strict=False), start=1)
+    }
+    return [named.get(w, w) for w in warnings]

@@ -10,8 +10,24 @@ Needs the `cluster` extra (`pip install robotframework-perfgate[cluster]`),
 on this machine and every Dask worker's.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from perfgate.load.cluster.clock import CLOCK_BOUND_S
 from perfgate.load.cluster.record import ClusterRun, PlacedWorker
-from perfgate.load.cluster.session import Cluster, open_cluster
+
+if TYPE_CHECKING:
+    from perfgate.load.cluster.session import Cluster, open_cluster
 
 __all__ = ["CLOCK_BOUND_S", "Cluster", "ClusterRun", "PlacedWorker", "open_cluster"]
+
+
+def __getattr__(name: str) -> Any:
+    # Results carry a ClusterRun whether or not `distributed` is installed (the
+    # `cluster` extra): only what talks to Dask imports it, when first asked for.
+    if name in ("Cluster", "open_cluster"):
+        from perfgate.load.cluster import session
+
+        return getattr(session, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

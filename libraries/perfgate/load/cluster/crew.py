@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from distributed import Queue
@@ -105,6 +106,7 @@ class ClusterCrew:
         self.downs.append(down)
         self.inbox[i] = deque()
         self.heard[i] = time.monotonic()
+        plan = _with_stamp_shift(plan, self._stamp_shift_ns(worker))
         job = RelayJob(i, self.protocol.worker_module, plan, self.up.name, down.name)
         self.futures.append(
             self.client.submit(
@@ -125,8 +127,18 @@ class ClusterCrew:
                 worker.address,
                 clock_offset_s=offset.offset_ns / 1e9,
                 clock_error_s=offset.uncertainty_ns / 1e9,
+                stamp_shift_s=self._stamp_shift_ns(worker) / 1e9,
             )
         )
+
+    def _stamp_shift_ns(self, worker: DaskWorker) -> int:
+        """`worker`'s monotonic clock minus the publisher's (load worker 0's machine): what
+        moves a send stamp of the publisher onto the clock its receipt is read on. One
+        machine has one monotonic clock: exactly 0 there, not a measured near-0."""
+        publisher = self.slots[0]
+        if worker.machine == publisher.machine:
+            return 0
+        return self.clocks[worker.address].offset_ns - self.clocks[publisher.address].offset_ns
 
     def await_ready(self, i: int) -> Any:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -242,3 +254,15 @@ class ClusterCrew:
         for placed in self.record.workers:
             error = clock.run_error_ns(self.clocks[placed.dask_worker], after[placed.dask_worker])
             placed.clock_error_s = error / 1e9
+
+
+def _with_stamp_shift(plan: Any, shift_ns: int) -> Any:
+    """The plan of an event protocol's worker (`perfgate.load.events.workerplan`) told how
+    far its machine's clock is from the publisher's; any other plan as it is."""
+    if not shift_ns or not is_dataclass(plan) or isinstance(plan, type):
+        return plan
+    return replace(plan, stamp_shift_ns=shift_ns) if "stamp_shift_ns" in _names(plan) else plan
+
+
+def _names(instance: Any) -> set[str]:
+    return {f.name for f in fields(instance)}

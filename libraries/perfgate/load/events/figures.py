@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from perfgate.artifacts.paths import json_safe
 from perfgate.itemaccess import ItemAccess
+from perfgate.load.cluster.record import cluster_json
+from perfgate.load.gatewaymemory import GATEWAY_MEMORY_METRICS
 from perfgate.load.resultjson import NAN, number
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import percentiles_ms
@@ -235,3 +238,14 @@ def run_fields(config: Any, url: str, channel: str, workers: int) -> dict[str, A
         "workers": workers,
         "name": config.name,
     }
+
+
+def result_json(result: Any) -> dict[str, Any]:
+    """An event result's JSON: its fields, the gateway-memory metrics flat as the other
+    metrics (thresholds, BaselineLibrary), and where it ran (`cluster`, null locally)."""
+    data = asdict(result)
+    for name in sorted(GATEWAY_MEMORY_METRICS):
+        data[name] = getattr(result, name)
+    data["cluster"] = cluster_json(result.cluster)
+    saved: dict[str, Any] = json_safe(data)
+    return saved

@@ -48,9 +48,18 @@ def _example(value: Any) -> Any:
 
 
 class EventRecorder:
-    def __init__(self, warm_end_ns: int, start_ns: int = 0, time_format: str = "perfgate") -> None:
+    def __init__(
+        self,
+        warm_end_ns: int,
+        start_ns: int = 0,
+        time_format: str = "perfgate",
+        stamp_shift_ns: int = 0,
+    ) -> None:
         self.warm_end_ns = warm_end_ns
         self.start_ns = start_ns
+        # PerfGate's own stamps from a publisher on another machine: its monotonic clock
+        # moved onto this machine's by the offset a cluster measured (0 on one machine).
+        self.stamp_shift_ns = stamp_shift_ns
         self.unit_ns = UNIT_NS.get(time_format, 0)  # 0: PerfGate's own (monotonic) stamp
         # Wall clock minus monotonic clock, read again every second; its range is the drift.
         self.offset_ns = wall_offset_ns()
@@ -84,6 +93,7 @@ class EventRecorder:
             sent = None if wall is None else wall - self.offset_ns
         else:
             sent = as_int(value)
+            sent = None if sent is None else sent + self.stamp_shift_ns
         if sent is None:
             self._reject(value)
         else:

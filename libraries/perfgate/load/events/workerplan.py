@@ -49,6 +49,9 @@ class WorkerPlan(Generic[ConfigT]):
     channel: str
     index: int
     count: int
+    # On a cluster: this worker's monotonic clock minus the publisher's (worker 0's), added
+    # to the send stamps it reads (`perfgate.load.cluster.crew`); 0 on the same machine.
+    stamp_shift_ns: int = 0
 
     def client_starts(self, start_ns: int) -> list[tuple[int, int]]:
         """Its clients: each one's number in the run and when the ramp starts it."""
@@ -62,5 +65,8 @@ class WorkerPlan(Generic[ConfigT]):
         """The worker's recorder: the warm-up's end and the stamps' format are the run's."""
         warm_end_ns = start_ns + int(self.config.warmup_s * 1e9)
         return EventRecorder(
-            warm_end_ns, start_ns, check_time_format(self.config.protocol.time_format)
+            warm_end_ns,
+            start_ns,
+            check_time_format(self.config.protocol.time_format),
+            self.stamp_shift_ns,
         )

@@ -45,6 +45,9 @@ class LoadConfig:
     verify_tls: bool = True
     profile: str = ""  # profile name, carried into the result
     seed: int | None = None  # fixes the request mix and placeholders' random choices
+    # A Dask cluster to run the workers on ("local" or a scheduler address), None: this
+    # machine's worker processes (perfgate.load.cluster.shared).
+    cluster: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -96,8 +99,9 @@ def validate(cfg: LoadConfig) -> tuple[RequestSpec, ...]:
     )
 
 
-def worker_count(cfg: LoadConfig) -> int:
-    n = cfg.workers or default_workers()
+def worker_count(cfg: LoadConfig, default: int | None = None) -> int:
+    """`workers=`, else `default` (a cluster's slots), else one a core of this machine."""
+    n = cfg.workers or default or default_workers()
     if cfg.model == "closed":
         # A worker without a single client would only cost start-up time.
         peak = max(s.target for s in cfg.stages)

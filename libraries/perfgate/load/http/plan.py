@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.load.arguments import given, parse_headers, parse_time_scale, time_scale_setting
+from perfgate.load.cluster import shared
 from perfgate.load.gate import live_thresholds
 from perfgate.load.http.config import LoadConfig, validate
 from perfgate.load.http.result_metrics import KNOWN_METRICS
@@ -206,8 +207,10 @@ def plan_run(
     timeout: DurationLike | None = None,
     verify_tls: bool = True,
     search_dirs: Sequence[Path] = (),
+    cluster: str | None = None,
 ) -> RunPlan:
-    """Resolve and check everything; ValueError (one sentence) on the first mistake."""
+    """Resolve and check everything; ValueError (one sentence) on the first mistake.
+    `cluster`: a Dask cluster, else the run-wide one (`perfgate.load.cluster.shared`)."""
     base = _profile(profile, search_dirs)
     scale = parse_time_scale(time_scale, time_scale_setting())
     resolved = resolve(
@@ -219,8 +222,6 @@ def plan_run(
         warmup_s=_duration(warmup, "warmup"),
         time_scale=scale,
     )
-    timeout_s = _timeout(timeout)
-    worker_count = _workers(workers)
     config = LoadConfig(
         url=str(url).strip() if isinstance(url, str) else url,
         stages=list(resolved.stages),
@@ -228,23 +229,17 @@ def plan_run(
         **_request(scenario, method, headers, body, search_dirs),
         name=DEFAULT_NAME,
         warmup_s=resolved.warmup_s,
-        workers=worker_count,
-        timeout_s=timeout_s,
+        timeout_s=_timeout(timeout),  # checked before workers=, as it always was
+        workers=_workers(workers),
         verify_tls=bool(verify_tls),
         profile=resolved.name,
+        cluster=shared.resolve(cluster),
     )
     names = tuple(spec.name for spec in validate(config))
     checks = _thresholds(thresholds, names)
-    plan = RunPlan(
-        resolved,
-        config,
-        checks,
-        bool(abort_on_fail),
-        scale,
-        names,
-        profile_warmup_s=None if given(warmup) else base.warmup_s,
-        warmup_changed_by=_warmup_changed_by(duration, scale),
-    )
+    plan = RunPlan(resolved, config, checks, bool(abort_on_fail), scale, names,
+                   profile_warmup_s=None if given(warmup) else base.warmup_s,
+                   warmup_changed_by=_warmup_changed_by(duration, scale))  # fmt: skip
     _check_live(plan)
     return plan
 

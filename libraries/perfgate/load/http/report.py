@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from perfgate.load.cluster.record import machine_rows
 from perfgate.load.gate import Verdict
 from perfgate.load.http.charts import all_charts, run_markers
 from perfgate.load.http.plan import RunPlan
@@ -118,7 +119,8 @@ def _generator_row(result: LoadResult) -> Row:
 
 def render_table(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link: str = "") -> str:
     """The figures as an HTML table (log with ``html=True``)."""
-    rows = [*_run_rows(result, plan, verdict), *_response_rows(result), _generator_row(result)]
+    rows = [*_run_rows(result, plan, verdict), *_response_rows(result), _generator_row(result),
+            *machine_rows(result.cluster)]  # fmt: skip
     return summary_table(verdict, LoadMetrics(result).metric, rows, "perfgate-load", json_link)
 
 

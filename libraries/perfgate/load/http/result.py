@@ -12,6 +12,7 @@ from typing import Any
 
 from perfgate.artifacts.paths import json_safe, write_json_atomic
 from perfgate.itemaccess import ItemAccess
+from perfgate.load.cluster.record import ClusterRun, cluster_json, read_cluster
 from perfgate.load.errorlimit import DEFAULT_LIMIT, ErrorLimit
 from perfgate.load.gate import BreakingPoint
 from perfgate.load.resultjson import NAN, defaults_to_nan, null_to_nan, number, saved_fields
@@ -147,6 +148,7 @@ class LoadResult(Latencies, RequestCounts):
     suspect: bool = False
     stopped_early: bool = False
     histograms: dict[str, Any] = field(default_factory=dict)  # Histogram.to_dict forms
+    cluster: ClusterRun | None = None  # a run on a Dask cluster: which machine ran what
     kind: str = "load"
     # Set by `Run Load Profile` (perfgate.load.http.runner) and read from Robot
     # (${result.breaking_point.target}); `to_dict` leaves them out: the saved JSON keeps
@@ -190,6 +192,7 @@ class LoadResult(Latencies, RequestCounts):
         data = asdict(self)
         for name in _RUN_FIELDS:
             del data[name]
+        data["cluster"] = cluster_json(self.cluster)
         return json_safe(data)
 
     def save_json(self, path: str | Path) -> Path:
@@ -210,6 +213,7 @@ class LoadResult(Latencies, RequestCounts):
             k: ServerTimingStat(**_nan_fields(v)) for k, v in d.get("server_timing", {}).items()
         }
         d["health"] = GeneratorHealth(**d.get("health", {}))
+        d["cluster"] = read_cluster(d.get("cluster"))
         return cls(**d)
 
 

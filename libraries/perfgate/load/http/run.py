@@ -12,6 +12,8 @@ from dataclasses import asdict
 from typing import Any
 
 from perfgate.artifacts import redact
+from perfgate.load.cluster import shared
+from perfgate.load.cluster.record import attach
 from perfgate.load.coordinator import run_workers
 from perfgate.load.http.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
 from perfgate.load.http.merge import Aggregator
@@ -40,11 +42,14 @@ def run_load(
     `on_worker_started(pid)` is called for every worker process started.
     Workers are stopped and reaped on every way out of this function,
     including KeyboardInterrupt and other BaseExceptions, which are re-raised.
+    With `config.cluster` the workers run on that Dask cluster (opened once for
+    the process, `perfgate.load.cluster.shared`) and the result says where.
     """
     specs = validate(config)
     target = parse_target(config.url)
     check_reachable(target, config.timeout_s, config.verify_tls)
-    n = worker_count(config)
+    cluster = shared.cluster_for(config.cluster)
+    n = worker_count(config, shared.slots(cluster))
     pool = config.max_connections or DEFAULT_OPEN_CONNECTIONS
     duration = config.duration_s
     agg = Aggregator(n, config.warmup_s, duration, config.model == "open")
@@ -68,7 +73,7 @@ def run_load(
             f"{duration:g} s run; they were stopped."
         ),
     )
-    stopped_early = run_workers(run, on_progress, on_worker_started)
+    stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         "url": redact.url(config.url),
@@ -78,4 +83,6 @@ def run_load(
         "warmup_s": float(config.warmup_s),
         "workers": n,
     }
-    return agg.result(base, stopped_early)
+    result = agg.result(base, stopped_early)
+    attach(result, cluster.last_run if cluster else None, result.health.cpu_percent)
+    return result

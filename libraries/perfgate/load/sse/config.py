@@ -94,6 +94,9 @@ class SseLoadConfig:
     verify_tls: bool = True
     max_lag_s: float = 1.0
     name: str = ""
+    # A Dask cluster to run the workers on ("local" or a scheduler address), None: this
+    # machine's worker processes (perfgate.load.cluster.shared).
+    cluster: str | None = None
 
     @property
     def ramp(self) -> float:
@@ -115,12 +118,13 @@ def run_channel(config: SseLoadConfig) -> str:
     return f"perfgate-sse-{os.getpid()}-{next(_channel_numbers)}"
 
 
-def worker_count(config: SseLoadConfig) -> int:
-    """As given, else one per CONNECTIONS_PER_WORKER, at most one per core."""
+def worker_count(config: SseLoadConfig, slots: int | None = None) -> int:
+    """As given, else one per CONNECTIONS_PER_WORKER, at most one per core (per slot of a
+    cluster: `slots`)."""
     if config.workers is not None:
         return min(config.workers, config.connections)
     wanted = math.ceil(config.connections / CONNECTIONS_PER_WORKER)
-    return max(1, min(default_workers(), wanted))
+    return max(1, min(slots or default_workers(), wanted))
 
 
 def validate(config: SseLoadConfig) -> None:

@@ -25,6 +25,7 @@ from perfgate.load.arguments import (
     parse_time_scale,
     time_scale_setting,
 )
+from perfgate.load.cluster import shared
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.sse.config import SseFormat, SseLoadConfig, validate
 from perfgate.load.sse.result import SSE_METRICS
@@ -117,8 +118,10 @@ def plan_event_stream_run(
     verify_tls: bool = True,
     time_scale: float | str | None = None,
     name: str = "",
+    cluster: str | None = None,
 ) -> SsePlan:
-    """Check every argument and build the run; ValueError (one sentence) on any mistake."""
+    """Check every argument and build the run; ValueError (one sentence) on any mistake.
+    `cluster`: a Dask cluster, else the run-wide one (`perfgate.load.cluster.shared`)."""
     scale = parse_time_scale(time_scale, time_scale_setting())
     try:
         rate = parse_rate(event_rate)
@@ -147,6 +150,7 @@ def plan_event_stream_run(
         reconnect=bool(reconnect),
         verify_tls=bool(verify_tls),
         name=str(name or ""),
+        cluster=shared.resolve(cluster),
     )
     validate(config)
     return SsePlan(config, resolve_thresholds(thresholds), scale)

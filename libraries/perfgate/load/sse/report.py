@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 
+from perfgate.load.cluster.record import machine_rows
 from perfgate.load.events.stampcount import fine_ms
 from perfgate.load.gate import Verdict
 from perfgate.load.gatewaymemory import memory_row
@@ -100,7 +101,8 @@ def _ramp(result: SseResult) -> str:
 
 def render_table(result: SseResult, verdict: Verdict, json_link: str = "") -> str:
     """The figures as an HTML table (log with ``html=True``)."""
-    return summary_table(verdict, result.metric, _rows(result), "perfgate-sse", json_link)
+    rows = [*_rows(result), *machine_rows(result.cluster)]
+    return summary_table(verdict, result.metric, rows, "perfgate-sse", json_link)
 
 
 def render_html(result: SseResult, verdict: Verdict, json_link: str = "") -> str:

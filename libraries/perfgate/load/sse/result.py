@@ -9,15 +9,16 @@ after the warm-up, loss the events numbered after it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from perfgate.artifacts.paths import json_safe
+from perfgate.load.cluster.record import ClusterRun, read_cluster
 from perfgate.load.events.figures import (
     EVENT_METRICS,
     STATISTICS,
     EventFigures,
     EventTimelineRow,
+    result_json,
 )
 from perfgate.load.gatewaymemory import (
     GATEWAY_MEMORY_METRICS,
@@ -58,16 +59,12 @@ class SseResult(EventFigures, GatewayMemoryFigures):
     timeline: list[SseTimelineRow] = field(default_factory=list)
     # With `gateway=`: its memory sampled during the run. Files saved before it read as None.
     gateway_memory: GatewayMemory | None = None
+    cluster: ClusterRun | None = None  # a run on a Dask cluster: which machine ran what
     kind: str = "sse"
     METRICS: ClassVar[frozenset[str]] = SSE_METRICS
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        # Flat, as the other metrics, for thresholds and BaselineLibrary.
-        for name in GATEWAY_MEMORY_METRICS:
-            data[name] = getattr(self, name)
-        result: dict[str, Any] = json_safe(data)
-        return result
+        return result_json(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SseResult:
@@ -77,6 +74,7 @@ class SseResult(EventFigures, GatewayMemoryFigures):
         memory = d.get("gateway_memory")
         if memory is not None:
             d["gateway_memory"] = GatewayMemory(**null_to_nan(memory, _MEMORY_FIGURES))
+        d["cluster"] = read_cluster(d.get("cluster"))
         return cls(**d)
 
     def __str__(self) -> str:

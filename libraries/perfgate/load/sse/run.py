@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from perfgate.artifacts import redact
+from perfgate.load.cluster import shared
+from perfgate.load.cluster.record import attach
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.figures import run_fields
@@ -54,7 +56,8 @@ def run_event_stream_load(
     validate(config)
     channel = run_channel(config)
     preflight(config, channel)
-    n = worker_count(config)
+    cluster = shared.cluster_for(config.cluster)
+    n = worker_count(config, shared.slots(cluster))
     agg = SseAggregator(n, config.warmup_s, config.duration_s, config.protocol)
     overdue = (
         f"SSE load workers did not finish within {END_MARGIN_S:g} s of the end of a "
@@ -64,11 +67,15 @@ def run_event_stream_load(
     within_s = config.duration_s + config.timeout_s + END_MARGIN_S
     with sampled(gateway, config.duration_s) as memory:
         stopped_early = run_workers(
-            WorkerRun(SSE, plans, agg, within_s, overdue), on_progress, on_worker_started
+            WorkerRun(SSE, plans, agg, within_s, overdue),
+            on_progress,
+            on_worker_started,
+            cluster=cluster,
         )
     # The result is logged, charted and saved: it carries the URL as it may be shown.
     url = redact.url(fill_channel(config.url, channel))
     base = {**run_fields(config, url, channel, n), "method": config.method}
     result = agg.result(base, stopped_early)
     result.gateway_memory = memory()
+    attach(result, cluster.last_run if cluster else None, result.cpu_percent)
     return result

@@ -132,6 +132,9 @@ class WsLoadConfig:
     name: str = ""
     # Socket.IO v4 sessions on the WebSocket transport (None: plain WebSocket messages).
     socketio: SocketIoOptions | None = None
+    # A Dask cluster to run the workers on ("local" or a scheduler address), None: this
+    # machine's worker processes (perfgate.load.cluster.shared).
+    cluster: str | None = None
 
     @property
     def ramp(self) -> float:
@@ -262,12 +265,13 @@ def validate(config: WsLoadConfig) -> None:
             raise ValueError(f"header {key!r}: {value!r} must be a name and a text value.")
 
 
-def worker_count(config: WsLoadConfig) -> int:
-    """Workers for the run: as given, else one per CONNECTIONS_PER_WORKER, at most one per core."""
+def worker_count(config: WsLoadConfig, slots: int | None = None) -> int:
+    """Workers for the run: as given, else one per CONNECTIONS_PER_WORKER, at most one
+    per core (per slot of a cluster: `slots`)."""
     if config.workers is not None:
         return min(config.workers, config.connections)
     wanted = math.ceil(config.connections / CONNECTIONS_PER_WORKER)
-    return max(1, min(default_workers(), wanted))
+    return max(1, min(slots or default_workers(), wanted))
 
 
 def _finite_at_least(name: str, value: object, low: float) -> None:

@@ -21,6 +21,7 @@ from perfgate.load.arguments import (
     parse_time_scale,
     time_scale_setting,
 )
+from perfgate.load.cluster import shared
 from perfgate.load.events.stamps import check_time_format
 from perfgate.load.thresholds import Threshold
 from perfgate.load.ws.config import (
@@ -159,8 +160,10 @@ def plan_websocket_run(
     engine: str = "websocket",
     namespace: str | None = None,
     socketio_auth: Mapping[str, Any] | str | None = None,
+    cluster: str | None = None,
 ) -> WsPlan:
-    """Check every argument and build the run; ValueError (one sentence) on any mistake."""
+    """Check every argument and build the run; ValueError (one sentence) on any mistake.
+    `cluster`: a Dask cluster, else the run-wide one (`perfgate.load.cluster.shared`)."""
     scale = parse_time_scale(time_scale, time_scale_setting())
     socketio = _socketio(engine, namespace, socketio_auth)
     n = _connections(connections)
@@ -199,6 +202,7 @@ def plan_websocket_run(
         verify_tls=bool(verify_tls),
         name=str(name or ""),
         socketio=socketio,
+        cluster=shared.resolve(cluster),
     )
     validate(config)
     return WsPlan(config, resolve_thresholds(thresholds), scale)

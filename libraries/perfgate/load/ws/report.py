@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 
+from perfgate.load.cluster.record import machine_rows
 from perfgate.load.events.stampcount import fine_ms
 from perfgate.load.events.stamps import UNIT_NS
 from perfgate.load.gate import Verdict
@@ -155,6 +156,7 @@ def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "")
         (f"Event latency ({origin})", _latency_row(result)),
         _events_row(result),
         *_gateway_and_generator_rows(result),
+        *machine_rows(result.cluster),
     ]
     return summary_table(verdict, result.metric, rows, "perfgate-websocket", json_link)
 

@@ -9,12 +9,13 @@ cover the events published (or sent) after the warm-up.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from perfgate.artifacts.paths import json_safe, write_json_atomic
-from perfgate.load.events.figures import EVENT_METRICS, EventFigures, EventTimelineRow
+from perfgate.artifacts.paths import write_json_atomic
+from perfgate.load.cluster.record import ClusterRun, read_cluster
+from perfgate.load.events.figures import EVENT_METRICS, EventFigures, EventTimelineRow, result_json
 from perfgate.load.gatewaymemory import (
     GATEWAY_MEMORY_METRICS,
     GatewayMemory,
@@ -53,19 +54,16 @@ class WebSocketResult(EventFigures, GatewayMemoryFigures):
     gateway_memory: GatewayMemory | None = None
     gc_max_ms: list[float] = field(default_factory=list)  # per worker, measured period
     fd_limit: int | None = None
+    cluster: ClusterRun | None = None  # a run on a Dask cluster: which machine ran what
     kind: str = "websocket"
     METRICS: ClassVar[frozenset[str]] = WS_METRICS
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["gateway_memory_peak_mb"] = self.gateway_memory_peak_mb
-        data["gateway_memory_growth_mb"] = self.gateway_memory_growth_mb
-        result: dict[str, Any] = json_safe(data)
-        return result
 
     def save_json(self, path: str | Path) -> Path:
         """Write the result as JSON atomically (temp file + rename)."""
         return write_json_atomic(path, self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return result_json(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WebSocketResult:
@@ -74,6 +72,7 @@ class WebSocketResult(EventFigures, GatewayMemoryFigures):
         d["timeline"] = [WsTimelineRow(**_nan_fields(r)) for r in d.get("timeline", [])]
         if d.get("gateway_memory") is not None:
             d["gateway_memory"] = GatewayMemory(**_nan_fields(d["gateway_memory"]))
+        d["cluster"] = read_cluster(d.get("cluster"))
         return cls(**d)
 
     def __str__(self) -> str:

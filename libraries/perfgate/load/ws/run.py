@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from perfgate.artifacts import redact
+from perfgate.load.cluster import shared
+from perfgate.load.cluster.record import attach
 from perfgate.load.coordinator import run_workers
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.figures import run_fields
@@ -56,7 +58,8 @@ def run_websocket_load(
     validate(config)
     channel = run_channel(config)
     notes = preflight(config, channel)
-    n = worker_count(config)
+    cluster = shared.cluster_for(config.cluster)
+    n = worker_count(config, shared.slots(cluster))
     monitor = memory_monitor(gateway, config.duration_s)
     agg = WsAggregator(n, config.warmup_s, config.duration_s, config.protocol)
 
@@ -80,7 +83,7 @@ def run_websocket_load(
     try:
         if monitor is not None:
             monitor.start()
-        stopped_early = run_workers(run, on_progress, on_worker_started)
+        stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
     finally:
         if monitor is not None:
             memory = stop_monitor(monitor)
@@ -94,6 +97,7 @@ def run_websocket_load(
     result = agg.result(base, stopped_early)
     result.notes[:0] = notes
     result.gateway_memory = memory
+    attach(result, cluster.last_run if cluster else None, result.cpu_percent)
     return result
 
 
