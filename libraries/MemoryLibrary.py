@@ -187,7 +187,16 @@ class MemoryLibrary:
         another when the monitor stops, and logs their comparison under the
         chart; a LEAK's reason then ends with what grew most ("Heap
         snapshots: mostly SessionRecord (+5,000 objects, +351.6 KB)"). Each
-        snapshot pauses the gateway (noted in the result with its time).
+        snapshot pauses the gateway (noted in the result with its time, and
+        shaded on the chart).
+
+        For a Python gateway, which has no heap snapshot, ``heap_snapshots=True``
+        attaches memray once the warm-up is over and detaches it at the stop
+        (see `Start Allocation Tracking`): the result's ``allocation_growth``
+        names the allocation site that kept most, ``heap_allocations`` holds
+        the sites, the log shows them under the chart, and a LEAK's reason
+        ends with "Allocation sites: mostly _leak at .../faults.py:153
+        (4,041.9 KB kept)".
 
         Returns the monitor.
 
@@ -196,9 +205,8 @@ class MemoryLibrary:
         | Start Memory Monitor    ${node_gw}    warmup=30 s    heap_snapshots=True
         """
         criteria = _criteria(warmup, max_rate, min_growth, windows)
-        watch = HeapWatch(self._heap, target, criteria.warmup_s) if heap_snapshots else None
         monitor = self._monitors.start(
-            self._monitors.create(target, parse_duration(interval), alias, criteria, watch)
+            self._create(target, interval, alias, criteria, heap_snapshots)
         )
         logger.info(
             f"Memory monitor '{monitor.alias}' started on {monitor.source.description}, every "
@@ -236,6 +244,7 @@ class MemoryLibrary:
         max_rate: str = "5 MB/h",
         min_growth: str = "10 MB",
         windows: int = 5,
+        heap_snapshots: bool = False,
     ) -> MemoryResult:
         """Samples the memory of ``target`` for ``duration`` and returns the result.
 
@@ -245,10 +254,16 @@ class MemoryLibrary:
         for `Start Memory Monitor`. A test or keyword timeout, or Ctrl-C, ends
         the wait at once and stops the sampling.
 
+        ``heap_snapshots=True`` as for `Start Memory Monitor`: the second
+        snapshot (or memray's detach) comes after the last reading, so the
+        keyword takes that much longer than ``duration``.
+
         | ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
+        | ${mem}=    Monitor Memory    ${gw}    duration=5 min    warmup=1 min    heap_snapshots=True
         """
         duration_s = parse_duration(duration)
-        monitor = self._create(target, interval, alias, warmup, max_rate, min_growth, windows)
+        criteria = _criteria(warmup, max_rate, min_growth, windows)
+        monitor = self._create(target, interval, alias, criteria, heap_snapshots)
         logger.info(
             f"Monitoring the memory of {monitor.source.description} for {duration_s:g} s, every "
             f"{monitor.interval_s:g} s."
@@ -555,18 +570,11 @@ class MemoryLibrary:
     # -- helpers ------------------------------------------------------------------
 
     def _create(
-        self,
-        target: Any,
-        interval: str,
-        alias: str,
-        warmup: str,
-        max_rate: str,
-        min_growth: str,
-        windows: int,
+        self, target: Any, interval: str, alias: str, criteria: LeakCriteria, heap_snapshots: bool
     ) -> MemoryMonitor:
         """The monitor `Start Memory Monitor` and `Monitor Memory` set up alike, not started."""
-        criteria = _criteria(warmup, max_rate, min_growth, windows)
-        return self._monitors.create(target, parse_duration(interval), alias, criteria)
+        watch = HeapWatch(self._heap, target, criteria.warmup_s) if heap_snapshots else None
+        return self._monitors.create(target, parse_duration(interval), alias, criteria, watch)
 
     @staticmethod
     def _publish(result: MemoryResult) -> MemoryResult:

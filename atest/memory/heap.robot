@@ -72,6 +72,16 @@ Python Gateway Names The Leaking Statement
     ...    Gateway 'gateway' runs Python, which has no heap snapshot to compare object by object: use Start Allocation Tracking and Stop Allocation Tracking, which name the allocation sites still holding memory (through memray).
     ...    Take Heap Snapshot    ${gw}
 
+Blocking Monitor Tracks A Python Gateway Between Warm-up And End
+    [Timeout]    2 min
+    ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
+    ...    --leak-mb-per-min    60
+    ${mem}=    Monitor Memory    ${gw}    duration=4 s    interval=250 ms    warmup=500 ms
+    ...    heap_snapshots=True
+    Should Start With    ${mem.allocation_growth}    mostly _leak at
+    Should Contain    ${mem.allocation_growth}    faults.py:
+    Length Should Be    ${mem.heap_pauses}    1
+
 Bad Input Is One Sentence
     [Timeout]    1 min
     Run Keyword And Expect Error

@@ -1,4 +1,5 @@
-"""The Node gateway of tests/fixtures/node-heap, for the heap tests: where it is, its lines, load.
+"""The Node gateway of tests/fixtures/node-heap, for the heap tests: where it is, its lines, load;
+where the reference gateway's leak is.
 
 It is started by the `start_node` fixture of tests/memory/conftest.py.
 """
@@ -12,11 +13,20 @@ from pathlib import Path
 import pytest
 
 from perfgate.gateway.manager import Gateway
+from perfgate.refgateway import faults
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-heap" / "heap_gateway.js"
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(
     NODE is None, reason="node is not installed (apt-get install nodejs)"
+)
+# The reference gateway's leak knobs keep their bytes at this statement (Faults._leak).
+FAULTS = Path(faults.__file__).resolve()
+LEAK_LINE = next(
+    n for n, line in enumerate(FAULTS.read_text().splitlines(), 1) if "self._leaks.append(" in line
+)
+needs_gdb = pytest.mark.skipif(
+    shutil.which("gdb") is None, reason="gdb is not installed (apt-get install gdb)"
 )
 
 

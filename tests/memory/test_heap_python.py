@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import http.client
-import shutil
 import subprocess
 import sys
 import time
@@ -22,29 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.gateway.manager import Gateway, GatewayManager
+from memory.heap_fixture import FAULTS, LEAK_LINE, needs_gdb
+from perfgate.gateway.manager import Gateway
 from perfgate.memory.heap.report import allocation_html
 from perfgate.memory.heap.tools import HeapTools
-from perfgate.refgateway import faults
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("gdb") is None, reason="gdb is not installed (apt-get install gdb)"
-)
-FAULTS = Path(faults.__file__).resolve()
-LEAK_LINE = next(
-    n for n, line in enumerate(FAULTS.read_text().splitlines(), 1) if "self._leaks.append(" in line
-)
+pytestmark = needs_gdb
 REQUESTS = 1000
-StartPython = Callable[..., Gateway]
-
-
-@pytest.fixture
-def start_python(heap_manager: GatewayManager, tmp_path: Path) -> StartPython:
-    def start(*options: str) -> Gateway:
-        command = [sys.executable, "-m", "perfgate.refgateway", "--port", "{port}", *options]
-        return heap_manager.start(command, output_dir=str(tmp_path), timeout_s=30)
-
-    return start
 
 
 def load(gateway: Gateway, requests: int) -> None:

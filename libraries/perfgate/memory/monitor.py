@@ -85,7 +85,7 @@ class MemoryMonitor:
         )
         self._thread.start()
         if self.heap_watch is not None:
-            self.heap_watch.start()
+            self.heap_watch.start(self._started_mono)
 
     def _run(self) -> None:
         next_at = self._started_mono + self.interval_s
@@ -196,11 +196,18 @@ class MemoryMonitor:
             return result
         outcome = self.heap_watch.finish()
         notes = result.notes + outcome.notes
+        pauses = [[round(start, 3), round(end, 3)] for start, end in outcome.pauses]
+        result = replace(result, notes=notes, heap_pauses=pauses)
+        if outcome.allocations is not None:
+            return replace(
+                result,
+                allocation_growth=outcome.allocations.summary(),
+                heap_allocations=outcome.allocations.to_dict(),
+            )
         if outcome.comparison is None:
-            return replace(result, notes=notes)
+            return result
         return replace(
             result,
-            notes=notes,
             heap_growth=outcome.comparison.summary(),
             heap_comparison=outcome.comparison.to_dict(),
         )
@@ -226,5 +233,7 @@ def monitor_for(
             sleep(min(left, 0.2))
     except BaseException:
         monitor.halt()
+        if monitor.heap_watch is not None:
+            monitor.heap_watch.abandon()  # memray must not stay attached to the gateway
         raise
     return monitor.stop()

@@ -11,7 +11,8 @@ from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.memory.chart import render_chart, sparkline
 from perfgate.memory.display import BYTES_PER_MB, format_duration
 from perfgate.memory.heap.compare import HeapComparison
-from perfgate.memory.heap.report import comparison_html
+from perfgate.memory.heap.report import allocation_html, comparison_html
+from perfgate.memory.heap.sampling import AllocationProfile
 from perfgate.memory.result import MemoryResult
 
 
@@ -157,6 +158,8 @@ def render_html(result: MemoryResult) -> str:
         parts.append(render_mapping_growth(result))
     if result.heap_comparison:
         parts.append(comparison_html(HeapComparison.from_dict(result.heap_comparison)))
+    if result.heap_allocations:
+        parts.append(allocation_html(AllocationProfile.from_dict(result.heap_allocations)))
     return "".join(p for p in parts if p)
 
 

@@ -66,6 +66,13 @@ class MemoryResult:
     # the one-line summary a LEAK's reason ends with, and the comparison's rows.
     heap_growth: str | None = None
     heap_comparison: dict[str, Any] | None = None
+    # A Python gateway's instead (memray): what the window allocated and still
+    # holds, in one line and by site (AllocationProfile.to_dict).
+    allocation_growth: str | None = None
+    heap_allocations: dict[str, Any] | None = None
+    # When each snapshot or memray attach held the gateway: [start_s, end_s]
+    # from the start of the run, drawn on the chart.
+    heap_pauses: list[list[float]] = field(default_factory=list)
     kind: str = "memory"
 
     @property
@@ -77,6 +84,8 @@ class MemoryResult:
     def reason(self) -> str:
         if self.heap_growth and self.leak.verdict == LEAK:
             return f"{self.leak.reason} Heap snapshots: {self.heap_growth}."
+        if self.allocation_growth and self.leak.verdict == LEAK:
+            return f"{self.leak.reason} Allocation sites: {self.allocation_growth}."
         return self.leak.reason
 
     @property

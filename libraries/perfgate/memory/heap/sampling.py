@@ -60,6 +60,24 @@ class AllocationProfile(ItemAccess):
         found = own or self.sites
         return found[0] if found else None
 
+    def summary(self, min_bytes: int = 64 * 1024) -> str:
+        """``mostly _leak at .../faults.py:153 (4,041.9 KB kept)``, or that nothing kept much."""
+        top = self.top
+        if top is None or top.bytes < min_bytes:
+            return f"no allocation site kept {min_bytes / 1024:,.0f} KB or more"
+        return f"mostly {top.describe()}"
+
+    def to_dict(self, rows: int = 50) -> dict[str, Any]:
+        """The first `rows` sites and the window's figures, for JSON."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["sites"] = [vars(site) for site in self.sites[:rows]]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AllocationProfile:
+        sites = [AllocationSite(**site) for site in data.get("sites", [])]
+        return cls(**{**data, "sites": sites})
+
 
 class AllocationTracker:
     """Allocations sampled between `start` and `stop` through a session its owner keeps open."""

@@ -121,9 +121,7 @@ class HeapTools:
             )
         found = self.any_target(target)
         if isinstance(found, PythonTarget):
-            label = safe_name(getattr(target, "alias", None) or str(target), "python")
-            output = artifact_path("allocations", label, ".bin", self._directory())
-            python = PythonTracker(found, name, output)
+            python = self.python_tracker(target, found, name)
             python.start()
             self._trackers[name] = python
             return python
@@ -135,6 +133,13 @@ class HeapTools:
             raise
         self._trackers[name] = tracker
         return tracker
+
+    def python_tracker(self, target: Any, found: PythonTarget, name: str) -> PythonTracker:
+        """A memray tracker for `found`, not started nor kept here; its files beside log.html."""
+        label = safe_name(getattr(target, "alias", None) or str(target), "python")
+        return PythonTracker(
+            found, name, artifact_path("allocations", label, ".bin", self._directory())
+        )
 
     def stop_tracking(self, tracker: Tracker | str | None, timeout_s: float) -> AllocationProfile:
         name = tracker.alias if isinstance(tracker, Tracker) else (tracker or "")
