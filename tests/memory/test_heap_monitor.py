@@ -13,6 +13,7 @@ import pytest
 
 from memory.heap_fixture import FAULTS, LEAK_LINE, load, needs_gdb, needs_node
 from memory.results import result_from
+from perfgate.memory.chart import PAUSE_SHADE, render_chart
 from perfgate.memory.heap.tools import HeapTools
 from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import LEAK, LeakCriteria
@@ -133,3 +134,16 @@ def test_an_interrupted_blocking_monitor_detaches_memray(
 def _leaking() -> MemoryResult:
     t = np.arange(0, 600, 1.0)
     return result_from(t, 100 + t / 60, LeakCriteria(max_rate_mb_per_hour=5, min_growth_mb=2))
+
+
+def test_the_chart_marks_each_snapshot_where_it_held_the_gateway() -> None:
+    t = np.arange(0, 60, 0.5)
+    result = replace(result_from(t, 100 + t / 60), heap_pauses=[[10.0, 12.5], [59.5, 62.0]])
+    chart = render_chart(result)
+    # Two bands and the legend's swatch.
+    assert chart.count(f'fill="{PAUSE_SHADE}"') == 3
+    assert chart.count(">heap snapshot<") == 1
+    plain = render_chart(result_from(t, 100 + t / 60))
+    assert PAUSE_SHADE not in plain and "heap snapshot" not in plain
+    python = replace(result, heap_pauses=[[10.0, 12.5]], heap_allocations={"sites": []})
+    assert ">memray attach<" in render_chart(python)

@@ -4,7 +4,8 @@ The chart shows RSS (each sample's lowest and highest reading) and USS over
 time, the warm-up shaded, every other analysis window shaded, the collections
 as ticks along the top, the floors as dots, each window's floor as a ring and
 the fitted trend from the first floor to the last: every figure the verdict's
-reason names.
+reason names; and, with ``heap_snapshots=True``, each heap snapshot (or memray
+attach) shaded where it held the gateway.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from perfgate.report.svg import BLUE, DARK_RED, GREEN, ORANGE, PURPLE, RED, Lege
 BLOCKS = "▁▂▃▄▅▆▇█"
 HEIGHT = 220
 WINDOW_SHADE = "#e8eef6"
+PAUSE_SHADE = "#f5c99c"
 VERDICT_COLOURS = {"LEAK": RED, "NO LEAK": GREEN}
 UNDECIDED = "#b8860b"
 # Enough columns to show a sawtooth; each column draws its lowest and highest
@@ -77,8 +79,23 @@ def _verdict_marks(result: MemoryResult) -> dict[str, Any]:
     }
 
 
+def _pause_bands(result: MemoryResult) -> list[Band]:
+    """Each heap snapshot (or memray attach) from its request to its end: the gateway paused
+    somewhere in it (the notes say how long), so a load measured there is not to be trusted."""
+    return [Band(start, end, colour=PAUSE_SHADE) for start, end in result.heap_pauses]
+
+
+def _pause_legend(result: MemoryResult) -> list[LegendEntry]:
+    """Named in the legend, not on the band: a band at the right edge has no room for a label."""
+    if not result.heap_pauses:
+        return []
+    label = "memray attach" if result.heap_allocations else "heap snapshot"
+    return [LegendEntry(PAUSE_SHADE, label, "dot")]
+
+
 def render_chart(result: MemoryResult) -> str:
-    """RSS and USS over time with the warm-up cut, collections, windows, floors and trend."""
+    """RSS and USS over time with the warm-up cut, collections, windows, floors and trend,
+    and the heap snapshots' pauses."""
     t, low, high, uss = result.series()
     if t.size < 2 or t[-1] <= 0:
         return ""
@@ -88,17 +105,22 @@ def render_chart(result: MemoryResult) -> str:
         *_trend(result),
     ]
     warmup = result.leak.warmup_s
+    marks = _verdict_marks(result)
+    marks["bands"] += _pause_bands(result)
+    marks["legend_extra"] += _pause_legend(result)
+    # The last snapshot comes after the last reading: the axis goes on to its end.
+    end = max([float(t[-1]), *(stop for _, stop in result.heap_pauses)])
     return LineChart(
         series,
         title=result.verdict,
         title_colour=VERDICT_COLOURS.get(result.verdict, UNDECIDED),
         label=f"Memory of {result.alias}: {result.verdict}",
         shade=(0.0, warmup) if warmup > 0 else None,
-        x_range=(0.0, float(t[-1])),
+        x_range=(0.0, end),
         y_min=None,
         y_pad=0.08,
         y_format=lambda mb: f"{format_number(mb)} MB",
         height=HEIGHT,
         max_columns=MAX_COLUMNS,
-        **_verdict_marks(result),
+        **marks,
     ).render()
