@@ -6,6 +6,7 @@ from robotlibcore import DynamicCore  # type: ignore[import-untyped]
 
 from perfgate import __version__
 from perfgate.artifacts import redact
+from perfgate.load.cluster import shared
 
 from .http_keywords import HttpLoadKeywords
 from .runs import LiveExport
@@ -86,6 +87,18 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
     test running under pabot. See docs/live.md and the Grafana dashboard in
     resources/grafana/.
 
+    = Load from several machines =
+
+    ``cluster=`` on `Run Load Profile`, `Run WebSocket Load` and `Run Event
+    Stream Load`, the ``cluster`` import argument or the variable
+    ``${PERFGATE_CLUSTER}`` run the load workers on a Dask cluster: ``local``
+    (a LocalCluster on this machine) or a scheduler started with
+    ``dask scheduler`` and joined by ``dask worker tcp://HOST:8786`` on each
+    load machine. The same keywords, verdicts and exact merge; the result's
+    ``cluster`` says which machine ran what (docs/cluster.md).
+
+    | Library    LoadLibrary    cluster=tcp://10.0.0.5:8786
+
     = Secrets =
 
     The load gets the real headers and URLs; what PerfGate writes (the log at
@@ -113,17 +126,25 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
     ROBOT_LIBRARY_VERSION = __version__
 
     def __init__(
-        self, *, secret_names: str | list[str] | None = None, prometheus_url: str | None = None
+        self,
+        *,
+        secret_names: str | list[str] | None = None,
+        prometheus_url: str | None = None,
+        cluster: str | None = None,
     ) -> None:
         """``secret_names`` adds names whose values are shown as ``***``, separated by commas
         or as a list: see `Secrets`. ``prometheus_url`` sends every run's seconds to that
         Prometheus (its base URL or its remote-write URL); without it
-        ``${PERFGATE_PROMETHEUS_URL}`` does, when set: see `Live metrics`.
+        ``${PERFGATE_PROMETHEUS_URL}`` does, when set: see `Live metrics`. ``cluster`` is
+        every run's Dask cluster unless its keyword gives one (``local`` or a scheduler's
+        address; without it ``${PERFGATE_CLUSTER}``): see `Load from several machines`.
 
         | Library    LoadLibrary    secret_names=tenant,x-signature
         | Library    LoadLibrary    prometheus_url=http://127.0.0.1:9090
+        | Library    LoadLibrary    cluster=local
         """
         redact.add_names(secret_names)
+        shared.set_default(cluster)
         live = LiveExport(prometheus_url)
         self.http = HttpLoadKeywords(live)
         self.websocket = WebSocketLoadKeywords(live)

@@ -26,6 +26,7 @@ from perfgate.load.assertions import (
     parse_metric,
     suspect_note,
 )
+from perfgate.load.cluster.shared import KEYWORD_DOC as CLUSTER_DOC
 from perfgate.load.http import LoadResult
 from perfgate.load.http.capacity import refusal
 from perfgate.load.http.plan import RunPlan, plan_run
@@ -93,6 +94,7 @@ class HttpLoadKeywords:
         workers: int | None = None,
         timeout: timedelta | None = None,
         verify_tls: bool = True,
+        cluster: str | None = None,
     ) -> LoadResult:
         # The documentation is RUN_LOAD_PROFILE_DOC, below the class: it holds the
         # profile table generated from perfgate.load.profiles, so it cannot drift.
@@ -115,6 +117,7 @@ class HttpLoadKeywords:
             timeout=timeout,
             verify_tls=verify_tls,
             search_dirs=_search_dirs(),
+            cluster=cluster,
         )
         self._log_plan(plan)
         return run_logged(
@@ -357,11 +360,14 @@ failure message says so.
 Progress is printed to the console every 5 s. A test timeout, Ctrl-C or
 SIGTERM stops the load at once; no worker process outlives the run.
 
+{CLUSTER_DOC}
+
 | ${{result}}=    Run Load Profile    stress    ${{GATEWAY.url}}/api/echo
 | Run Load Profile    constant    ${{url}}    clients=50    duration=2 min    thresholds=p95 < 200 ms, error_rate < 1%
 | Run Load Profile    constant-rate    ${{url}}    rate=500 rps    abort_on_fail=True    thresholds=p99 < 1 s
 | Run Load Profile    load    ${{GATEWAY.url}}    scenario=shop.yaml    thresholds=create.p95 < 300 ms
 | ${{r}}=    Run Load Profile    breakpoint    ${{url}}    thresholds=p95 < 500 ms, error_rate < 1%
+| Run Load Profile    constant    ${{url}}    clients=400    workers=8    cluster=tcp://10.0.0.5:8786
 """
 
 HttpLoadKeywords.run_load_profile.__doc__ = RUN_LOAD_PROFILE_DOC

@@ -16,6 +16,7 @@ from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import user_errors
 from perfgate.load.assertions import get_metric
+from perfgate.load.cluster.shared import KEYWORD_DOC as CLUSTER_DOC
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
@@ -61,6 +62,7 @@ class SseLoadKeywords:
         verify_tls: bool = True,
         time_scale: float | str | None = None,
         name: str = "",
+        cluster: str | None = None,
     ) -> SseResult:
         # The documentation is RUN_EVENT_STREAM_LOAD_DOC, below the class. Every
         # argument but `gateway` is the planner's of the same name, passed on as it is.
@@ -180,6 +182,9 @@ half of the warm-up, or at once without one.
 multiplied by ``time_scale`` (default ``${{PERF_TIME_SCALE}}``). ``timeout`` bounds the wait for a stream's
 headers and, before the run, for the first event. ``headers`` go with every
 request.
+
+{CLUSTER_DOC} The publisher's send stamps are
+moved onto each other machine's clock by the offsets measured.
 
 Before the run one probe stream checks the URL: a URL that answers an error
 status or anything but ``text/event-stream``, a stream that closes before

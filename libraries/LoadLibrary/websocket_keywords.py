@@ -16,6 +16,7 @@ from robotlibcore import keyword  # type: ignore[import-untyped,unused-ignore]
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import link_html, result_or_saved
 from perfgate.errors import PerfGateError, user_errors
+from perfgate.load.cluster.shared import KEYWORD_DOC as CLUSTER_DOC
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
@@ -72,6 +73,7 @@ class WebSocketLoadKeywords:
         engine: Literal["websocket", "socket.io"] = "websocket",
         namespace: str | None = None,
         socketio_auth: dict[str, Any] | str | None = None,
+        cluster: str | None = None,
     ) -> WebSocketResult:
         # The documentation is RUN_WEBSOCKET_LOAD_DOC, below the class.
         # Every argument but `gateway` is the planner's of the same name:
@@ -275,6 +277,10 @@ is still too low. ``headers`` (a dictionary or ``Name: value`` lines) go with
 every handshake and trigger request; ``timeout`` bounds each handshake and
 reply; ``verify_tls=False`` accepts self-signed certificates.
 
+{CLUSTER_DOC} On a cluster the publisher (worker 1) and
+the clients of another machine read different clocks: PerfGate moves each
+send stamp onto the receiving machine's clock by the offsets it measured.
+
 The defaults speak the reference gateway's protocol (docs/refgateway.md).
 For another gateway give the templates ``subscribe_message``,
 ``unsubscribe_message``, ``publish_message``, ``publish_body``,
@@ -353,6 +359,7 @@ with a summary table and charts. Progress is printed to the console every
 once.
 
 | ${{ws}}=    Run WebSocket Load    ws://127.0.0.1:8080/ws    connections=50    event_rate=100    duration=30 s    warmup=5 s
+| Run WebSocket Load    ${{url}}    connections=20000    workers=8    cluster=tcp://10.0.0.5:8786
 | Run WebSocket Load    ${{url}}    mode=echo    connections=200    event_rate=100    thresholds=event_latency_p99 < 20 ms
 | Run WebSocket Load    ${{url}}    mode=churn    connections=100    churn_rate=50    gateway=${{gw}}
 | Run WebSocket Load    ${{url}}    publish_url=${{gw.url}}/api/events/{{channel}}    ramp=200/s

@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 # Given to a keyword when the run-wide default names a cluster: this run on this machine.
 NO_CLUSTER = frozenset({"none", "off", "no"})
 
+# The ``cluster`` argument as the three run keywords document it (libdoc).
+KEYWORD_DOC = """``cluster`` runs the load workers on a Dask cluster instead of this
+machine: ``local`` (a LocalCluster of worker processes here, to try it out) or
+a scheduler's address (``tcp://10.0.0.5:8786``). Default: the library import's
+``cluster``, else ``${PERFGATE_CLUSTER}``; ``none`` runs on this machine
+whatever those say. The cluster opens with the first run and stays open for
+the next ones until robot ends. ``workers`` then counts load workers over the
+whole cluster (default: its slots, one a Dask worker thread), and
+``${result.cluster}`` says which machine ran which worker
+(``${result.cluster.machines()}``) and how well their clocks were known
+(``clock_error_s``, ``suspect``). See `Load from several machines`."""
+
 _lock = threading.Lock()
 _default: str | None = None  # LoadLibrary's import argument
 _open: dict[str, Cluster] = {}  # at most one: spec -> its open cluster

@@ -1,0 +1,24 @@
+*** Settings ***
+Documentation       Load runs on a LocalCluster that the cluster cleanup tests run in a separate
+...                 robot process. Never run directly: the outer tests
+...                 (atest/cluster/cleanup.robot) run one, end it as the test says, and check
+...                 that nothing of that process or its cluster is left.
+
+Library             LoadLibrary    cluster=local
+
+
+*** Variables ***
+${URL}      ${EMPTY}
+
+
+*** Test Cases ***
+Runs Two Loads On One Warm Cluster
+    # The library import's cluster=local: the keywords give none.
+    ${first}=    Run Load Profile    smoke    ${URL}    clients=2    duration=1 s    warmup=0 s
+    ...    time_scale=1
+    ${second}=    Run Load Profile    smoke    ${URL}    clients=2    duration=1 s    warmup=0 s
+    ...    time_scale=1
+    Should Be Equal    ${first.cluster.scheduler}    ${second.cluster.scheduler}
+
+Runs Load Until Killed
+    Run Load Profile    smoke    ${URL}    clients=2    duration=2 min    warmup=0 s    time_scale=1
