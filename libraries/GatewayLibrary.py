@@ -224,15 +224,37 @@ class GatewayLibrary:
         health: str = "/health",
         pid: int | None = None,
         alias: str | None = None,
+        inspector: str | None = None,
     ) -> Gateway:
         """Attaches to a gateway that something else started and manages.
 
         Checks once that ``health`` answers 2xx. PerfGate never stops it.
         Give ``pid`` so that memory keywords can watch the process.
 
+        ``inspector`` reaches the inspector of a Node.js gateway, for `Take
+        Heap Snapshot` and `Start Allocation Tracking` (``${gw.inspector_url}``):
+
+        - the ``ws://127.0.0.1:...`` URL Node printed when started with
+          ``--inspect=127.0.0.1:0`` ("Debugger listening on ws://...");
+        - the inspector's ``127.0.0.1:9229``: its ``/json/list`` names the URL;
+        - ``SIGUSR1``: Node opens its inspector on that signal (on
+          127.0.0.1, port 9229 or ``--inspect-port``). PerfGate signals only
+          a process it can prove is the gateway: ``pid`` must be given, run
+          node and listen on the port of ``url``; the signal is sent through
+          a pidfd bound to that very process. An inspector already open is
+          used without a signal.
+
+        Only loopback inspectors are accepted: whoever reaches one can run
+        code in the gateway.
+
         | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    pid=${PID}
+        | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    pid=${PID}    inspector=SIGUSR1
+        | ${gw}=    Use Running Gateway    http://127.0.0.1:8080    inspector=127.0.0.1:9229
         """
         gateway = self.manager.attach(url, health=health, pid=pid, alias=alias)
+        if inspector:
+            found = self.manager.reach_inspector(gateway, inspector)
+            logger.info(f"Gateway '{gateway.alias}' inspector: {found}")
         logger.info(f"Using running gateway '{gateway.alias}' at {redact.url(gateway.url)}.")
         return gateway
 

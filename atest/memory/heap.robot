@@ -6,6 +6,7 @@ Documentation       Where the memory went (issue 18): heap snapshots and allocat
 ...                 (.ci/run installs them). About 45 s.
 
 Library             OperatingSystem
+Library             Process
 Library             GatewayLibrary
 Library             MemoryLibrary
 
@@ -81,6 +82,19 @@ Blocking Monitor Tracks A Python Gateway Between Warm-up And End
     Should Start With    ${mem.allocation_growth}    mostly _leak at
     Should Contain    ${mem.allocation_growth}    faults.py:
     Length Should Be    ${mem.heap_pauses}    1
+
+Node Gateway Started Elsewhere Opens Its Inspector On SIGUSR1
+    [Timeout]    1 min
+    ${port}=    Evaluate    perfgate.gateway.ports.free_port("127.0.0.1")    modules=perfgate.gateway.ports
+    ${node}=    Start Process    node    --inspect-port\=0    ${FIXTURE}    --port    ${port}
+    Wait Until Keyword Succeeds    10 s    100 ms
+    ...    Use Running Gateway    http://127.0.0.1:${port}    pid=${node.pid}    alias=elsewhere
+    ...    inspector=SIGUSR1
+    ${gw}=    Get Gateway    elsewhere
+    Should Start With    ${gw.inspector_url}    ws://127.0.0.1:
+    ${snapshot}=    Take Heap Snapshot    ${gw}
+    File Should Exist    ${snapshot.path}
+    [Teardown]    Run Keywords    Stop All Gateways    AND    Terminate All Processes    kill=True
 
 Bad Input Is One Sentence
     [Timeout]    1 min

@@ -25,6 +25,7 @@ from perfgate.artifacts.paths import artifact_path
 from perfgate.gateway import ports
 from perfgate.gateway.health import probe
 from perfgate.gateway.inspect import inspect_argv, wait_for_inspector
+from perfgate.gateway.reach import reach_inspector
 from perfgate.procs import proctree
 from perfgate.procs.reaper_client import ReaperClient, StopOutcome, get_reaper
 
@@ -342,6 +343,16 @@ class GatewayManager:
         self.stopped.pop(alias, None)
         self.gateways[alias] = gateway
         return gateway
+
+    def reach_inspector(self, gateway: Gateway, spec: str) -> str:
+        """Sets the inspector of an attached Node gateway (`perfgate.gateway.reach`);
+        a gateway whose inspector cannot be reached is not kept."""
+        try:
+            gateway.inspector_url = reach_inspector(spec, gateway.url, gateway.pid)
+        except BaseException:
+            self.gateways.pop(gateway.alias, None)
+            raise
+        return gateway.inspector_url
 
     # -- queries --------------------------------------------------------------
 
