@@ -99,10 +99,11 @@ def render_chart(result: MemoryResult) -> str:
     t, low, high, uss = result.series()
     if t.size < 2 or t[-1] <= 0:
         return ""
+    # The trend first, so the RSS line is drawn over it, not hidden under it.
     series = [
+        *_trend(result),
         Series("RSS", _rss_points(t, low, high), BLUE, width=1.2),
         Series("USS", list(zip(t.tolist(), uss.tolist(), strict=True)), GREEN, width=1.0),
-        *_trend(result),
     ]
     warmup = result.leak.warmup_s
     marks = _verdict_marks(result)
@@ -117,7 +118,7 @@ def render_chart(result: MemoryResult) -> str:
         label=f"Memory of {result.alias}: {result.verdict}",
         shade=(0.0, warmup) if warmup > 0 else None,
         x_range=(0.0, end),
-        y_min=None,
+        y_min=0.0,  # a size: from zero, so a few MB do not look like a cliff
         y_pad=0.08,
         y_format=lambda mb: f"{format_number(mb)} MB",
         height=HEIGHT,
