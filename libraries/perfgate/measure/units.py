@@ -268,3 +268,21 @@ def format_bytes(n: float) -> str:
         if magnitude >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n:.0f} B"
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """A number as every table, chart and message shows it: thousands separators and
+    `digits` significant digits, never an exponent: ``0.833``, ``12.5``, ``11,667``.
+
+    Whole thousands keep every digit (``11,667``, not ``1.17e+04``): rounding them
+    away would show a rate that was never measured.
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 10 ** (digits - 1) or magnitude == 0:
+        return f"{round(value):,}"
+    decimals = digits - 1 - math.floor(math.log10(magnitude))
+    text = f"{value:,.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
