@@ -17,7 +17,15 @@ from robot.libdocpkg import LibraryDocumentation
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARIES = ["GatewayLibrary", "LoadLibrary", "MemoryLibrary", "BaselineLibrary"]
-STANDARD = ["BuiltIn", "OperatingSystem", "Process", "Collections", "String", "DateTime"]
+STANDARD = [
+    "BuiltIn",
+    "OperatingSystem",
+    "Process",
+    "Collections",
+    "String",
+    "DateTime",
+    "pabot.PabotLib",
+]
 RESOURCES = sorted(str(p) for p in (ROOT / "resources").glob("*.resource"))
 # Keywords that take a keyword name as an argument, and at which position.
 RUNNERS = {
