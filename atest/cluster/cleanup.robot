@@ -33,6 +33,20 @@ The Cluster Stays Warm Between Runs And Ends With Robot
     Should Be Equal As Integers    ${result.rc}    0
     No Process Should Have Marker    ${marker}    timeout=10 s
 
+A Robot Timeout During A Run On The Cluster Stops Its Load Workers
+    ${marker}=    New Marker
+    ${gw}=    Get Gateway    cleanup
+    ${result}=    Run Process    ${PYTHON}    -m    robot    --outputdir    ${OUTPUT DIR}/inner    --output    NONE    --log    NONE
+    ...    --report    NONE    --consolecolors    OFF    --test    Times Out During A Load Run On The Cluster
+    ...    --test    No Load Worker Is Left After The Timeout    --variable    URL:${gw.url}/api/echo
+    ...    ${SCENARIOS}    env:PERFGATE_ATEST_MARKER=${marker}    timeout=3 min    on_timeout=kill
+    ...    stderr=STDOUT
+    Log    ${result.stdout}
+    Should Be Equal As Integers    ${result.rc}    1
+    Should Contain    ${result.stdout}    Test timeout 8 seconds exceeded.
+    Should Match Regexp    ${result.stdout}    No Load Worker Is Left After The Timeout\s+\| PASS \|
+    No Process Should Have Marker    ${marker}    timeout=10 s
+
 Nothing Of The Cluster Is Left After SIGKILL Of Robot
     ${marker}=    New Marker
     ${gw}=    Get Gateway    cleanup

@@ -2,8 +2,8 @@
 a run planned with `cluster="local"` (as `Run Load Profile ... cluster=local`
 plans it) takes the cluster's slots as its default workers and says where they
 ran, in the result, its JSON and its table; `abort_on_fail` stops every worker
-within a second of the breach; a WebSocket broadcast keeps every event and its
-latency."""
+within a second of the breach; a WebSocket broadcast and an SSE run with
+published events keep every event and its latency."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from perfgate.load.http.plan import plan_run
 from perfgate.load.http.report import render_table
 from perfgate.load.http.result import LoadResult
 from perfgate.load.http.runner import execute
+from perfgate.load.sse import SseLoadConfig, run_event_stream_load
 from perfgate.load.ws import WsLoadConfig, run_websocket_load
 
 
@@ -83,3 +84,17 @@ def test_a_websocket_broadcast_on_the_cluster_keeps_every_event(
     assert all(w.stamp_shift_s == 0 for w in result.cluster.workers)
     assert result.latency_samples > 0 and 0 < result.event_latency_p50 < 1000
     assert result.to_dict()["cluster"]["suspect"] is False
+
+
+def test_events_published_to_sse_streams_on_the_cluster_are_all_counted(
+    on_local: Cluster, shared_gateway: Any
+) -> None:
+    config = SseLoadConfig(url=shared_gateway.url + "/sse/{channel}", connections=6,
+                           event_rate=50.0, publish_url=shared_gateway.url + "/api/events/{channel}",
+                           duration_s=2.5, warmup_s=0.5, timeout_s=5.0, workers=2,
+                           cluster="local")  # fmt: skip
+    result = run_event_stream_load(config)
+    assert result.workers == 2 and result.cluster is on_local.last_run
+    assert result.events_sent >= 80 and result.publish_errors == 0
+    assert result.events_lost == 0 and result.events_received == result.events_expected
+    assert result.latency_samples > 0 and result.time_format == "perfgate"
