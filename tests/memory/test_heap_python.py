@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import http.client
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +25,9 @@ import pytest
 
 from memory.heap_fixture import FAULTS, LEAK_LINE, needs_gdb
 from perfgate.gateway.manager import Gateway
+from perfgate.memory.heap.pyalloc import PythonTracker
 from perfgate.memory.heap.report import allocation_html
+from perfgate.memory.heap.targets import PythonTarget, heap_target
 from perfgate.memory.heap.tools import HeapTools
 
 pytestmark = needs_gdb
@@ -150,3 +154,48 @@ def test_no_gdb_is_one_sentence(
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ValueError, match=r"^memray attaches to a running Python gateway through "):
         heap_tools.start_tracking(process.pid, 0, "nogdb")
+
+
+def test_a_gateway_with_workers_is_tracked_in_each(start_python, heap_tools: HeapTools) -> None:
+    gateway = start_python("--workers", "2", "--leak-kb-per-request", "4")
+    tracker = heap_tools.start_tracking(gateway, 0, "workers")
+    load(gateway, 400)  # spread over both workers by the kernel (SO_REUSEPORT)
+    profile = heap_tools.stop_tracking("workers", 30)
+    print(profile.target, profile.files, profile.top)
+    # The two workers that serve the port; not the master, which waits in os.waitpid
+    # and would never run memray's tracker.
+    assert len(profile.files) == 2
+    assert profile.target == "gateway 'gateway' (2 processes)"
+    assert profile.top is not None and profile.top.function == "_leak"
+    assert profile.top.bytes >= 400 * 4096
+    assert tracker.pause_s is not None
+
+
+def test_a_gateway_that_exits_during_tracking(start_python, heap_tools: HeapTools) -> None:
+    gateway = start_python()
+    heap_tools.start_tracking(gateway, 0, "exits")
+    assert gateway.pid is not None
+    os.kill(gateway.pid, signal.SIGKILL)  # our own gateway, started by the fixture
+    with pytest.raises(ConnectionError) as error:
+        heap_tools.stop_tracking("exits", 30)
+    assert str(error.value).startswith(
+        f"Gateway 'gateway' (pid {gateway.pid}) exited during allocation tracking: "
+    )
+
+
+def test_an_attach_that_hangs_leaves_no_tracer(tmp_path: Path) -> None:
+    """A main thread in one long call runs no injected code: the attach times out, and gdb
+    (memray's child) goes with it, so the process is neither traced nor stopped after."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.3)
+        target = heap_target(process.pid, lambda alias: None)
+        assert isinstance(target, PythonTarget)
+        tracker = PythonTracker(target, "hang", tmp_path / "hang.bin")
+        with pytest.raises(TimeoutError, match=r"^memray attach did not finish within 3 s for "):
+            tracker.start(timeout_s=3)
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        assert "TracerPid:\t0\n" in status and "State:\tS" in status
+    finally:
+        process.kill()
+        process.wait()

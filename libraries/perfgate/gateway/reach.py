@@ -67,7 +67,7 @@ def prove_gateway(url: str, pid: int | None) -> proctree.Identity:
             "(a Python gateway needs none: memray attaches to it)."
         )
     port = _port(url)
-    if port not in _listening(pid):
+    if port not in listening_ports(pid):
         raise ValueError(
             f"Process {pid} does not listen on port {port} of {url}, so PerfGate cannot prove "
             "it is the gateway and will not signal it: give the pid of the process that "
@@ -79,7 +79,7 @@ def prove_gateway(url: str, pid: int | None) -> proctree.Identity:
 def _by_signal(url: str, pid: int | None, timeout_s: float) -> str:
     identity = prove_gateway(url, pid)
     assert pid is not None
-    before = _listening(pid) - {_port(url)}
+    before = listening_ports(pid) - {_port(url)}
     found = _among(before, timeout_s)
     if found is not None:
         return found  # started with --inspect: no signal needed
@@ -87,7 +87,7 @@ def _by_signal(url: str, pid: int | None, timeout_s: float) -> str:
         raise ValueError(f"Process {pid} ended before PerfGate could signal it.")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        found = _among(_listening(pid) - before - {_port(url)}, timeout_s)
+        found = _among(listening_ports(pid) - before - {_port(url)}, timeout_s)
         if found is not None:
             return found
         time.sleep(_POLL_S)
@@ -123,7 +123,7 @@ def _listed(address: str, timeout_s: float) -> str | None:
     return check_loopback(str(urls[0])) if urls else None
 
 
-def _listening(pid: int) -> set[int]:
+def listening_ports(pid: int) -> set[int]:
     """The TCP ports process `pid` listens on (empty when it cannot be read)."""
     try:
         connections = psutil.Process(pid).net_connections("inet")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -101,18 +102,30 @@ class PythonTracker:
 
     def _memray(self, command: str, pid: int, timeout_s: float, *options: str) -> None:
         argv = [sys.executable, "-m", "memray", command, str(pid), *options, "--method", "gdb"]
-        try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL
-            )
-        except subprocess.TimeoutExpired:
-            raise TimeoutError(
-                f"memray {command} did not finish within {timeout_s:g} s for "
-                f"{self.target.label} (pid {pid}): its Python runs injected code between "
-                "bytecodes, so a main thread blocked in one long call delays it."
-            ) from None
-        if done.returncode != 0:
-            raise self._failure(command, pid, f"{done.stdout}\n{done.stderr}")
+        # A session of its own: on a timeout gdb goes with memray, and a gdb
+        # left behind would keep the gateway traced.
+        with subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        ) as running:
+            try:
+                output, _ = running.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_session(running)
+                raise TimeoutError(
+                    f"memray {command} did not finish within {timeout_s:g} s for "
+                    f"{self.target.label} (pid {pid}): its Python runs injected code between "
+                    "bytecodes, so a main thread blocked in one long call delays it."
+                ) from None
+            except BaseException:  # Robot's timeout, Ctrl-C: gdb must not outlive it either
+                _kill_session(running)
+                raise
+        if running.returncode != 0:
+            raise self._failure(command, pid, output)
 
     def _failure(self, command: str, pid: int, output: str) -> Exception:
         """memray's failure as one sentence saying why and what to do."""
@@ -168,6 +181,12 @@ def read_sites(paths: list[Path]) -> list[AllocationSite]:
         for (function, file, line), size in kept.most_common()
         if size > 0
     ]
+
+
+def _kill_session(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _version() -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 
 from perfgate.gateway.inspect import check_loopback, is_node
+from perfgate.gateway.reach import listening_ports
 from perfgate.procs.proctree import alive
 
 GatewayFinder = Callable[[str], Any]
@@ -32,15 +33,22 @@ class PythonTarget:
     pid: int
     exit_status: Callable[[], str | None]
     health_url: str | None = None
+    port: int | None = None
 
     def pids(self) -> list[int]:
-        """The gateway's process and its Python descendants (workers), those alive now."""
+        """The gateway's Python processes that serve its port, else all of them, alive now.
+
+        A master that forks workers and waits for them (``os.waitpid``)
+        serves nothing and runs no bytecode to take memray's tracker in.
+        """
         try:
             root = psutil.Process(self.pid)
             found = [root, *root.children(recursive=True)]
         except psutil.Error:
             return []
-        return [proc.pid for proc in found if runtime_of(proc.pid) == "python"]
+        python = [proc.pid for proc in found if runtime_of(proc.pid) == "python"]
+        serving = [pid for pid in python if self.port in listening_ports(pid)]
+        return serving or python
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,8 @@ def heap_target(
             return exit_status(gateway) if exit_status is not None else None
 
         label = f"gateway '{getattr(gateway, 'alias', gateway)}'"
-        return PythonTarget(label, pid, ended, getattr(gateway, "health_url", None))
+        health, port = getattr(gateway, "health_url", None), getattr(gateway, "port", None)
+        return PythonTarget(label, pid, ended, health, port)
     return node_target(gateway if gateway is not None else target, find_gateway, exit_status)
 
 
