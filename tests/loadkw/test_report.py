@@ -46,9 +46,9 @@ def test_an_hour_long_timeline_keeps_every_chart_small():
     total = 0
     for chart in all_charts(result, parse_thresholds("p95 < 100 ms", KNOWN_METRICS)):
         svg_ok(chart)
-        assert len(chart) < 8_000
+        assert len(chart) < 16_000  # with its hover columns
         total += len(chart)
-    assert total < 30_000
+    assert total < 50_000
 
 
 def test_no_errors_no_error_chart_and_no_samples_no_histogram():

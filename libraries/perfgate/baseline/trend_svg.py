@@ -15,6 +15,7 @@ import math
 from perfgate.baseline.report import format_value
 from perfgate.baseline.trend_model import Series
 from perfgate.report import linechart
+from perfgate.report.axes import nice_ticks
 from perfgate.report.linechart import Marker, Point, line_chart
 
 WIDTH, HEIGHT = 720, 240
@@ -32,6 +33,21 @@ COLOURS = {
     "grid": "#d0d7de",
 }
 _TOOLTIPS = {"baseline": "baseline median", "limit": "regression limit"}
+# Units whose values can go below zero (memory can shrink); every other one cannot.
+_SIGNED = {"MB", "MB/h"}
+_WHOLE = {"count", "requests"}
+
+
+def valid_range(unit: str) -> tuple[float, float]:
+    """The values a metric of `unit` can take: a share from 0 to 100 %, a time, rate or
+    count from 0, so the axis and the projection never show a -0.008 % error rate."""
+    if unit == "fraction":
+        return 0.0, 1.0
+    return (-math.inf, math.inf) if unit in _SIGNED else (0.0, math.inf)
+
+
+def _run_ticks(low: float, high: float) -> list[float]:
+    return nice_ticks(low, high, 6, whole=True)
 
 
 def _projection(series: Series) -> tuple[float, float, float] | None:
@@ -43,7 +59,13 @@ def _projection(series: Series) -> tuple[float, float, float] | None:
     level = projection.level if projection.level is not None else last.value
     ahead = projection.runs_to_limit if projection.runs_to_limit is not None else 5.0
     ahead = min(max(ahead, 1.0), float(MAX_PROJECTION_RUNS))
-    return level, last.run + ahead, level + projection.slope_per_run * ahead
+    # Stopped where it reaches a value the metric cannot take (below zero, above 100 %).
+    low, high = valid_range(series.unit)
+    slope = projection.slope_per_run
+    bound = low if slope < 0 else high
+    if math.isfinite(bound) and slope and (bound - level) / slope < ahead:
+        ahead = max((bound - level) / slope, 0.0)
+    return level, last.run + ahead, level + slope * ahead
 
 
 def _steps(series: Series, which: str, last_end: float) -> linechart.Series:
@@ -129,7 +151,10 @@ def chart(series: Series) -> str:
         y_min=None,
         y_pad=0.08,
         y_format=lambda v: format_value(v, series.unit),
+        y_valid=valid_range(series.unit),
+        y_whole=series.unit in _WHOLE,
         x_format=lambda run: f"run {run:.0f}",
+        x_ticks=_run_ticks,
         caption=caption,
         legend=False,
         width=WIDTH,

@@ -125,7 +125,8 @@ def memory_chart(memory: GatewayMemory | None) -> str:
     return line_chart(
         [Series("RSS", list(zip(memory.t, memory.rss_mb, strict=True)), ORANGE)],
         title="Gateway memory (MB)",
-        y_min=None,
+        # From zero: a size; 41.6 to 42 MB on its own axis would make 0.5 MB look like a cliff.
+        y_min=0.0,
         x_range=(0.0, max(memory.t[-1], 1e-9)),
         height=SMALL_HEIGHT,
     )

@@ -21,6 +21,8 @@ TH = '<th style="text-align:left;padding-right:1em;vertical-align:top">'
 PASS = '<b style="color:#2a9d3c">PASS</b>'
 FAIL = '<b style="color:#c0392b">FAIL</b>'
 WARN = '<b style="color:#b8860b">WARN</b>'
+# A breakpoint run's thresholds are meant to break: where they did is its finding, not a FAIL.
+BROKE = '<b style="color:#57606a">broke: the breaking point</b>'
 
 Row = tuple[str, str]  # (heading, HTML cell)
 Lookup = Callable[[str, str | None], float | None]  # metric(name, scope)
@@ -62,13 +64,16 @@ def _verdict_cell(verdict: Verdict) -> str:
     return "no thresholds given"
 
 
-def threshold_table(thresholds: Sequence[Threshold], lookup: Lookup) -> str:
-    """Every threshold, its measured value (n/a when not measured) and PASS or FAIL."""
+def threshold_table(
+    thresholds: Sequence[Threshold], lookup: Lookup, breakpoint: bool = False
+) -> str:
+    """Every threshold, its measured value (n/a when not measured) and PASS or FAIL (in a
+    breakpoint run that passed, a breached threshold is where it broke)."""
     rows = []
     for t in thresholds:
         value = lookup(t.metric, t.scope)
         measured = math.nan if value is None else value
-        mark = PASS if t.holds(measured) else FAIL
+        mark = PASS if t.holds(measured) else BROKE if breakpoint else FAIL
         rows.append(
             f"<tr><td>{escape(t.text)}</td><td>{escape(format_value(measured, t.kind))}</td>"
             f"<td>{mark}</td></tr>"
@@ -84,7 +89,8 @@ def summary_table(
     """Verdict, thresholds, the protocol's `rows`, the saved file: one HTML table."""
     head: list[Row] = [("Verdict", _verdict_cell(verdict))]
     if verdict.thresholds:
-        head.append(("Thresholds", threshold_table(verdict.thresholds, lookup)))
+        breakpoint = verdict.breaking_point is not None and not verdict.failed
+        head.append(("Thresholds", threshold_table(verdict.thresholds, lookup, breakpoint)))
     tail: list[Row] = [("Saved as", json_link)] if json_link else []
     body = "".join(f"<tr>{TH}{k}</th><td>{v}</td></tr>" for k, v in [*head, *rows, *tail])
     return f'<table class="{css_class}">{body}</table>'

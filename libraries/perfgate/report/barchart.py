@@ -49,7 +49,7 @@ def bar_chart(
         return ""
     rules = [r for r in rules if math.isfinite(r.value)]
     y_high = (max([*values, *(r.value for r in rules)]) or 1.0) * 1.06
-    ticks = nice_ticks(0.0, y_high)
+    ticks = nice_ticks(0.0, y_high, whole=True)  # bars count things
     tick_labels = [y_format(t) for t in ticks]
     shown = [m for m in markers if 0 <= m.x <= len(bars)]
     entries = [LegendEntry(r.colour, r.label, "dash" if r.dashed else "line") for r in rules]

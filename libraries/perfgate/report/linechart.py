@@ -40,12 +40,15 @@ from perfgate.report.axes import (
     format_number,
     format_seconds,
     frame_for,
+    log_ticks,
     nice_ticks,
     plot_area,
+    time_ticks,
     value_range,
     x_labels,
     y_grid,
 )
+from perfgate.report.hover import hover_columns
 from perfgate.report.svg import GREY, RED, LegendEntry
 
 WIDTH, HEIGHT = 640, 190
@@ -55,6 +58,8 @@ RULE_REACH = 4.0
 SHADE = "#e6e6e6"
 # Collection ticks closer than this many pixels are drawn as one.
 TICK_SPACING = 4
+TICK_DEPTH = 8  # collection ticks hang this far into the plot
+LABEL_LINE = 12  # one line of band or marker labels at the plot's top
 
 Point2 = tuple[float, float]
 
@@ -189,6 +194,12 @@ def _finite(values: Sequence[float]) -> list[float]:
     return [v for v in values if math.isfinite(v)]
 
 
+def _round_down(value: float) -> float:
+    """The 1, 2 or 5 times a power of ten at or below `value` (> 0): a log axis's bottom."""
+    power = 10 ** math.floor(math.log10(value))
+    return max(m * power for m in (1, 2, 5) if m * power <= value * (1 + 1e-9))
+
+
 @dataclass
 class LineChart:
     """What one line chart shows; `render()` gives the SVG ("" with no finite point)."""
@@ -208,8 +219,13 @@ class LineChart:
     x_range: tuple[float, float] | None = None
     y_min: float | None = 0.0  # the y axis reaches down to it; None: from the data, padded
     y_pad: float = HEAD_ROOM
+    y_log: bool = False  # a log scale, so lines far apart can all be read (latency)
+    y_whole: bool = False  # a count: whole-number ticks only
+    y_valid: tuple[float, float] = (-math.inf, math.inf)  # values the metric can take
+    hover: bool = True  # each x's values of the labelled lines on hover (`report.hover`)
     y_format: Callable[[float], str] = format_number
     x_format: Callable[[float], str] | None = format_seconds  # None: no x labels
+    x_ticks: Callable[[float, float], list[float]] = time_ticks  # where the x labels go
     caption: Sequence[tuple[str, str]] = ()  # (text, colour): left and right, below the axis
     legend: bool = True
     legend_extra: Sequence[LegendEntry] = ()  # for marks without a label of their own
@@ -227,13 +243,32 @@ class LineChart:
         x_high = x_high if x_high > x_low else x_low + 1.0
         drawn, above = self._placed_rules(max(ys))
         ys += [p.y for p in self.points] + [y for d in self.dots for _, y in d.points]
-        y_low, y_high = value_range(
-            _finite([*ys, *(r.value for r in drawn)]), floor=self.y_min, pad=self.y_pad
-        )
-        ticks = nice_ticks(y_low, y_high)
-        labels = [self.y_format(t) for t in ticks]
+        values = _finite([*ys, *(r.value for r in drawn)])
         entries = self._legend(drawn, above) if self.legend else []
-        frame, row = frame_for(
+        # The plot's height does not depend on the tick labels, its left edge does.
+        y_low, y_high, log = self._y_range(values, self._frame(["0"], entries)[0].plot_h)
+        ticks = log_ticks(y_low, y_high) if log else self._linear_ticks(y_low, y_high)
+        labels = [self.y_format(t) for t in ticks]
+        frame, row = self._frame(labels, entries)
+        x, y = frame.x_scale(x_low, x_high), frame.y_scale(y_low, y_high, log=log)
+        self._parts = [plot_area(frame)]
+        self._draw_bands(frame, x)
+        self._parts += y_grid(frame, y, ticks, labels)
+        self._draw_rules(frame, y, drawn)
+        self._draw_markers(frame, x)
+        self._draw_series(x, y)
+        if self.hover:
+            x_text = self.x_format or format_number
+            self._parts.append(
+                hover_columns(self.series, frame, x, (x_text, self.y_format), self.max_columns)
+            )
+        self._draw_marks(frame, x, y)
+        self._draw_labels(frame, x)
+        self._parts += svg.legend(entries, self.width - frame.right, row)
+        return svg.document(self.width, self.height, self.label or self.title, self._parts)
+
+    def _frame(self, labels: Sequence[str], entries: Sequence[LegendEntry]) -> tuple[Frame, int]:
+        return frame_for(
             self.width,
             self.height,
             labels,
@@ -241,17 +276,35 @@ class LineChart:
             legend=entries,
             caption=bool(self.caption),
         )
-        x, y = frame.x_scale(x_low, x_high), frame.y_scale(y_low, y_high)
-        self._parts = [plot_area(frame)]
-        self._draw_bands(frame, x)
-        self._parts += y_grid(frame, y, ticks, labels)
-        self._draw_rules(frame, y, drawn)
-        self._draw_markers(frame, x)
-        self._draw_series(x, y)
-        self._draw_marks(frame, x, y)
-        self._draw_labels(frame, x)
-        self._parts += svg.legend(entries, self.width - frame.right, row)
-        return svg.document(self.width, self.height, self.label or self.title, self._parts)
+
+    def _strip(self) -> float:
+        """Pixels at the plot's top kept free of data for the band and marker labels (below
+        the collection ticks), so no line crosses a label."""
+        lines = int(self._band_labels()) + int(any(m.label for m in self.markers))
+        if not lines:
+            return 0.0
+        return lines * LABEL_LINE + (TICK_DEPTH if any(t.xs for t in self.ticks) else 0) + 3
+
+    def _band_labels(self) -> bool:
+        return bool(self.shade is not None and self.shade_label) or any(b.label for b in self.bands)
+
+    def _y_range(self, values: Sequence[float], plot_h: float) -> tuple[float, float, bool]:
+        """The y axis's low and high end and whether it is a log scale; the data stays below
+        the label strip."""
+        # The share of the plot's height the data may use.
+        share = max(plot_h - self._strip(), plot_h / 2) / plot_h
+        positive = [v for v in values if v > 0]
+        if self.y_log and positive and max(positive) > min(positive):
+            low = _round_down(min(positive))
+            high = max(positive) * (max(positive) / low) ** self.y_pad
+            return low, low * (high / low) ** (1 / share), True
+        low, high = value_range(values, floor=self.y_min, pad=self.y_pad, valid=self.y_valid)
+        return low, low + (high - low) / share, False
+
+    def _linear_ticks(self, low: float, high: float) -> list[float]:
+        """Round ticks inside the metric's valid range (no 110 % when the strip reaches it)."""
+        ticks = nice_ticks(low, high, whole=self.y_whole)
+        return [t for t in ticks if self.y_valid[0] <= t <= self.y_valid[1]]
 
     def _placed_rules(self, data_high: float) -> tuple[list[Rule], list[Rule]]:
         """The rules drawn, and those too far above the data (only listed)."""
@@ -270,8 +323,13 @@ class LineChart:
             self._parts.append(svg.rect(start, frame.top, end - start, frame.plot_h, band.colour))
             if band.label:
                 self._parts.append(
-                    svg.text(start + 3, frame.top + 11, band.label, colour=svg.MUTED)
+                    svg.text(start + 3, self._label_y(frame, 0), band.label, colour=svg.MUTED)
                 )
+
+    def _label_y(self, frame: Frame, line: int) -> float:
+        """The baseline of the strip's `line`-th label line, below any collection ticks."""
+        below_ticks = TICK_DEPTH if any(t.xs for t in self.ticks) else 0
+        return frame.top + below_ticks + 10 + line * LABEL_LINE
 
     def _draw_rules(self, frame: Frame, y: Scale, rules: Sequence[Rule]) -> None:
         for rule in rules:
@@ -285,7 +343,7 @@ class LineChart:
 
     def _draw_markers(self, frame: Frame, x: Scale) -> None:
         # Below a band's label when there is one, so the two never overlap.
-        label_y = frame.top + (23 if self.shade or any(b.label for b in self.bands) else 11)
+        label_y = self._label_y(frame, int(self._band_labels()))
         for marker in self.markers:
             if not x.contains(marker.x):
                 continue
@@ -340,7 +398,7 @@ class LineChart:
 
     def _draw_labels(self, frame: Frame, x: Scale) -> None:
         if self.x_format is not None:
-            self._parts += x_labels(frame, x, self.x_format)
+            self._parts += x_labels(frame, x, self.x_format, self.x_ticks(x.low, x.high))
         for (text, colour), anchor in zip(self.caption, ("start", "end"), strict=False):
             at = frame.left if anchor == "start" else frame.left + frame.plot_w
             self._parts.append(svg.text(at, self.height - 7, text, anchor=anchor, colour=colour))

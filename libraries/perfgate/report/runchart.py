@@ -3,7 +3,9 @@ the run's end, the warm-up shaded.
 
 A timeline row covers `width_s` seconds from `t` (1 s, or 10 or 60 s before the
 last hour of a long run); it is plotted at its middle, the last one cut at the
-run's end. A field a row does not have (None) is a gap in the line.
+run's end. A field a row does not have (None) is a gap in the line. A rate is
+not plotted for a last row shorter than half the one before it: a tenth of a
+second's requests, divided by its width, reads as a spike that never happened.
 
     axis = RunAxis.middle(result.timeline, end_s=60.0, warmup_s=5.0)
     axis.chart([axis.line("p95", rows, "p95", BLUE)], title="Latency", y_format=format_ms)
@@ -20,6 +22,25 @@ from perfgate.report.linechart import Point2, Series, line_chart
 from perfgate.report.svg import BLUE, GREEN, PURPLE
 
 SMALL_HEIGHT = 150
+# A last row shorter than this share of the row before it is partial: no rate from it.
+PARTIAL = 0.5
+
+
+# Lines further apart than this factor go on a log scale.
+LOG_SPREAD = 8.0
+
+
+def spread(series: Sequence[Series]) -> float:
+    """How many times the highest value is above the lowest typical one (the smallest of
+    the lines' medians), 1 when there is nothing to compare."""
+    medians = []
+    top = 0.0
+    for s in series:
+        values = sorted(y for _, y in s.points if math.isfinite(y) and y > 0)
+        if values:
+            medians.append(values[len(values) // 2])
+            top = max(top, values[-1])
+    return top / min(medians) if medians else 1.0
 
 
 class Row(Protocol):
@@ -28,6 +49,15 @@ class Row(Protocol):
 
     @property
     def width_s(self) -> float: ...
+
+
+def partial_last(rows: Sequence[Row], end_s: float) -> bool:
+    """Whether the last row covers less than half the width of the one before it."""
+    if len(rows) < 2:
+        return False
+    last, before = rows[-1], rows[-2]
+    covered = min(last.t + last.width_s, end_s) - last.t
+    return covered < PARTIAL * before.width_s
 
 
 def midpoints(rows: Sequence[Row], end_s: float) -> list[float]:
@@ -46,18 +76,19 @@ class RunAxis:
     xs: Sequence[float]
     end_s: float
     warmup_s: float
+    partial: bool = False  # the last row is too short to give a rate (`partial_last`)
 
     @classmethod
     def middle(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
         """Rows at their middle: a figure over the row's width."""
-        return cls(midpoints(rows, end_s), end_s, warmup_s)
+        return cls(midpoints(rows, end_s), end_s, warmup_s, partial_last(rows, end_s))
 
     @classmethod
     def row_end(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
         """Rows at their end: a count taken at the end of the row."""
         last = len(rows) - 1
         xs = [r.t + r.width_s if i < last else end_s for i, r in enumerate(rows)]
-        return cls(xs, end_s, warmup_s)
+        return cls(xs, end_s, warmup_s, partial_last(rows, end_s))
 
     def points(self, values: Sequence[float | None]) -> list[Point2]:
         return [
@@ -69,6 +100,15 @@ class RunAxis:
     ) -> Series:
         """The series of one row field."""
         return Series(label, self.points([getattr(r, field) for r in rows]), colour, dashed)
+
+    def rate(
+        self, label: str, rows: Sequence[Any], field: str, colour: str, *, dashed: bool = False
+    ) -> Series:
+        """The series of a per-second rate: a partial last row left out."""
+        values = [getattr(r, field) for r in rows]
+        if self.partial and values:
+            values[-1] = None
+        return Series(label, self.points(values), colour, dashed)
 
     def percentiles(self, rows: Sequence[Any]) -> list[Series]:
         """The p50, p95 and p99 lines of latency rows, in the colours every latency chart uses."""
@@ -82,3 +122,8 @@ class RunAxis:
         """A line chart over the whole run with the warm-up shaded (options: `LineChart`'s)."""
         shade = (0.0, self.warmup_s) if self.warmup_s > 0 else None
         return line_chart(series, shade=shade, x_range=(0.0, self.end_s), **options)
+
+    def latency_chart(self, series: Sequence[Series], **options: Any) -> str:
+        """A latency chart on a log scale when its lines lie far apart (p99 at 500 ms, p50 at
+        2 ms), so p50 and p95 do not lie flat on zero; a linear one otherwise."""
+        return self.chart(series, y_log=spread(series) > LOG_SPREAD, **options)

@@ -23,7 +23,7 @@ import numpy as np
 from perfgate.load.http.result import LoadResult
 from perfgate.load.thresholds import Threshold
 from perfgate.measure.timeline import width_note
-from perfgate.measure.units import format_ms
+from perfgate.measure.units import format_ms, format_number
 from perfgate.report.axes import format_ms as axis_ms
 from perfgate.report.barchart import Bar, bar_chart
 from perfgate.report.linechart import Marker, Rule, Series
@@ -59,7 +59,7 @@ def latency_chart(
     series = axis.percentiles(rows)
     latency_metrics = {"p50", "p75", "p90", "p95", "p99", "p99.9", "mean", "max", "min"}
     origin = " from intended send time" if result.model == "open" else ""
-    return axis.chart(
+    return axis.latency_chart(
         series,
         title=f"Latency per second{origin}{width_note(rows)}",
         rules=_rules(thresholds, latency_metrics),
@@ -73,8 +73,8 @@ def throughput_chart(
 ) -> str:
     rows, axis = result.timeline, _axis(result)
     series = [
-        axis.line("achieved", rows, "rps", BLUE),
-        axis.line("successful", rows, "goodput", GREEN),
+        axis.rate("achieved", rows, "rps", BLUE),
+        axis.rate("successful", rows, "goodput", GREEN),
     ]
     if result.model == "open":
         series.append(axis.line("target", rows, "target", GREY, dashed=True))
@@ -102,7 +102,8 @@ def errors_chart(
         + width_note(rows),
         rules=[Rule(r.value, r.label, ORANGE) for r in _rules(thresholds, {"error_rate"}, 100.0)],
         markers=markers,
-        y_format=lambda v: f"{v:.3g}%",
+        y_format=lambda v: f"{format_number(v)}%",
+        y_valid=(0.0, 100.0),
         height=SMALL_HEIGHT,
     )
 
@@ -117,6 +118,7 @@ def active_chart(result: LoadResult, markers: Sequence[Marker] = ()) -> str:
         series,
         title="Active clients" if closed else "Open connections",
         markers=markers,
+        y_whole=True,
         height=SMALL_HEIGHT,
     )
 

@@ -26,7 +26,7 @@ from perfgate.load.report import (
     with_charts,
 )
 from perfgate.load.stages import format_stages
-from perfgate.measure.units import format_ms
+from perfgate.measure.units import format_ms, format_number
 
 __all__ = ["render_html", "render_names", "render_table", "summary_line", "verdict_line"]
 
@@ -54,7 +54,7 @@ def _run_rows(result: LoadResult, plan: RunPlan, verdict: Verdict) -> list[Row]:
     """What was planned, against what, and what was measured of it."""
     profile = plan.profile
     unit = "req/s" if profile.model == "open" else "clients"
-    scale = f", time scale {plan.time_scale:g}" if plan.time_scale != 1 else ""
+    scale = f", time scale {format_number(plan.time_scale)}" if plan.time_scale != 1 else ""
     stopped = ""
     if verdict.stop is not None:
         stopped = f"; <b>stopped early</b> at {verdict.stop.at_s:.1f} s"
@@ -70,8 +70,8 @@ def _run_rows(result: LoadResult, plan: RunPlan, verdict: Verdict) -> list[Row]:
         ("Target", f"{escape(result.url)} (requests: {escape(', '.join(plan.request_names))})"),
         (
             "Measured",
-            f"{result.duration_s:.1f} s of {profile.duration_s:g} s planned (warm-up of "
-            f"{profile.warmup_s:g} s excluded), {result.workers} worker(s){stopped}",
+            f"{result.duration_s:.1f} s of {format_number(profile.duration_s)} s planned (warm-up of "
+            f"{format_number(profile.warmup_s)} s excluded), {result.workers} worker(s){stopped}",
         ),
         (
             "Throughput",

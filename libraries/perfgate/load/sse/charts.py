@@ -35,7 +35,7 @@ def latency_chart(result: SseResult, thresholds: Sequence[Threshold] = ()) -> st
     axis = RunAxis.middle(rows, _end(result), result.warmup_s)
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric.startswith("event_latency_") and math.isfinite(t.limit)]  # fmt: skip
-    return axis.chart(
+    return axis.latency_chart(
         axis.percentiles(rows),
         title=f"Event latency per second{width_note(rows)}",
         rules=rules,
@@ -51,7 +51,9 @@ def streams_chart(result: SseResult) -> str:
     series = [axis.line(label, rows, key, colour) for label, key, colour in drawn
               if key == "connected" or any(r.disconnections for r in rows)]  # fmt: skip
     series.append(axis.line("ramp target", rows, "target", GREY, dashed=True))
-    return axis.chart(series, title=f"Open streams{width_note(rows)}", height=SMALL_HEIGHT)
+    return axis.chart(
+        series, title=f"Open streams{width_note(rows)}", height=SMALL_HEIGHT, y_whole=True
+    )
 
 
 def events_chart(result: SseResult) -> str:
@@ -59,7 +61,7 @@ def events_chart(result: SseResult) -> str:
     axis = RunAxis.middle(rows, _end(result), result.warmup_s)
     return axis.chart(
         [
-            axis.line("received/s", rows, "events_per_s", BLUE),
+            axis.rate("received/s", rows, "events_per_s", BLUE),
             Series("lost (found)", axis.points([max(r.lost, 0) for r in rows]), RED),
         ],
         title=f"Events received per second and losses found (all streams){width_note(rows)}",

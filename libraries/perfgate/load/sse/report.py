@@ -14,7 +14,7 @@ from perfgate.load.report import Row, count, summary_table, verdict_line, warnin
 from perfgate.load.report import percent as _percent
 from perfgate.load.sse.charts import all_charts
 from perfgate.load.sse.result import SseResult
-from perfgate.measure.units import format_ms
+from perfgate.measure.units import format_ms, format_number
 
 __all__ = ["render_html", "render_table", "summary_line", "verdict_line"]
 
@@ -57,7 +57,9 @@ def summary_line(result: SseResult) -> str:
 def _rows(result: SseResult) -> list[Row]:
     kinds = ", ".join(f"{escape(k)} {count(v)}" for k, v in result.connect_errors_by_kind.items())
     published = (
-        f"{result.event_rate:g} events/s published" if result.event_rate else "server's events"
+        f"{format_number(result.event_rate)} events/s published"
+        if result.event_rate
+        else "server's events"
     )
     events = (
         f"expected {count(result.events_expected)}, received {count(result.events_received)}, "
@@ -74,7 +76,7 @@ def _rows(result: SseResult) -> list[Row]:
             f"{escape(result.method)} {escape(result.url)}, channel {escape(result.channel)}: "
             f"{result.connections:,} streams ({_ramp(result)}), {published}; "
             f"{result.duration_s:.1f} s measured "
-            f"after a {result.warmup_s:g} s warm-up; {result.workers} worker(s)"
+            f"after a {format_number(result.warmup_s)} s warm-up; {result.workers} worker(s)"
             + ("; stopped early" if result.stopped_early else ""),
         ),
         (

@@ -47,7 +47,7 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
     what = "Round trip" if result.mode == "echo" else "Event latency"
-    return axis.chart(
+    return axis.latency_chart(
         series, title=f"{what} per second{width_note(rows)}", rules=rules, y_format=format_ms
     )
 
@@ -65,6 +65,7 @@ def connections_chart(result: WebSocketResult) -> str:
         series,
         title=f"Connected clients (end of each second){width_note(rows)}",
         height=SMALL_HEIGHT,
+        y_whole=True,
     )
 
 
@@ -72,7 +73,7 @@ def events_chart(result: WebSocketResult) -> str:
     rows, axis = result.timeline, _axis(result)
     what = "Echo replies" if result.mode == "echo" else "Events"
     return axis.chart(
-        [axis.line("received/s", rows, "events_per_s", BLUE)],
+        [axis.rate("received/s", rows, "events_per_s", BLUE)],
         title=f"{what} received per second (all clients)",
         height=SMALL_HEIGHT,
     )
@@ -85,6 +86,7 @@ def losses_chart(result: WebSocketResult) -> str:
         [Series("lost", axis.points([max(r.lost, 0) for r in rows]), RED)],
         title=f"Events lost, by the second they were found{width_note(rows)}",
         height=SMALL_HEIGHT,
+        y_whole=True,
     )
 
 

@@ -14,7 +14,7 @@ from perfgate.load.report import Row, count, summary_table, verdict_line, warnin
 from perfgate.load.report import percent as _percent
 from perfgate.load.ws.charts import all_charts
 from perfgate.load.ws.result import WebSocketResult
-from perfgate.measure.units import format_ms
+from perfgate.measure.units import format_ms, format_number
 
 __all__ = ["render_html", "render_table", "summary_line", "verdict_line"]
 
@@ -90,8 +90,8 @@ def _run_row(result: WebSocketResult) -> Row:
     return (
         "Run",
         f"{escape(result.mode)} on {escape(result.url)}, channel {escape(result.channel)}: "
-        f"{result.connections:,} connections (ramp {ramp}), {result.event_rate:g} "
-        f"{rate_unit}; {result.duration_s:.1f} s measured after a {result.warmup_s:g} s "
+        f"{result.connections:,} connections (ramp {ramp}), {format_number(result.event_rate)} "
+        f"{rate_unit}; {result.duration_s:.1f} s measured after a {format_number(result.warmup_s)} s "
         f"warm-up; {result.workers} worker(s)"
         + engine
         + ("; stopped early" if result.stopped_early else ""),
