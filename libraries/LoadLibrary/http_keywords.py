@@ -38,7 +38,7 @@ from perfgate.load.protocol import WorkerError
 from perfgate.load.stages import format_stages
 
 from .metric_log import log_metric
-from .runs import LiveExport, run_logged
+from .runs import LoadKeywordGroup, run_logged
 
 
 def _search_dirs() -> list[Path]:
@@ -67,11 +67,8 @@ def _as_result(result: Any) -> LoadResult:
     return result_or_saved(result, LoadResult, read_saved, "Run Load Profile")
 
 
-class HttpLoadKeywords:
-    """Keywords are methods decorated with `robotlibcore.keyword`."""
-
-    def __init__(self, live: LiveExport | None = None) -> None:
-        self.live = live or LiveExport()
+class HttpLoadKeywords(LoadKeywordGroup):
+    """The HTTP load keywords."""
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError)

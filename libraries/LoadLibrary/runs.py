@@ -47,6 +47,14 @@ class LiveExport:
         return from_robot(self.prometheus_url, gateway=alias, warn=logger.warn, info=logger.info)
 
 
+class LoadKeywordGroup:
+    """One group of LoadLibrary's keywords (HTTP, WebSocket, SSE): methods decorated with
+    `robotlibcore.keyword`, sharing the library's live export."""
+
+    def __init__(self, live: LiveExport | None = None) -> None:
+        self.live = live or LiveExport()
+
+
 def run_logged(
     execute: Callable[..., Outcome[R]],
     log_outcome: Callable[[Outcome[R]], None],

@@ -26,14 +26,11 @@ from perfgate.load.sse.result import SSE_METRICS, SseResult
 from perfgate.load.sse.runner import SSE_RUNNER, Outcome, read_saved
 
 from .metric_log import log_metric
-from .runs import LiveExport, run_event_load
+from .runs import LoadKeywordGroup, run_event_load
 
 
-class SseLoadKeywords:
-    """Keywords are methods decorated with `robotlibcore.keyword`."""
-
-    def __init__(self, live: LiveExport | None = None) -> None:
-        self.live = live or LiveExport()
+class SseLoadKeywords(LoadKeywordGroup):
+    """The Server-Sent Events load keywords."""
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)

@@ -27,18 +27,15 @@ from perfgate.load.ws.result import WS_METRICS, WebSocketResult
 from perfgate.load.ws.runner import WS_RUNNER, Outcome, read_saved
 
 from .metric_log import log_metric
-from .runs import LiveExport, run_event_load
+from .runs import LoadKeywordGroup, run_event_load
 
 
 def _as_result(result: Any) -> WebSocketResult:
     return result_or_saved(result, WebSocketResult, read_saved, "Run WebSocket Load")
 
 
-class WebSocketLoadKeywords:
-    """Keywords are methods decorated with `robotlibcore.keyword`."""
-
-    def __init__(self, live: LiveExport | None = None) -> None:
-        self.live = live or LiveExport()
+class WebSocketLoadKeywords(LoadKeywordGroup):
+    """The WebSocket and Socket.IO load keywords."""
 
     @keyword
     @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
