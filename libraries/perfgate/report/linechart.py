@@ -295,7 +295,8 @@ class LineChart:
         share = max(plot_h - self._strip(), plot_h / 2) / plot_h
         positive = [v for v in values if v > 0]
         if self.y_log and positive and max(positive) > min(positive):
-            low = _round_down(min(positive))
+            # A step below the lowest value, so a flat p50 does not lie on the axis.
+            low = _round_down(min(positive) / 1.5)
             high = max(positive) * (max(positive) / low) ** self.y_pad
             return low, low * (high / low) ** (1 / share), True
         low, high = value_range(values, floor=self.y_min, pad=self.y_pad, valid=self.y_valid)
