@@ -119,7 +119,7 @@ def _trend(unit: str, values: list[float], slope: float) -> TrendSeries:
     points = [
         RunPoint(
             i + 1, start + timedelta(days=i), v, "compared", "within noise", None, None, None, None
-        )  # fmt: skip
+        )
         for i, v in enumerate(values)
     ]
     projection = Projection("better", slope, 0.01, len(values), values[-1], None, None, None, False)
