@@ -72,15 +72,18 @@ def run_logged(
 
 def run_event_load(
     runner: Runner[C, R],
-    plan: EventPlan[C],
-    gateway: Any,
+    planner: Callable[..., EventPlan[C]],
+    arguments: dict[str, Any],
     log_plan: Callable[[Any], None],
     log_outcome: Callable[[Outcome[R]], None],
     live: LiveExport | None = None,
 ) -> R:
-    """An event protocol's run keyword after planning: `gateway` (a Gateway, alias, PID or
-    metrics URL) looked up, the plan logged, then as `run_logged`."""
-    target = gateway_target(gateway)
+    """An event protocol's run keyword: its `arguments` (the keyword's ``locals()``) planned
+    by `planner`, which takes every one but ``self`` and ``gateway`` under the same name, so
+    that the two lists cannot drift apart; `gateway` (a Gateway, alias, PID or metrics URL)
+    looked up, the plan logged, then as `run_logged`."""
+    plan = planner(**{k: v for k, v in arguments.items() if k not in ("self", "gateway")})
+    target = gateway_target(arguments.get("gateway"))
     log_plan(plan)
     execute = partial(runner.execute, plan.config, plan.thresholds, gateway=target)
     return run_logged(execute, log_outcome, (live or LiveExport()).settings(target))

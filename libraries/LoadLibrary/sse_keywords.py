@@ -61,13 +61,12 @@ class SseLoadKeywords(LoadKeywordGroup):
         name: str = "",
         cluster: str | None = None,
     ) -> SseResult:
-        # The documentation is RUN_EVENT_STREAM_LOAD_DOC, below the class. Every
-        # argument but `gateway` is the planner's of the same name, passed on as it is.
-        options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
-        plan = plan_event_stream_run(**options)
+        # The documentation is RUN_EVENT_STREAM_LOAD_DOC, below the class.
+        arguments = locals()
         return run_event_load(
-            SSE_RUNNER, plan, gateway, self._log_plan, self._log_outcome, self.live
-        )
+            SSE_RUNNER, plan_event_stream_run, arguments, self._log_plan, self._log_outcome,
+            self.live,
+        )  # fmt: skip
 
     @staticmethod
     def _log_plan(plan: SsePlan) -> None:

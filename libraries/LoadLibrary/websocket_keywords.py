@@ -73,13 +73,11 @@ class WebSocketLoadKeywords(LoadKeywordGroup):
         cluster: str | None = None,
     ) -> WebSocketResult:
         # The documentation is RUN_WEBSOCKET_LOAD_DOC, below the class.
-        # Every argument but `gateway` is the planner's of the same name:
-        # passed on as they are, the two lists cannot drift apart.
-        options = {k: v for k, v in locals().items() if k not in ("self", "gateway")}
-        plan = plan_websocket_run(**options)
+        arguments = locals()
         return run_event_load(
-            WS_RUNNER, plan, gateway, self._log_plan, self._log_outcome, self.live
-        )
+            WS_RUNNER, plan_websocket_run, arguments, self._log_plan, self._log_outcome,
+            self.live,
+        )  # fmt: skip
 
     @staticmethod
     def _log_outcome(outcome: Outcome[WebSocketResult]) -> None:
