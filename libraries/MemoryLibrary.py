@@ -14,6 +14,7 @@ from perfgate.artifacts import redact
 from perfgate.artifacts.paths import result_or_saved
 from perfgate.errors import PerfGateError, user_errors
 from perfgate.gateway.lookup import exit_description, find_gateway
+from perfgate.live.settings import LibraryExport
 from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
@@ -147,11 +148,22 @@ class MemoryLibrary:
 
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, *, secret_names: str | list[str] | None = None) -> None:
-        """``secret_names`` adds names whose values are shown as ``***``: see `Secrets`."""
+    def __init__(
+        self, *, secret_names: str | list[str] | None = None, prometheus_url: str | None = None
+    ) -> None:
+        """``secret_names`` adds names whose values are shown as ``***``: see `Secrets`.
+
+        ``prometheus_url`` (else ``${PERFGATE_PROMETHEUS_URL}``, when set) sends every
+        monitor's readings, and its leak verdict at the stop, to that Prometheus by remote
+        write while it runs (docs/live.md); an unreachable one costs one warning at the stop.
+
+        | Library    MemoryLibrary    prometheus_url=http://127.0.0.1:9090
+        """
         redact.add_names(secret_names)
         self.ROBOT_LIBRARY_LISTENER = self
-        self._monitors = MonitorRegistry()
+        self._monitors = MonitorRegistry(
+            live=LibraryExport(prometheus_url, logger.warn, logger.info)
+        )
         self._heap = HeapTools(find_gateway, exit_description)
 
     # -- keywords ---------------------------------------------------------------

@@ -77,6 +77,25 @@ def _shared_run_id(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+@dataclass(frozen=True)
+class LibraryExport:
+    """A library's ``prometheus_url=`` (None: ``${PERFGATE_PROMETHEUS_URL}`` decides, at each
+    use) and where its messages go; `settings` are those of one monitor or comparison."""
+
+    prometheus_url: str | None = None
+    warn: Callable[[str], None] | None = None
+    info: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        write_url(self.prometheus_url or "")  # a malformed URL fails the import
+
+    def settings(self, gateway: str = "") -> LiveSettings | None:
+        """None when nothing is exported (no URL given or set)."""
+        if not write_url(self.prometheus_url or robotenv.setting(URL_VARIABLE)):
+            return None
+        return from_robot(self.prometheus_url, gateway=gateway, warn=self.warn, info=self.info)
+
+
 def from_robot(
     prometheus_url: str | None,
     *,

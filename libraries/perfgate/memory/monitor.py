@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from perfgate.memory.display import format_duration
 from perfgate.memory.heap.watch import HeapWatch
@@ -14,6 +15,9 @@ from perfgate.memory.mapping import MappingSnapshot, mapping_growth
 from perfgate.memory.result import MemoryResult, build_result
 from perfgate.memory.series import SampleSeries
 from perfgate.memory.sources import MemorySource, SampleFailed, SourceGone
+
+if TYPE_CHECKING:
+    from perfgate.live.memoryseries import MemoryExport
 
 MIN_INTERVAL_S = 0.01
 # A sampler busier than this share of its interval is worth a note.
@@ -38,6 +42,7 @@ class MemoryMonitor:
         criteria: LeakCriteria | None = None,
         capacity: int = 4096,
         heap_watch: HeapWatch | None = None,
+        live: MemoryExport | None = None,
     ) -> None:
         if not interval_s >= MIN_INTERVAL_S:
             raise ValueError(
@@ -61,6 +66,7 @@ class MemoryMonitor:
         self._maps_before: MappingSnapshot | None = None
         self._started_mono = 0.0
         self.heap_watch = heap_watch
+        self.live = live  # each reading and the verdict to Prometheus (perfgate.live)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped" if self._stopped else "not started"
@@ -126,6 +132,8 @@ class MemoryMonitor:
             self.sampling_ns += time.perf_counter_ns() - began
         with self._lock:
             self.series.add(sample)
+        if self.live is not None:
+            self.live.sample(sample)  # only queued: the sender thread posts it
 
     def _note(self, note: str) -> None:
         with self._lock:
@@ -188,7 +196,10 @@ class MemoryMonitor:
                 f"Each reading took {mean_ms:.0f} ms, over {HEAVY_SAMPLING_SHARE:.0%} of the "
                 f"{self.interval_s:g} s interval; use a longer interval for a target this large."
             )
-        return self._with_heap(replace(result, sampling_ms_mean=mean_ms)).with_requests(requests)
+        result = self._with_heap(replace(result, sampling_ms_mean=mean_ms)).with_requests(requests)
+        if self.live is not None:
+            self.live.finish(result)
+        return result
 
     def _with_heap(self, result: MemoryResult) -> MemoryResult:
         """The result with the heap snapshots' comparison, taken after the last reading."""
@@ -235,5 +246,7 @@ def monitor_for(
         monitor.halt()
         if monitor.heap_watch is not None:
             monitor.heap_watch.abandon()  # memray must not stay attached to the gateway
+        if monitor.live is not None:
+            monitor.live.finish(None)
         raise
     return monitor.stop()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfgate.gateway.lookup import find_gateway
+from perfgate.live.memoryseries import MemoryExport, gateway_alias
+from perfgate.live.settings import LibraryExport
 from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor
@@ -43,8 +45,11 @@ class AutoStopped:
 class MonitorRegistry:
     """Creates monitors with unique names, keeps the running ones, stops what a scope forgot."""
 
-    def __init__(self, gateway_finder: GatewayFinder = find_gateway) -> None:
+    def __init__(
+        self, gateway_finder: GatewayFinder = find_gateway, live: LibraryExport | None = None
+    ) -> None:
         self._find_gateway = gateway_finder
+        self._live = live  # the library's prometheus_url= (perfgate.live)
         self._running: dict[str, _Running] = {}
         self._scopes: list[str] = []
         self._numbers = itertools.count(1)
@@ -65,8 +70,10 @@ class MonitorRegistry:
         name = alias or f"memory{next(self._numbers)}"
         self._check_free(name)
         source = resolve_source(target, self._find_gateway)
+        settings = self._live.settings(gateway_alias(target)) if self._live else None
+        live = MemoryExport(settings, name) if settings else None
         return MemoryMonitor(
-            source, interval_s, alias=name, criteria=criteria, heap_watch=heap_watch
+            source, interval_s, alias=name, criteria=criteria, heap_watch=heap_watch, live=live
         )
 
     def _check_free(self, name: str) -> None:
