@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn
+from robot.utils import escape, normalize
 
 import perfgate
 from perfgate import robotenv
@@ -16,6 +19,10 @@ from perfgate.baseline.report import html_table
 from perfgate.errors import PerfGateError, user_errors
 
 _TRUE = {"true", "yes", "on", "1"}
+# The keywords that read or write a baseline, checked when a test starts.
+_BASELINE_KEYWORDS = {"comparetobaseline", "updatebaseline"}
+_ARGUMENT_NAMES = {"result", "name", "environment", "tolerance", "metrics", "missing"}
+_ARGUMENT_NAMES |= {"other_environment", "reason"}
 
 
 @library(scope="GLOBAL", version=perfgate.__version__, auto_keywords=False)
@@ -42,6 +49,11 @@ class BaselineLibrary:
     The directory is ``baselines`` under the current working directory,
     unless set with the ``baselines_dir`` import argument or the variable
     ``${PERFGATE_BASELINES_DIR}``.
+
+    When a test starts, every `Compare To Baseline` and `Update Baseline`
+    in its body whose name can be resolved then is checked: the directory
+    and history file can be written, the baseline file is valid. A problem
+    fails the test at once, in one sentence, instead of after its load.
 
     = Environments =
 
@@ -100,6 +112,7 @@ class BaselineLibrary:
         self._baselines_dir = baselines_dir or None
         self._history_file = history_file or None
         self._environment = environment or None
+        self.ROBOT_LIBRARY_LISTENER = self
 
     @keyword
     @user_errors(ValueError, OSError)
@@ -265,6 +278,24 @@ class BaselineLibrary:
         """
         return workflow.read_baseline(self._settings(), name, environment).to_dict()
 
+    # -- listener: check the baselines a test uses before its load ----------------
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def _start_test(self, data: Any, result: Any) -> None:
+        if _dry_run():
+            return
+        for name, environment in _baseline_calls(data.body):
+            try:
+                workflow.check_before_run(self._settings(), name, environment)
+            except (ValueError, OSError) as error:
+                message = f"Stopped before the load, for baseline '{name}': {error}"
+                # A failing first step: the test's setup has run, its load does not.
+                fail = data.body.create_keyword("BuiltIn.Fail", args=[escape(message)])
+                data.body.pop()
+                data.body.insert(0, fail)
+                return
+
     def _call(self, action: Any, result: Any, name: str, **options: Any) -> Any:
         """`action` (a workflow step) with this library's settings and the running test."""
         return action(self._settings(), result, name, context=self._context(), **options)
@@ -284,6 +315,53 @@ class BaselineLibrary:
 
     def _context(self) -> workflow.RunContext:
         return workflow.RunContext(test=_variable("TEST_NAME"), suite=_variable("SUITE_NAME"))
+
+
+def _baseline_calls(body: Any) -> Iterator[tuple[str, str | None]]:
+    """(name, environment) of every baseline keyword in `body`, control structures
+    included, whose arguments can be resolved before the test runs."""
+    for item in body:
+        found = _baseline_call(item)
+        if found is not None:
+            yield found
+        yield from _baseline_calls(getattr(item, "body", ()))
+
+
+def _baseline_call(item: Any) -> tuple[str, str | None] | None:
+    if getattr(item, "type", None) != "KEYWORD" or not item.name:
+        return None
+    if normalize(item.name.rsplit(".", 1)[-1]) not in _BASELINE_KEYWORDS:
+        return None
+    return _name_and_environment(item.args)
+
+
+def _name_and_environment(args: tuple[Any, ...]) -> tuple[str, str | None] | None:
+    """The resolved ``name`` and ``environment`` arguments; None when they are not known
+    yet (set by an earlier step of the test)."""
+    positional = [str(a) for a in args if not _named(a)]
+    named = dict(str(a).split("=", 1) for a in args if _named(a))
+    raw_name = named.get("name", positional[1] if len(positional) > 1 else None)
+    if raw_name is None:
+        return None
+    try:
+        builtin = BuiltIn()
+        name = str(builtin.replace_variables(raw_name))
+        environment = named.get("environment")
+        return name, str(builtin.replace_variables(environment)) if environment else None
+    except Exception:
+        return None
+
+
+def _named(arg: Any) -> bool:
+    head = str(arg).split("=", 1)[0]
+    return "=" in str(arg) and head in _ARGUMENT_NAMES
+
+
+def _dry_run() -> bool:
+    try:
+        return bool(BuiltIn().dry_run_active)
+    except Exception:
+        return False
 
 
 def _variable(name: str) -> str | None:

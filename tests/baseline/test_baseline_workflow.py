@@ -95,7 +95,7 @@ def test_metrics_and_per_metric_tolerance(settings: workflow.Settings) -> None:
         settings, load(48.0), "checkout", metrics="p95, rps", tolerance="p95:10%, rps:5%"
     )
     assert strict.failure is not None and "p95" in strict.failure
-    assert "Decided by the noise band alone (1 baseline vs 1 current samples" in strict.failure
+    assert "Decided by the noise band alone: 1 baseline vs 1 current samples" in strict.failure
 
 
 def test_bad_arguments_write_nothing(settings: workflow.Settings) -> None:
@@ -226,7 +226,7 @@ def test_a_bulk_update_does_not_record_a_failing_run(settings: workflow.Settings
     outcome = workflow.compare_to_baseline(updating, counted(0.9), "checkout")
     assert outcome.action == "compared" and outcome.failure is not None
     assert outcome.failure.startswith("Baseline 'checkout' was not recorded: the error rate was")
-    assert "error_rate 90% vs 0% (errors where the baseline had none)" in outcome.failure
+    assert outcome.failure.endswith("error_rate 90% vs 0%, errors where the baseline had none.")
     assert json.loads(outcome.path.read_text())["version"] == 1
 
 
@@ -236,8 +236,10 @@ def test_a_rise_from_zero_to_two_percent_is_flagged_whatever_metrics_names(
     workflow.compare_to_baseline(settings, [counted(0.0)] * 5, "checkout")
     outcome = workflow.compare_to_baseline(settings, counted(0.02), "checkout", metrics="rps")
     assert outcome.failure == (
-        f"Performance regressed against baseline 'checkout' (environment {HERE.default_label}, "
-        "version 1): error_rate 2% vs 0% (errors where the baseline had none)."
+        f"Performance regressed against baseline 'checkout', environment {HERE.default_label}, "
+        "version 1: error_rate 2% vs 0%, errors where the baseline had none. If the change is "
+        "intended, accept it with Update Baseline or by running with "
+        "--variable PERFGATE_UPDATE_BASELINES:1."
     )
     assert outcome.comparison is not None
     (verdict,) = [v for v in outcome.comparison.verdicts if v.metric == "error_rate"]

@@ -8,9 +8,13 @@ going from 0 to 0.0001 is an "infinite" relative change but no regression).
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 Direction = Literal["lower", "higher"]
@@ -92,7 +96,38 @@ def spec_for(metric: str) -> MetricSpec:
     try:
         return METRICS[metric]
     except KeyError:
-        raise ValueError(f"Unknown metric {metric!r}: choose from {', '.join(METRICS)}.") from None
+        close = difflib.get_close_matches(metric, list(METRICS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"Unknown metric {metric!r}{hint}: choose from {', '.join(METRICS)}."
+        ) from None
+
+
+def saved_results(result: Any) -> Any:
+    """`result` with every path of a saved result JSON file (one, or items of a list) read
+    back as its dictionary, as the check keywords take a saved result."""
+    if isinstance(result, (list, tuple)):
+        return [_saved(item) for item in result]
+    return _saved(result)
+
+
+def _saved(item: Any) -> Any:
+    if not isinstance(item, (str, os.PathLike)):
+        return item
+    path = Path(item)
+    if path.suffix != ".json":
+        raise ValueError(
+            f"Cannot compare the text {str(item)!r}: pass a result, or the path of its saved "
+            "JSON file (ending in .json)."
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        problem = f": {error.strerror}" if isinstance(error, OSError) else f" as JSON ({error})"
+        raise ValueError(f"Cannot read a saved result from {str(path)!r}{problem}.") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"Saved result {str(path)!r} holds no result: expected a JSON object.")
+    return data
 
 
 def result_kind_and_values(result: Any) -> tuple[str, dict[str, float]]:

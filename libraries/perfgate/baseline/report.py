@@ -85,34 +85,47 @@ def _samples_note(comparison: Comparison) -> str:
     )
 
 
+ACCEPT_HINT = (
+    "If the change is intended, accept it with Update Baseline or by running with "
+    "--variable PERFGATE_UPDATE_BASELINES:1."
+)
+
+
 def _why(verdict: MetricVerdict) -> str:
-    """Why a regressed metric regressed, in the parenthesis after its values."""
+    """Why a regressed metric regressed, after its values; no parentheses, as it sits in the
+    failure message's own clauses."""
     if verdict.method == "zero baseline":
         return "errors where the baseline had none"
+    change = ("+" if verdict.change >= 0 else "-") + format_amount(
+        abs(verdict.change), verdict.unit
+    )
+    if verdict.relative_change is not None:
+        change += f" or {verdict.relative_change * 100:+.1f}%"
     if verdict.method == "fisher exact":
-        return f"{format_change(verdict)}, Fisher exact p={verdict.p_value:.2g}"
-    return f"{format_change(verdict)}, noise band ±{verdict.band * 100:.1f}%"
+        return f"{change}, Fisher exact p={verdict.p_value:.2g}"
+    return f"{change}, beyond the noise band ±{verdict.band * 100:.1f}%"
 
 
-def failure_message(comparison: Comparison) -> str:
+def failure_message(comparison: Comparison, hint: bool = True) -> str:
+    """Every regressed metric, and (`hint`) how to accept an intended change."""
     parts = [
-        f"{v.metric} {format_value(v.current, v.unit)} vs {format_value(v.baseline, v.unit)} "
-        f"({_why(v)})"
+        f"{v.metric} {format_value(v.current, v.unit)} vs {format_value(v.baseline, v.unit)}, "
+        f"{_why(v)}"
         for v in comparison.regressed
     ]
     message = (
-        f"Performance regressed against baseline '{comparison.name}' "
-        f"(environment {comparison.environment}, version {comparison.baseline_version}): "
+        f"Performance regressed against baseline '{comparison.name}', "
+        f"environment {comparison.environment}, version {comparison.baseline_version}: "
         + "; ".join(parts)
         + "."
     )
     loose = [v for v in comparison.regressed if v.method == "tolerance-only"]
     if loose:
         message += (
-            f" Decided by the noise band alone ({loose[0].n_baseline} baseline vs "
-            f"{loose[0].n_current} current samples, fewer than {MIN_SAMPLES} on a side)."
+            f" Decided by the noise band alone: {loose[0].n_baseline} baseline vs "
+            f"{loose[0].n_current} current samples, fewer than {MIN_SAMPLES} on a side."
         )
-    return message
+    return f"{message} {ACCEPT_HINT}" if hint else message
 
 
 def html_table(comparison: Comparison) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from perfgate.baseline import journal
+from perfgate.baseline import access, journal
 from perfgate.baseline.fileio import lock_for, write_atomic
 from perfgate.baseline.fingerprint import Fingerprint
 from perfgate.baseline.metric_table import KINDS
@@ -104,6 +104,10 @@ def _read(path: Path) -> Baseline | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        # Part of the baselines directory is a file: a write problem, not a read one.
+        access.check_baseline_file(path)
+        raise
     except (OSError, UnicodeDecodeError) as error:
         raise BaselineFileError(f"Baseline file {path} cannot be read: {error}.") from error
     try:

@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from perfgate.baseline import history, journal, store
+from perfgate.baseline import access, history, journal, store
 from perfgate.baseline.compare import Comparison, chosen_metrics, compare, parse_metrics
 from perfgate.baseline.errorrate import recording_refusal
 from perfgate.baseline.fingerprint import Fingerprint, current_fingerprint
 from perfgate.baseline.gitinfo import current_commit
-from perfgate.baseline.metric_table import samples_from
+from perfgate.baseline.metric_table import samples_from, saved_results
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.report import failure_message
 from perfgate.baseline.tolerance import parse_tolerances
@@ -89,6 +89,7 @@ def compare_to_baseline(
         raise ValueError(
             f"other_environment={other_environment!r} is not valid: use skip, compare or fail."
         )
+    result = saved_results(result)
     kind, samples = samples_from(result)
     tolerances = parse_tolerances(tolerance)
     chosen = chosen_metrics(kind, samples, parse_metrics(metrics))
@@ -124,7 +125,9 @@ def compare_to_baseline(
         return Outcome("updated", path, updated, comparison, warnings)
     run.log("compared", baseline, comparison)
     failures = [refusal] if settings.update_all and refusal is not None else []
-    failures += [failure_message(comparison)] if comparison.regressed else []
+    if comparison.regressed:
+        # A run that already updates every baseline needs no hint how to accept a change.
+        failures.append(failure_message(comparison, hint=not settings.update_all))
     return Outcome("compared", path, baseline, comparison, warnings, " ".join(failures) or None)
 
 
@@ -213,6 +216,7 @@ def update_baseline(
             f"Baseline '{name}' updated without a reason: pass reason= to tell the reviewer "
             "of the baseline diff why the new numbers are right."
         )
+    result = saved_results(result)
     kind, samples = samples_from(result)
     refusal = recording_refusal(result, samples, name) if kind == "load" else None
     if refusal is not None:
@@ -234,6 +238,22 @@ def read_baseline(settings: Settings, name: str, environment: str | None = None)
     if baseline is None:
         raise ValueError(f"No baseline '{name}' for environment {label} ({path}).")
     return baseline
+
+
+def check_before_run(settings: Settings, name: str, environment: str | None = None) -> Path:
+    """Fail now, not after the load, when baseline `name` could not be read or recorded:
+    a name or label that cannot be a file name, a baselines directory or history file this
+    user cannot write, a baseline file that is damaged. Returns the baseline's path.
+
+    An existing baseline only compared is only read: a read-only checkout may compare.
+    """
+    label = _label(settings, environment, current_fingerprint())
+    path = store.baseline_path(settings.baselines_dir, label, name)
+    access.check_history_file(settings.history_file)
+    if settings.update_all or not path.exists():
+        access.check_baseline_file(path)
+    store.load(path)
+    return path
 
 
 def _with_commit(context: RunContext | None) -> RunContext:
