@@ -107,8 +107,8 @@ def from_robot(
     ``${PERFGATE_PROMETHEUS_URL}``; labels from Robot's runtime; the live progress file
     under ``${OUTPUT DIR}/perfgate/live`` while Robot runs (none outside it)."""
     url = write_url(prometheus_url or robotenv.setting(URL_VARIABLE))
-    if not robotenv.running():
-        return LiveSettings(write_url=url, warn=warn, info=info)
+    if not robotenv.running():  # no run, test or output directory: only what was given
+        return LiveSettings(url, {"gateway": gateway} if gateway else {}, None, warn, info)
     out = robotenv.output_dir()
     test, suite = robotenv.test_and_suite()
     labels = {
