@@ -17,6 +17,7 @@ from perfgate.baseline import workflow
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.report import html_table
 from perfgate.errors import PerfGateError, user_errors
+from perfgate.live.settings import LibraryExport
 
 _TRUE = {"true", "yes", "on", "1"}
 # The keywords that read or write a baseline, checked when a test starts.
@@ -97,6 +98,7 @@ class BaselineLibrary:
         baselines_dir: str | None = None,
         history_file: str | None = None,
         environment: str | None = None,
+        prometheus_url: str | None = None,
     ) -> None:
         """All arguments are optional; variables set at run time are used when they are not given.
 
@@ -106,12 +108,17 @@ class BaselineLibrary:
           else ``results/history.jsonl``).
         - ``environment``: the environment label (default ``${PERFGATE_ENVIRONMENT}``,
           else a short fingerprint of this machine).
+        - ``prometheus_url``: send each `Compare To Baseline`'s verdicts (per metric: the
+          baseline's and the current value, the verdict as -1, 0 or 1) to that Prometheus
+          by remote write (default ``${PERFGATE_PROMETHEUS_URL}``, else nothing is sent;
+          docs/live.md).
         """
         if environment:
             validate_name(environment, "Environment label")
         self._baselines_dir = baselines_dir or None
         self._history_file = history_file or None
         self._environment = environment or None
+        self._live = LibraryExport(prometheus_url, logger.warn, logger.info)
         self.ROBOT_LIBRARY_LISTENER = self
 
     @keyword
@@ -311,6 +318,7 @@ class BaselineLibrary:
             environment=self._environment or _variable("PERFGATE_ENVIRONMENT") or None,
             update_all=str(update).strip().lower() in _TRUE if update is not None else False,
             update_reason=str(reason) if reason else workflow.DEFAULT_UPDATE_REASON,
+            live=self._live.settings(),
         )
 
     def _context(self) -> workflow.RunContext:

@@ -25,6 +25,8 @@ from perfgate.baseline.metric_table import samples_from, saved_results
 from perfgate.baseline.names import validate_name
 from perfgate.baseline.report import failure_message
 from perfgate.baseline.tolerance import parse_tolerances
+from perfgate.live.baselineseries import export_comparison
+from perfgate.live.settings import LiveSettings
 
 Missing = Literal["record", "fail", "skip"]
 OtherEnvironment = Literal["skip", "compare", "fail"]
@@ -40,6 +42,7 @@ class Settings:
     environment: str | None = None
     update_all: bool = False
     update_reason: str = DEFAULT_UPDATE_REASON
+    live: LiveSettings | None = None  # where each comparison's verdicts go (perfgate.live)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def compare_to_baseline(
         return early
 
     comparison = compare(baseline, kind, samples, chosen, tolerances)
+    export_comparison(settings.live, comparison)
     if comparison.not_in_baseline:
         warnings.append(
             f"Baseline '{name}' has no {', '.join(comparison.not_in_baseline)} yet; "
