@@ -138,6 +138,10 @@ def test_a_scenario_takes_no_single_request_arguments(tmp_path):
         ),
         ({"time_scale": 2}, "warm-up 10 s (the profile's 5 s, stretched by time scale 2)"),
         ({"duration": "15 s", "warmup": "3 s"}, "warm-up 3 s (warmup=)"),
+        (
+            {"time_scale": 1 / 6},
+            "warm-up 0.833 s (the profile's 5 s, shortened by time scale 0.167)",
+        ),
     ],
 )
 def test_the_warm_up_used_is_said_with_what_changed_it(kwargs, text):

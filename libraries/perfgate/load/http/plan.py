@@ -27,7 +27,7 @@ from perfgate.load.http.result_metrics import KNOWN_METRICS
 from perfgate.load.http.scenario import load_scenario
 from perfgate.load.profiles import Profile, get_profile, resolve
 from perfgate.load.thresholds import Threshold, parse_thresholds
-from perfgate.measure.units import parse_duration, parse_rate
+from perfgate.measure.units import format_number, parse_duration, parse_rate
 
 DurationLike = str | float | int | timedelta
 _SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -56,13 +56,14 @@ class RunPlan:
     def warmup_text(self) -> str:
         """``warm-up 1.25 s (the profile's 5 s, shortened by duration=)``: the one used, and why."""
         used = self.profile.warmup_s
+        shown = f"warm-up {format_number(used)} s"
         if self.profile_warmup_s is None:
-            return f"warm-up {used:g} s (warmup=)"
+            return f"{shown} (warmup=)"
         if math.isclose(used, self.profile_warmup_s) or not self.warmup_changed_by:
-            return f"warm-up {used:g} s"
+            return shown
         way = "shortened" if used < self.profile_warmup_s else "stretched"
         by = " and ".join(self.warmup_changed_by)
-        return f"warm-up {used:g} s (the profile's {self.profile_warmup_s:g} s, {way} by {by})"
+        return f"{shown} (the profile's {format_number(self.profile_warmup_s)} s, {way} by {by})"
 
 
 def parse_clients(value: int | float | str | None) -> float | None:
@@ -127,7 +128,7 @@ def _duration(value: DurationLike | None, what: str) -> float | None:
 def _warmup_changed_by(duration: DurationLike | None, scale: float) -> tuple[str, ...]:
     """What changed the profile's warm-up into the one used, for `RunPlan.warmup_text`."""
     return (("duration=",) if given(duration) else ()) + (
-        (f"time scale {scale:g}",) if scale != 1 else ()
+        (f"time scale {format_number(scale)}",) if scale != 1 else ()
     )
 
 
