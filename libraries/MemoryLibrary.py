@@ -28,7 +28,7 @@ from perfgate.memory.heap.watch import HeapWatch
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, LeakCriteria
 from perfgate.memory.monitor import MemoryMonitor, monitor_for
 from perfgate.memory.monitors import AutoStopped, MonitorRegistry
-from perfgate.memory.report import render_html, save_json, summary_line
+from perfgate.memory.report import failure_message, render_html, save_json, summary_line
 from perfgate.memory.result import MemoryResult
 from perfgate.memory.sample import MemorySample
 from perfgate.memory.saved import read_saved, rejudge
@@ -125,8 +125,9 @@ class MemoryLibrary:
     Before any assertion runs, the result is saved as JSON under
     ``${OUTPUT DIR}/perfgate/`` with a name unique across pabot processes
     (``memory-<alias>-q<queue>-p<pid>-<n>.json``). The log shows a chart of
-    RSS and USS with the warm-up cut, collections, windows, floors and fitted trend, a
-    sparkline in the message and a table; on a LEAK, the growth by kind of
+    RSS and USS with the warm-up cut, collections, windows, floors and fitted trend, and
+    a table with the statistics; a LEAK's message leads with plain words (``grew 77 MB
+    in 15 s, about 5 MB/min, limit 60 MB/h``); on a LEAK, the growth by kind of
     memory mapping (heap, anonymous, files, ...) between the first and the
     last sample. `Memory Should Not Leak` and the other checks also take
     the path of such a file, so a saved run can be judged again.
@@ -352,7 +353,7 @@ class MemoryLibrary:
                 changes["windows"] = windows
             memory = rejudge(memory, **changes)
             logger.info(render_html(memory), html=True)
-        message = f"{summary_line(memory)} {memory.reason}"
+        message = failure_message(memory)
         if memory.verdict == LEAK:
             raise AssertionError(message)
         if memory.verdict == INCONCLUSIVE:

@@ -16,6 +16,7 @@ from perfgate.memory.chart import BLOCKS, render_chart, sparkline
 from perfgate.memory.leak import LeakCriteria
 from perfgate.memory.mapping import MappingGrowth, MappingSnapshot, category_of, mapping_growth
 from perfgate.memory.report import (
+    failure_message,
     render_html,
     save_json,
     summary_line,
@@ -59,11 +60,25 @@ def test_chart_of_an_8_hour_soak_stays_small():
     assert len(render_chart(result_from(t, rss))) < 24_000
 
 
-def test_summary_line_has_verdict_sparkline_and_figures():
+def test_summary_line_has_verdict_and_figures_and_no_sparkline():
     line = summary_line(leaky())
-    assert line.startswith("Memory 'synthetic' LEAK ")
-    assert re.search(f"[{BLOCKS}]{{10,}}", line)
+    assert line.startswith("Memory 'synthetic' LEAK: ")
+    assert not re.search(f"[{BLOCKS}]", line)
     assert "MB/h" in line and "samples" in line
+
+
+def test_a_leak_message_leads_with_plain_words_and_keeps_statistics_for_the_table():
+    result = leaky()
+    message = failure_message(result)
+    assert re.fullmatch(
+        r"Memory 'synthetic' LEAK: grew [\d.,]+ MB in 10 min, about [\d.,]+ MB/(h|min), "
+        r"limit 5 MB/h; the lowest readings kept rising after the warm-up, the statistics "
+        r"are in the log\.",
+        message,
+    ), message
+    assert message.isascii()
+    assert "Mann-Kendall" not in message and "CI" not in message
+    assert "Mann-Kendall" in render_html(result)
 
 
 def test_html_shows_mapping_growth_only_for_a_leak():

@@ -8,25 +8,60 @@ from dataclasses import replace
 from html import escape
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
-from perfgate.memory.chart import render_chart, sparkline
+from perfgate.measure.units import format_number
+from perfgate.memory.chart import render_chart
 from perfgate.memory.display import BYTES_PER_MB, format_duration
 from perfgate.memory.heap.compare import HeapComparison
 from perfgate.memory.heap.report import allocation_html, comparison_html
 from perfgate.memory.heap.sampling import AllocationProfile
+from perfgate.memory.leak import LEAK
 from perfgate.memory.result import MemoryResult
 
 
 def summary_line(result: MemoryResult) -> str:
-    """One line for the keyword's message: verdict, sparkline and the figures that matter."""
-    high = result.series()[2]
+    """One line of plain figures: verdict, start and end, peak, floor trend, samples.
+
+    Plain text only: the line also ends up in report.html's Message column,
+    where block characters of a sparkline render as black boxes.
+    """
     rate = result.leak_rate_mb_per_hour
     rate_text = f", floor trend {rate:+.1f} MB/h" if math.isfinite(rate) else ""
     return (
-        f"Memory '{result.alias}' {result.verdict} {sparkline(high)} "
+        f"Memory '{result.alias}' {result.verdict}: "
         f"{result.initial_mb:.1f} -> {result.final_mb:.1f} MB, peak {result.peak_mb:.1f} MB "
         f"at {format_duration(result.peak_at_s)}{rate_text}, {result.samples} samples over "
         f"{format_duration(result.duration_s)}."
     )
+
+
+def failure_message(result: MemoryResult) -> str:
+    """The keyword's message, led by plain words: how much memory grew, how fast, against
+    which limit. A LEAK's statistics (CI, Mann-Kendall, window floors) stay in the log's
+    table; other verdicts keep their reason, which says what run would decide."""
+    if result.verdict != LEAK:
+        return f"{summary_line(result)} {result.reason}"
+    limit = result.criteria.max_rate_mb_per_hour
+    message = (
+        f"Memory '{result.alias}' LEAK: grew {format_number(result.growth_mb)} MB in "
+        f"{format_duration(result.duration_s)}, about {_plain_rate(result)}, limit "
+        f"{format_number(limit)} MB/h; the lowest readings kept rising after the warm-up, "
+        "the statistics are in the log."
+    )
+    if result.heap_growth:
+        message += f" Heap snapshots: {result.heap_growth}."
+    elif result.allocation_growth:
+        message += f" Allocation sites: {result.allocation_growth}."
+    return message
+
+
+def _plain_rate(result: MemoryResult) -> str:
+    """The floor trend in the unit that reads best: MB/min once it is 10 MB/min or more."""
+    rate = result.leak_rate_mb_per_hour
+    if not math.isfinite(rate):
+        rate = result.growth_mb / max(result.duration_s, 1e-9) * 3600
+    if abs(rate) >= 600:
+        return f"{format_number(rate / 60)} MB/min"
+    return f"{format_number(rate)} MB/h"
 
 
 def _fmt(value: float | int | None, unit: str = "", digits: int = 1) -> str:
