@@ -4,13 +4,16 @@ return the result. The run itself is the core's (`perfgate.load.<protocol>.runne
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from robot.api import logger
+from robot.utils import pad_console_length
 
+from perfgate import robotenv
 from perfgate.gateway.lookup import gateway_target
 from perfgate.live.settings import LiveSettings, from_robot, write_url
 from perfgate.load.outcome import Outcome, Runner, SavedResult
@@ -55,19 +58,59 @@ class LoadKeywordGroup:
         self.live = live or LiveExport()
 
 
+class RunConsole:
+    """Robot's console for a run's lines. Robot wrote the test's name and waits to write its
+    status on that line: the run's first line starts a new one, and when the run is over
+    the name is written again, so that ``| PASS |`` lands after it and not alone."""
+
+    def __init__(self, write: Callable[..., None] = logger.console, width: int = 78) -> None:
+        self.write = write
+        self.width = width  # Robot's --consolewidth default
+        self.wrote = False
+
+    def __call__(self, text: str) -> None:
+        self.write(text if self.wrote else f"\n{text}")
+        self.wrote = True
+
+    def close(self) -> None:
+        test, _suite = robotenv.test_and_suite()
+        if self.wrote and test:
+            # Robot's own layout: the name padded to the width less "| PASS |" and a space.
+            self.write(pad_console_length(test, self.width - 7) + " ", newline=False)
+
+
 def run_logged(
     execute: Callable[..., Outcome[R]],
     log_outcome: Callable[[Outcome[R]], None],
     live: LiveSettings | None = None,
 ) -> R:
-    """`execute(console=, on_worker_started=, live=)` (a runner's execute with its plan
-    given), its outcome logged by `log_outcome`; an AssertionError with the verdict if it
-    failed. `live`: where its seconds go live (`perfgate.live`)."""
-    outcome = execute(console=logger.console, on_worker_started=watch_worker, live=live)
-    log_outcome(outcome)
+    """`execute(console=, on_worker_started=, live=, on_partial=)` (a runner's execute with
+    its plan given), its outcome logged by `log_outcome` (a partial one marked so, and an
+    interrupted run's before the interruption goes on); an AssertionError with the verdict
+    if it failed. `live`: where its seconds go live (`perfgate.live`)."""
+    console = RunConsole()
+    logged = partial(_log_outcome, log_outcome)
+    try:
+        outcome = execute(
+            console=console, on_worker_started=watch_worker, live=live, on_partial=logged
+        )
+    finally:
+        console.close()
+    logged(outcome)
     if outcome.verdict.failed:
         raise AssertionError(outcome.verdict.message())
     return outcome.result
+
+
+def _log_outcome(log_outcome: Callable[[Outcome[R]], None], outcome: Outcome[R]) -> None:
+    """The outcome logged, after a line marking it partial when the run stopped early."""
+    if outcome.verdict.partial:
+        logger.info(
+            f"<b>PARTIAL RESULT</b> - {html.escape(outcome.verdict.partial)} The figures, "
+            f"table and charts below are of what was measured until then.",
+            html=True,
+        )
+    log_outcome(outcome)
 
 
 def run_event_load(

@@ -127,11 +127,11 @@ def test_progress_line_and_its_pace():
     line = progress_line("stress", make_progress(12.0), "clients", open_model=False)
     # 3 of the second's 412 responses failed: its successful ones are shown beside the rate.
     assert line == (
-        "[stress] 12/60 s  412 req/s (409 ok)  p95 12.3 ms  errors 3 (0.06%)  clients 37"
+        "[stress] 12/60 s  ETA 48 s  412 req/s (409 ok)  p95 12.3 ms  errors 3 (0.06%)  clients 37"
     )
     warm = progress_line("x", make_progress(1.0, True), "connections", open_model=True)
     assert warm == (
-        "[x] 1/60 s  warm-up  412 req/s (409 ok) (target 450)  p95 12.3 ms  connections 37"
+        "[x] 1/60 s  ETA 59 s  warm-up  412 req/s (409 ok) (target 450)  p95 12.3 ms  connections 37"
     )
     lines: list[str] = []
     printer = progress_printer(lines.append, "s", "clients", False, every_s=5)

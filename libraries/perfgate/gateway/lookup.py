@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfgate import robotenv
-from perfgate.gateway.manager import GatewayError, how_it_ended
+from perfgate.gateway.manager import GatewayError, how_it_ended, tail
 from perfgate.procs import proctree
 
 LibraryFinder = Callable[[], Any]
@@ -66,3 +66,33 @@ def exit_description(gateway: Any, gateway_library: LibraryFinder = _gateway_lib
     if isinstance(pid, int) and not proctree.alive(pid):
         return "it is no longer running."
     return None
+
+
+def gateway_on_port(port: int | None, gateway_library: LibraryFinder = _gateway_library) -> Any:
+    """The running gateway GatewayLibrary started on `port`, or None: how a run that names no
+    gateway finds the one it loads (by its URL's port)."""
+    library = gateway_library()
+    if library is None or port is None:
+        return None
+    found = [gw for gw in library.manager.gateways.values() if gw.port == port and gw.managed]
+    return found[-1] if found else None
+
+
+def exit_report(
+    gateway: Any, gateway_library: LibraryFinder = _gateway_library, lines: int = 20
+) -> str | None:
+    """``Gateway 'edge' (PID 4711) exited with signal SIGKILL (9). ... Last lines of its
+    output: ...``, or None while it runs (or when `gateway`, a metrics URL, has no process)."""
+    if isinstance(gateway, (str, int)) and str(gateway).strip().isdigit():
+        pid = int(str(gateway).strip())
+        return None if proctree.alive(pid) else f"The gateway (PID {pid}) is no longer running."
+    how = exit_description(gateway, gateway_library)
+    if how is None:
+        return None
+    name = f"Gateway '{gateway.alias}' (PID {gateway.pid})"
+    if not getattr(gateway, "managed", False):
+        return f"{name} is no longer running."
+    gateway.crash_reported = True  # this message is its report: no second one at the teardown
+    output = tail(getattr(gateway, "log_path", None), lines)
+    said = f" Last lines of its output:\n{output}" if output else " It wrote no output."
+    return f"{name} exited with {how}{said}"

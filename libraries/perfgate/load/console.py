@@ -1,7 +1,7 @@
 """The progress line every load run prints every few seconds, so a CI log shows it is alive.
 
-``[label] 12/60 s  warm-up  <figures>``: the frame (label, run time, phase)
-is the same for every protocol; the figures after it are the protocol's
+``[label] 12/60 s  ETA 48 s  warm-up  <figures>``: the frame (label, run time,
+time left, phase) is the same for every protocol; the figures after it are the protocol's
 (`perfgate.load.http.console`, `perfgate.load.ws.console`).
 """
 
@@ -25,13 +25,24 @@ class RunClock(Protocol):
 C = TypeVar("C", bound=RunClock)
 
 
+def eta(seconds: float) -> str:
+    """Time left as a person reads it: ``48 s``, ``12 min 05 s``, ``1 h 02 min``."""
+    left = max(0, round(seconds))
+    if left < 120:
+        return f"{left} s"
+    hours, rest = divmod(left, 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
 def progress_line(label: str, progress: RunClock, figures: str) -> str:
-    """``[label] 12/60 s  <figures>``, with ``warm-up`` before the figures during the warm-up."""
+    """``[label] 12/60 s  ETA 48 s  <figures>``, with ``warm-up`` before the figures during
+    the warm-up; the ETA is the run time left."""
     phase = "  warm-up" if progress.warmup else ""
     digits = 0 if progress.duration_s >= 20 else 1  # a CI-scaled run lasts seconds
+    left = eta(progress.duration_s - progress.elapsed_s)
     return (
-        f"[{label}] {progress.elapsed_s:,.{digits}f}/{progress.duration_s:,.{digits}f} s{phase}  "
-        f"{figures}"
+        f"[{label}] {progress.elapsed_s:,.{digits}f}/{progress.duration_s:,.{digits}f} s  "
+        f"ETA {left}{phase}  {figures}"
     )
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from perfgate.load.protocol import LoadProtocol, P, WorkerError, WorkerRun
 from perfgate.procs.workerproc import READY_TIMEOUT_S, exit_code, reap, send_quietly, spawn_worker
@@ -32,7 +33,7 @@ START_DELAY_S = 0.1  # lets every worker receive the start time before it arrive
 
 Message = tuple[int, str, Any]  # (worker index, kind, payload)
 
-__all__ = ["START_DELAY_S", "WorkerError", "default_workers", "run_workers"]
+__all__ = ["START_DELAY_S", "WorkerError", "default_workers", "run_to_result", "run_workers"]
 
 
 def default_workers() -> int:
@@ -97,6 +98,64 @@ def run_workers(
         return stopped_early
     finally:
         crew.close()
+
+
+R = TypeVar("R")
+Memory = Callable[[], Any]  # what a run's `sampling` gives: its gateway memory, once ended
+
+
+def run_to_result(
+    run: WorkerRun[P],
+    build: Callable[[bool, Memory], R],
+    on_progress: Callable[[P], Any] | None,
+    on_worker_started: Callable[[int], Any] | None,
+    *,
+    cluster: Cluster | None,
+    on_partial: Callable[[R], None] | None,
+    sampling: AbstractContextManager[Memory] | None = None,
+) -> R:
+    """`run_workers`, then the protocol's `build(stopped_early, memory)`: its result. While the
+    workers run, `sampling` (the gateway's memory, `perfgate.load.gatewaymemory.sampled`)
+    is entered; an interrupted run gives `on_partial` what was measured (`keeping_partial`)."""
+    around = sampling if sampling is not None else nullcontext(_no_memory)
+    # Outermost the partial keeping: the gateway's memory is in once `sampling` ended.
+    with keeping_partial(run.aggregator, lambda: build(True, memory), on_partial), around as memory:
+        stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
+    return build(stopped_early, memory)
+
+
+def _no_memory() -> None:
+    """No gateway memory: the run sampled none."""
+
+
+@contextmanager
+def keeping_partial(
+    aggregator: Any,
+    build: Callable[[], Any],
+    on_partial: Callable[[Any], None] | None,
+) -> Iterator[None]:
+    """Around a protocol's `run_workers`: when the run is interrupted (Ctrl-C, a Robot
+    timeout, a failed worker) after at least one second was measured, `on_partial` gets
+    `build()`, the result of what the aggregator (a `perfgate.load.seconds.SecondMerge`)
+    holds, before the interruption goes on."""
+    try:
+        yield
+    except BaseException as exc:
+        if on_partial is not None:
+            try:
+                aggregator.flush()  # the seconds some worker had not reported yet
+                if aggregator.next_second > 0:
+                    on_partial(build())
+            except Exception as failure:  # the interruption is what the user must see
+                note_on(exc, f"PerfGate could not keep the partial result: {failure}")
+        raise
+
+
+def note_on(exc: BaseException, text: str) -> None:
+    """`text` added to `exc`'s traceback (Python 3.11's notes; on 3.10 it is dropped)."""
+    add_note = getattr(exc, "add_note", None)
+    if add_note is not None:
+        add_note(text)
 
 
 def check_message(

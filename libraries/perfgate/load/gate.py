@@ -324,19 +324,29 @@ class Verdict:
     warnings: list[str] = field(default_factory=list)
     # Why a capacity or throughput figure of the run cannot pass (`perfgate.load.http.capacity`).
     refusal: str | None = None
+    # Why the run's figures cannot pass whatever the thresholds: the gateway under test died
+    # during the run, the load never got one answer (`perfgate.load.targetwatch`).
+    faults: list[str] = field(default_factory=list)
+    # How far a run that did not reach its planned end got and why it stopped
+    # (``Partial result: stopped at 4.2 s of 10 s: interrupted by Ctrl-C.``).
+    partial: str | None = None
 
     @property
     def failed(self) -> bool:
         """A stop_on_threshold run is expected to break: its breaking point is the finding,
-        unless nothing was served. Capacity figures of a failing run never pass."""
-        if self.refusal is not None:
+        unless nothing was served. Capacity figures of a failing run never pass, nor does a
+        run whose gateway died or that never got an answer."""
+        if self.refusal is not None or self.faults:
             return True
         if self.breaking_point is not None:
             return False
         return bool(self.breaches) or self.stop is not None
 
     def message(self) -> str:
-        """The failure message: the refusal, the early stop, every breach, the suspect note."""
+        """The failure message: the faults alone (the thresholds judged figures of a dead
+        target), else the refusal, the early stop, every breach, the suspect note."""
+        if self.faults:
+            return " ".join(self.faults)
         parts = [] if self.refusal is None else [self.refusal]
         if self.stop is not None:
             parts.append(f"Load run stopped early (abort_on_fail): {self.stop.describe()}.")
@@ -375,6 +385,8 @@ class Verdict:
             else self.breaking_point.to_dict(),
             "warnings": list(self.warnings),
             "refusal": self.refusal,
+            "faults": list(self.faults),
+            "partial": self.partial,
         }
 
 

@@ -1,10 +1,15 @@
 """The end of every load run, whatever its protocol: judged, saved, read back.
 
 A protocol's runner (`perfgate.load.http.runner`, `perfgate.load.ws.runner`)
-runs its load with `watch` as the progress callback, judges the result
-(`perfgate.load.gate.judge` with its metric lookup) and hands both to `save`.
-An event protocol's runner is a `Runner`: its run function, console line and
-judge put through the same run, judge, save, so a new protocol writes none of it.
+runs its load through `run_judged` with a `Watch` as the progress callback
+(progress line, live metrics, the target watch, the live gate), judges the
+result (`perfgate.load.gate.judge` with its metric lookup, then `conclude`: a
+gateway that died or a load never answered fails, an early stop is marked
+partial) and saves both. A run interrupted by Ctrl-C, a Robot timeout or a
+failed worker is judged and saved all the same, marked partial, and handed to
+``on_partial`` before the interruption goes on. An event protocol's runner is
+a `Runner`: its run function, console line and judge put through the same
+run, judge, save, so a new protocol writes none of it.
 The result is saved as JSON before anything is asserted, so a failing test
 keeps its data: the result's own ``to_dict()``, then ``verdict``, then the
 protocol's extra keys (HTTP's ``plan``), and ``json_path`` - at the end, or
@@ -19,6 +24,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -26,7 +32,9 @@ from perfgate.artifacts.paths import artifact_path, write_json_atomic
 from perfgate.live.session import LiveProtocol, LiveRun
 from perfgate.live.settings import LiveSettings
 from perfgate.load.console import ProgressPrinter
+from perfgate.load.coordinator import note_on
 from perfgate.load.gate import GateProgress, LiveGate, Verdict
+from perfgate.load.targetwatch import EVENT_SIGNS, TargetSigns, TargetWatch
 from perfgate.load.thresholds import Threshold
 
 
@@ -41,7 +49,16 @@ class SavedResult(Protocol):
 
 R = TypeVar("R", bound=SavedResult)
 P = TypeVar("P", bound=GateProgress)
-C = TypeVar("C")
+
+
+class Targeted(Protocol):
+    """A protocol's configuration as the target watch reads it."""
+
+    @property
+    def url(self) -> str: ...
+
+
+C = TypeVar("C", bound=Targeted)
 C_contra = TypeVar("C_contra", contravariant=True)
 R_co = TypeVar("R_co", covariant=True)
 
@@ -53,29 +70,84 @@ class Outcome(Generic[R]):
     json_path: Path
 
 
-def watch(
-    label: str,
-    console: Callable[[str], None] | None,
-    printer: Callable[[P], None] | None,
-    gate: LiveGate | None,
-    live: Callable[[P], None] | None = None,
-) -> Callable[[P], str | None]:
-    """The run's ``on_progress``: the progress line, the live metrics (`perfgate.live`),
-    then the live gate, which returns ``"stop"`` (and says why on the console) the second
-    a threshold stops the run."""
+@dataclass
+class Watch(Generic[P]):
+    """The run's ``on_progress``: the progress line, the live metrics (`perfgate.live`), the
+    target watch (`perfgate.load.targetwatch`: has the gateway died?), then the live gate;
+    it returns ``"stop"`` (and says why on the console) the second either stops the run.
+    `last` is the last second it saw: how far an interrupted run got."""
 
-    def on_progress(progress: P) -> str | None:
-        if printer is not None:
-            printer(progress)
-        if live is not None:
-            live(progress)
-        if gate is not None and gate.check(progress):
-            if console is not None and gate.stop is not None:
-                console(f"[{label}] stopping: {gate.stop.describe()}")
+    label: str
+    console: Callable[[str], None] | None
+    printer: Callable[[P], None] | None
+    gate: LiveGate | None
+    live: Callable[[P], None] | None = None
+    target: TargetWatch | None = None
+    last: P | None = None
+
+    def __call__(self, progress: P) -> str | None:
+        self.last = progress
+        if self.printer is not None:
+            self.printer(progress)
+        if self.live is not None:
+            self.live(progress)
+        if self.target is not None and self.target.check(progress):
+            self._say((self.target.down or "").split(". ")[0])
+            return "stop"
+        if self.gate is not None and self.gate.check(progress):
+            if self.gate.stop is not None:
+                self._say(self.gate.stop.describe())
             return "stop"
         return None
 
-    return on_progress
+    def _say(self, why: str) -> None:
+        if self.console is not None:
+            self.console(f"[{self.label}] stopping: {why}")
+
+    def partial(self, why: str) -> str:
+        """``Partial result: the run stopped at 4.2 s of 10 s (42 %): <why>.``"""
+        last = self.last
+        if last is None:
+            return f"Partial result: the run stopped before its first second ended: {why}."
+        done = last.elapsed_s / last.duration_s if last.duration_s > 0 else 1.0
+        return (
+            f"Partial result: the run stopped at {last.elapsed_s:,.1f} s of "
+            f"{last.duration_s:,.4g} s ({min(done, 1.0):.0%}): {why.rstrip('.')}."
+        )
+
+
+def conclude(
+    verdict: Verdict, result: Any, run: Watch[Any], signs: TargetSigns[Any, Any]
+) -> Verdict:
+    """`verdict` with what no threshold judges: the gateway that died (failing, partial), a
+    load that never got one answer (failing), a stop by ``abort_on_fail`` (partial)."""
+    down = run.target.down if run.target is not None else None
+    if down is not None:
+        verdict.faults.append(down)
+        verdict.partial = run.partial("the gateway under test died")
+    elif signs.answers(result) == 0:
+        url = getattr(result, "url", "") or "the target"
+        verdict.faults.append(
+            f"The load never got one answer from {url}: nothing was measured, so the run "
+            f"cannot pass whatever its thresholds."
+        )
+    if verdict.stop is not None and verdict.partial is None:
+        verdict.partial = run.partial(f"abort_on_fail, {'; '.join(verdict.stop.reasons)}")
+    return verdict
+
+
+def stopped_by(exc: BaseException) -> str:
+    """Why an exception ended a run, as the partial result says it."""
+    name = type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted by Ctrl-C"
+    if name == "ExecutionFailed":  # Robot's answer to a first Ctrl-C or a signal
+        return f"Robot was stopped ({exc})"
+    if name == "TimeoutExceeded":  # Robot's test or keyword timeout
+        return f"a Robot timeout ({exc})"
+    if isinstance(exc, SystemExit):
+        return "forcefully stopped (a second Ctrl-C)"
+    return f"{name}: {exc}"
 
 
 def live_run(
@@ -142,7 +214,8 @@ def read_saved(path: str | Path, what: str, build: Callable[[dict[str, Any]], R]
 
 
 class RunLoad(Protocol[C_contra, R_co]):
-    """A protocol's run: `config` to its merged result, every worker reaped on every way out."""
+    """A protocol's run: `config` to its merged result, every worker reaped on every way out;
+    `on_partial` gets what was measured when the run is interrupted, before the error goes on."""
 
     def __call__(
         self,
@@ -151,7 +224,54 @@ class RunLoad(Protocol[C_contra, R_co]):
         gateway: Any = None,
         on_progress: Callable[[Any], Any] | None = None,
         on_worker_started: Callable[[int], Any] | None = None,
+        on_partial: Callable[[Any], None] | None = None,
     ) -> R_co: ...
+
+
+@dataclass
+class Ending(Generic[R]):
+    """How a run's result is judged, saved and, when it is interrupted, reported as partial."""
+
+    judge: Callable[[R], Verdict]
+    signs: TargetSigns[Any, R]
+    label: str
+    directory: str | Path | None = None
+    extra: Mapping[str, Any] | None = None
+    # Logs an interrupted run's partial outcome before the interruption goes on.
+    on_partial: Callable[[Outcome[R]], None] | None = None
+
+
+def run_judged(
+    run: Callable[..., R], watcher: Watch[Any], ending: Ending[R], live: LiveRun[Any] | None
+) -> Outcome[R]:
+    """`run(on_progress=, on_partial=)`, judged (`conclude`), saved; an interruption (Ctrl-C,
+    a Robot timeout, a failed worker) after the first second saves what was measured, marked
+    partial, and has `ending.on_partial` log it before the interruption goes on."""
+    kept: list[R] = []
+    with ending_live(live):
+        try:
+            result = run(on_progress=watcher, on_partial=kept.append)
+        except BaseException as exc:
+            if kept:
+                _save_partial(kept[0], exc, watcher, ending)
+            raise
+        verdict = conclude(ending.judge(result), result, watcher, ending.signs)
+        outcome = save(result, verdict, ending.label, ending.directory, ending.extra)
+    end_live(live, outcome.verdict)
+    return outcome
+
+
+def _save_partial(result: R, exc: BaseException, watcher: Watch[Any], ending: Ending[R]) -> None:
+    """The interrupted run's result judged, marked partial, saved and logged; a failure in
+    doing so is noted on `exc`, which is what the user must see."""
+    try:
+        verdict = conclude(ending.judge(result), result, watcher, ending.signs)
+        verdict.partial = watcher.partial(stopped_by(exc))
+        outcome = save(result, verdict, ending.label, ending.directory, ending.extra)
+        if ending.on_partial is not None:
+            ending.on_partial(outcome)
+    except Exception as failure:
+        note_on(exc, f"PerfGate could not keep the partial result: {failure}")
 
 
 @dataclass(frozen=True)
@@ -165,6 +285,7 @@ class Runner(Generic[C, R]):
     judge: Callable[[R, Sequence[Threshold]], Verdict]
     label: Callable[[C], str]
     live: LiveProtocol[Any] | None = None  # what its progress gives live (perfgate.live)
+    signs: TargetSigns[Any, R] = EVENT_SIGNS  # what its figures say of the target's life
 
     def execute(
         self,
@@ -176,24 +297,23 @@ class Runner(Generic[C, R]):
         on_worker_started: Callable[[int], Any] | None = None,
         directory: str | Path | None = None,
         live: LiveSettings | None = None,
+        on_partial: Callable[[Outcome[R]], None] | None = None,
     ) -> Outcome[R]:
-        """Run, judge, save; errors and interruptions propagate with every worker reaped.
-        `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run;
-        `live` sends its seconds to Prometheus and its live progress file."""
+        """Run, judge, save; errors and interruptions propagate with every worker reaped,
+        an interrupted run's partial result saved and given to `on_partial` first.
+        `gateway` (a Gateway, PID or metrics URL) has its memory sampled during the run and
+        is watched for its death; `live` sends its seconds to Prometheus and its live
+        progress file."""
         label = self.label(config)
         printer = self.printer(console, label) if console is not None else None
         line = self.printer(_discard, label).line
         side = live_run(live, label, self.live, thresholds, line) if self.live else None
-        with ending_live(side):
-            result = self.run(
-                config,
-                gateway=gateway,
-                on_progress=watch(label, console, printer, None, side),
-                on_worker_started=on_worker_started,
-            )
-            outcome = save(result, self.judge(result, thresholds), label, directory)
-        end_live(side, outcome.verdict)
-        return outcome
+        target = TargetWatch(config.url, gateway, self.signs)
+        watcher = Watch(label, console, printer, None, side, target)
+        ending = Ending(lambda result: self.judge(result, thresholds), self.signs, label, directory)
+        ending.on_partial = on_partial
+        run = partial(self.run, config, gateway=gateway, on_worker_started=on_worker_started)
+        return run_judged(run, watcher, ending, side)
 
 
 def _discard(text: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.cluster import shared
 from perfgate.load.cluster.record import attach
-from perfgate.load.coordinator import run_workers
+from perfgate.load.coordinator import Memory, run_to_result
 from perfgate.load.http.config import DEFAULT_OPEN_CONNECTIONS, LoadConfig, validate, worker_count
 from perfgate.load.http.merge import Aggregator
 from perfgate.load.http.result import LoadResult, Progress
@@ -34,6 +34,7 @@ def run_load(
     *,
     on_progress: ProgressCallback | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
+    on_partial: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Run `config` and return the merged result.
 
@@ -41,7 +42,8 @@ def run_load(
     the run early (the result is then marked `stopped_early`).
     `on_worker_started(pid)` is called for every worker process started.
     Workers are stopped and reaped on every way out of this function,
-    including KeyboardInterrupt and other BaseExceptions, which are re-raised.
+    including KeyboardInterrupt and other BaseExceptions, which are re-raised;
+    `on_partial(result)` gets what was measured up to such an interruption first.
     With `config.cluster` the workers run on that Dask cluster (opened once for
     the process, `perfgate.load.cluster.shared`) and the result says where.
     """
@@ -73,7 +75,6 @@ def run_load(
             f"{duration:g} s run; they were stopped."
         ),
     )
-    stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         "url": redact.url(config.url),
@@ -83,6 +84,12 @@ def run_load(
         "warmup_s": float(config.warmup_s),
         "workers": n,
     }
-    result = agg.result(base, stopped_early)
-    attach(result, cluster.last_run if cluster else None, result.health.cpu_percent)
-    return result
+
+    def build(stopped_early: bool, _memory: Memory) -> LoadResult:
+        result = agg.result(base, stopped_early)
+        attach(result, cluster.last_run if cluster else None, result.health.cpu_percent)
+        return result
+
+    return run_to_result(
+        run, build, on_progress, on_worker_started, cluster=cluster, on_partial=on_partial
+    )

@@ -23,11 +23,14 @@ from perfgate.load.gate import BreakingPoint, LiveGate, Verdict, judge
 from perfgate.load.http import LoadResult, run_load
 from perfgate.load.http.capacity import run_refusal
 from perfgate.load.http.console import progress_line, progress_printer
+from perfgate.load.http.errors import NO_RESPONSE
 from perfgate.load.http.plan import RunPlan
+from perfgate.load.http.result import Progress
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
-from perfgate.load.outcome import Outcome, end_live, ending_live, live_run, save, watch
+from perfgate.load.outcome import Ending, Outcome, Watch, live_run, run_judged
 from perfgate.load.outcome import read_saved as read_saved_as
 from perfgate.load.stages import format_stages
+from perfgate.load.targetwatch import TargetSigns, TargetWatch
 from perfgate.load.thresholds import parse_thresholds
 
 __all__ = ["Outcome", "execute", "make_gate", "plan_dict", "read_saved"]
@@ -71,10 +74,14 @@ def execute(
     label: str = "",
     directory: str | Path | None = None,
     live: LiveSettings | None = None,
+    gateway: Any = None,
+    on_partial: Callable[[Outcome[LoadResult]], None] | None = None,
 ) -> Outcome[LoadResult]:
     """Run `plan`, judge it, save it; the engine's errors (ValueError, ConnectionError,
-    WorkerError) and interruptions propagate, with every worker already reaped. `live`
-    sends its seconds to Prometheus and its live progress file (`perfgate.live`)."""
+    WorkerError) and interruptions propagate, with every worker already reaped and an
+    interrupted run's partial result saved and given to `on_partial` first. `live` sends
+    its seconds to Prometheus and its live progress file (`perfgate.live`); `gateway` (else
+    the one GatewayLibrary started on the URL's port) is watched for its death."""
     gate = make_gate(plan)
     open_model = plan.profile.model == "open"
     name = label or plan.profile.name
@@ -84,17 +91,28 @@ def execute(
         console(f"[{name}] {plan.warmup_text()} of {plan.profile.duration_s:g} s in all")
     line = partial(progress_line, name, unit=unit, open_model=open_model)
     side = live_run(live, name, http_live(open_model), plan.thresholds, line)
-    with ending_live(side):
-        result = run_load(
-            plan.config,
-            on_progress=watch(name, console, printer, gate, side),
-            on_worker_started=on_worker_started,
-        )
-        outcome = save(
-            result, _judge(plan, result, gate), name, directory, {"plan": plan_dict(plan)}
-        )
-    end_live(side, outcome.verdict)
-    return outcome
+    target = TargetWatch(plan.config.url, gateway, HTTP_SIGNS)
+    watcher = Watch(name, console, printer, gate, side, target)
+    ending = Ending(
+        partial(_judge, plan, gate=gate), HTTP_SIGNS, name, directory, {"plan": plan_dict(plan)}
+    )
+    ending.on_partial = on_partial
+    run = partial(run_load, plan.config, on_worker_started=on_worker_started)
+    return run_judged(run, watcher, ending, side)
+
+
+def _silent_second(progress: Progress) -> bool:
+    """Every request of the second failed (the target watch then tries a connection)."""
+    return progress.row.requests > 0 and progress.row.errors >= progress.row.requests
+
+
+def _answers(result: LoadResult) -> int:
+    """Responses the run got, an unexpected status included (an answer all the same)."""
+    unanswered = sum(result.errors_by_kind.get(kind, 0) for kind in NO_RESPONSE)
+    return max(0, result.requests - unanswered)
+
+
+HTTP_SIGNS: TargetSigns[Progress, LoadResult] = TargetSigns(_silent_second, _answers)
 
 
 def _judge(plan: RunPlan, result: LoadResult, gate: LiveGate | None) -> Verdict:

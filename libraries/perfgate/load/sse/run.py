@@ -14,7 +14,7 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.cluster import shared
 from perfgate.load.cluster.record import attach
-from perfgate.load.coordinator import run_workers
+from perfgate.load.coordinator import Memory, run_to_result
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.figures import run_fields
 from perfgate.load.gatewaymemory import sampled
@@ -48,11 +48,13 @@ def run_event_stream_load(
     gateway: Any = None,
     on_progress: Callable[[SseProgress], Any] | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
+    on_partial: Callable[[SseResult], None] | None = None,
 ) -> SseResult:
     """Run `config` and return the merged result; `on_progress(progress)` once a second
     (returning "stop" ends the run early). `gateway` (a Gateway, PID or metrics URL; see
     `perfgate.memory.resolve_source`) has its memory sampled during the run. Workers are
-    reaped on every way out."""
+    reaped on every way out; `on_partial(result)` gets what was measured when the run is
+    interrupted, before the interruption goes on."""
     validate(config)
     channel = run_channel(config)
     preflight(config, channel)
@@ -65,17 +67,23 @@ def run_event_stream_load(
     )
     plans = [SseWorkerPlan(config, channel, i, n) for i in range(n)]
     within_s = config.duration_s + config.timeout_s + END_MARGIN_S
-    with sampled(gateway, config.duration_s) as memory:
-        stopped_early = run_workers(
-            WorkerRun(SSE, plans, agg, within_s, overdue),
-            on_progress,
-            on_worker_started,
-            cluster=cluster,
-        )
     # The result is logged, charted and saved: it carries the URL as it may be shown.
     url = redact.url(fill_channel(config.url, channel))
     base = {**run_fields(config, url, channel, n), "method": config.method}
-    result = agg.result(base, stopped_early)
-    result.gateway_memory = memory()
-    attach(result, cluster.last_run if cluster else None, result.cpu_percent)
-    return result
+
+    def build(stopped_early: bool, memory: Memory) -> SseResult:
+        result = agg.result(base, stopped_early)
+        result.gateway_memory = memory()
+        attach(result, cluster.last_run if cluster else None, result.cpu_percent)
+        return result
+
+    run = WorkerRun(SSE, plans, agg, within_s, overdue)
+    return run_to_result(
+        run,
+        build,
+        on_progress,
+        on_worker_started,
+        cluster=cluster,
+        on_partial=on_partial,
+        sampling=sampled(gateway, config.duration_s),
+    )

@@ -15,11 +15,11 @@ from typing import Any
 from perfgate.artifacts import redact
 from perfgate.load.cluster import shared
 from perfgate.load.cluster.record import attach
-from perfgate.load.coordinator import run_workers
+from perfgate.load.coordinator import Memory, run_to_result
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.figures import run_fields
 from perfgate.load.fdlimit import FdLimit, fd_limit_error
-from perfgate.load.gatewaymemory import GatewayMemory, memory_monitor, stop_monitor
+from perfgate.load.gatewaymemory import sampled
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.ws.config import WsLoadConfig, run_channel, validate, worker_count
 from perfgate.load.ws.merge import WsAggregator, WsProgress
@@ -46,6 +46,7 @@ def run_websocket_load(
     gateway: Any = None,
     on_progress: ProgressCallback | None = None,
     on_worker_started: Callable[[int], Any] | None = None,
+    on_partial: Callable[[WebSocketResult], None] | None = None,
 ) -> WebSocketResult:
     """Run `config` and return the merged result.
 
@@ -53,14 +54,14 @@ def run_websocket_load(
     has its memory sampled during the run. `on_progress(progress)` is called once
     a second; returning "stop" ends the run early. `on_worker_started(pid)` is
     called for every worker process. Workers are stopped and reaped on every way
-    out, including KeyboardInterrupt and Robot's timeouts, which are re-raised.
+    out, including KeyboardInterrupt and Robot's timeouts, which are re-raised;
+    `on_partial(result)` gets what was measured up to such an interruption first.
     """
     validate(config)
     channel = run_channel(config)
     notes = preflight(config, channel)
     cluster = shared.cluster_for(config.cluster)
     n = worker_count(config, shared.slots(cluster))
-    monitor = memory_monitor(gateway, config.duration_s)
     agg = WsAggregator(n, config.warmup_s, config.duration_s, config.protocol)
 
     def on_ready(info: list[dict[str, Any]]) -> None:
@@ -79,14 +80,6 @@ def run_websocket_load(
         ),
         on_ready=on_ready,
     )
-    memory: GatewayMemory | None = None
-    try:
-        if monitor is not None:
-            monitor.start()
-        stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
-    finally:
-        if monitor is not None:
-            memory = stop_monitor(monitor)
     base = {
         # The result is logged, charted and saved: it carries the URL as it may be shown.
         **run_fields(config, redact.url(config.url), channel, n),
@@ -94,11 +87,19 @@ def run_websocket_load(
         "engine": "socket.io" if config.socketio else "websocket",
         "namespace": config.socketio.namespace if config.socketio else "",
     }
-    result = agg.result(base, stopped_early)
-    result.notes[:0] = notes
-    result.gateway_memory = memory
-    attach(result, cluster.last_run if cluster else None, result.cpu_percent)
-    return result
+
+    def build(stopped_early: bool, memory: Memory) -> WebSocketResult:
+        result = agg.result(base, stopped_early)
+        result.notes[:0] = notes
+        result.gateway_memory = memory()
+        attach(result, cluster.last_run if cluster else None, result.cpu_percent)
+        return result
+
+    sampling = sampled(gateway, config.duration_s)
+    return run_to_result(
+        run, build, on_progress, on_worker_started,
+        cluster=cluster, on_partial=on_partial, sampling=sampling,
+    )  # fmt: skip
 
 
 def _check_limits(config: WsLoadConfig, n: int, limits: list[FdLimit]) -> list[str]:
