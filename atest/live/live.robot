@@ -30,7 +30,7 @@ A Load Run And Its Gateway's Memory Reach Prometheus
     ...    duration=3 s    warmup=1 s    workers=1    thresholds=p95 < 5 s
     ${mem}=    Stop Memory Monitor    edge-memory    load=${load}
     VAR    ${sel}=    run="${RUN}",test="${TEST NAME}"
-    ${requests}=    Prometheus Value    sum(perfgate_http_requests_total{${sel}})
+    ${requests}=    Prometheus Value    sum(perfgate_http_requests_total{${sel},gateway="edge"})
     Should Be Equal As Integers    ${requests}    ${load.requests}
     ${readings}=    Prometheus Value
     ...    count_over_time(perfgate_memory_rss_bytes{${sel},gateway="edge",monitor="edge-memory"}[10m])

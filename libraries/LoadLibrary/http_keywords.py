@@ -118,7 +118,7 @@ class HttpLoadKeywords(LoadKeywordGroup):
         )
         self._log_plan(plan)
         return run_logged(
-            partial(execute, plan), partial(self._log_outcome, plan), self.live.settings()
+            partial(execute, plan), partial(self._log_outcome, plan), self.live.settings(url=url)
         )
 
     @staticmethod

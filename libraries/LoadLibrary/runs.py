@@ -14,9 +14,10 @@ from robot.api import logger
 from robot.utils import pad_console_length
 
 from perfgate import robotenv
-from perfgate.gateway.lookup import gateway_target
+from perfgate.gateway.lookup import gateway_on_port, gateway_target
 from perfgate.live.settings import LiveSettings, from_robot, write_url
 from perfgate.load.outcome import Outcome, Runner, SavedResult
+from perfgate.load.targetwatch import address
 from perfgate.load.thresholds import Threshold
 from perfgate.procs.reaper_client import watch_worker
 
@@ -45,7 +46,12 @@ class LiveExport:
     def __post_init__(self) -> None:
         write_url(self.prometheus_url or "")  # a malformed URL fails the import, not a run
 
-    def settings(self, gateway: Any = None) -> LiveSettings:
+    def settings(self, gateway: Any = None, url: str = "") -> LiveSettings:
+        """`gateway` labels the run's series; without one, the gateway GatewayLibrary started
+        on the port of the run's `url`, if any."""
+        if gateway is None and url:
+            where = address(url)
+            gateway = gateway_on_port(where[1] if where else None)
         alias = str(getattr(gateway, "alias", "") or "")
         return from_robot(self.prometheus_url, gateway=alias, warn=logger.warn, info=logger.info)
 
@@ -129,4 +135,5 @@ def run_event_load(
     target = gateway_target(arguments.get("gateway"))
     log_plan(plan)
     execute = partial(runner.execute, plan.config, plan.thresholds, gateway=target)
-    return run_logged(execute, log_outcome, (live or LiveExport()).settings(target))
+    settings = (live or LiveExport()).settings(target, str(arguments.get("url") or ""))
+    return run_logged(execute, log_outcome, settings)
