@@ -20,7 +20,7 @@ from perfgate.gateway.manager import (
     how_it_ended,
     tail,
 )
-from perfgate.measure.units import parse_bytes
+from perfgate.measure.units import parse_bytes, parse_duration
 from perfgate.procs.reaper_client import ReaperError
 from perfgate.procs.statedir import UnsafeStateDirError
 
@@ -128,7 +128,7 @@ class GatewayLibrary:
         *arguments: str,
         health: str = "/health",
         port: int | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | str = timedelta(seconds=30),
         env: dict[str, str] | str | None = None,
         cwd: str | None = None,
         alias: str | None = None,
@@ -168,7 +168,7 @@ class GatewayLibrary:
             arguments,
             health=health,
             port=port,
-            timeout_s=timeout.total_seconds(),
+            timeout_s=parse_duration(timeout),
             env=_env_dict(env),
             cwd=cwd,
             alias=alias,
@@ -185,7 +185,9 @@ class GatewayLibrary:
     @keyword
     @user_errors(*_CORE_ERRORS)
     def stop_gateway(
-        self, gateway: Gateway | str | None = None, timeout: timedelta = timedelta(seconds=10)
+        self,
+        gateway: Gateway | str | None = None,
+        timeout: timedelta | str = timedelta(seconds=10),
     ) -> int | None:
         """Stops a gateway (default: the last one started) and returns its exit code.
 
@@ -198,19 +200,19 @@ class GatewayLibrary:
         | ${rc}=    Stop Gateway    ${gw}
         | Stop Gateway    mine    timeout=30 s
         """
-        report = self.manager.stop(gateway, timeout.total_seconds())
+        report = self.manager.stop(gateway, parse_duration(timeout))
         self._log_stop(report)
         return report.returncode
 
     @keyword
     @user_errors(*_CORE_ERRORS)
-    def stop_all_gateways(self, timeout: timedelta = timedelta(seconds=10)) -> None:
+    def stop_all_gateways(self, timeout: timedelta | str = timedelta(seconds=10)) -> None:
         """Stops every gateway PerfGate started; use it in teardowns.
 
         Safe to call when nothing was started or everything is already
         stopped. Fails only if some process could not be killed, naming it.
         """
-        reports = self.manager.stop_scope(None, timeout.total_seconds())
+        reports = self.manager.stop_scope(None, parse_duration(timeout))
         for report in reports:
             self._log_stop(report)
         if not reports:

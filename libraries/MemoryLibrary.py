@@ -15,7 +15,13 @@ from perfgate.artifacts.paths import result_or_saved
 from perfgate.errors import PerfGateError, user_errors
 from perfgate.gateway.lookup import exit_description, find_gateway
 from perfgate.live.settings import LibraryExport
-from perfgate.measure.units import parse_bytes, parse_duration, parse_fraction, parse_mb_per_hour
+from perfgate.measure.units import (
+    parse_bytes,
+    parse_duration,
+    parse_fraction,
+    parse_mb_per_hour,
+    parse_size_with_unit,
+)
 from perfgate.memory.checks import check_recovery, check_stays_below
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.heap.compare import HeapComparison
@@ -174,9 +180,9 @@ class MemoryLibrary:
     def start_memory_monitor(
         self,
         target: Any,
-        interval: str = "1 s",
+        interval: timedelta | str = "1 s",
         alias: str = "",
-        warmup: str = "",
+        warmup: timedelta | str = "",
         max_rate: str = "5 MB/h",
         min_growth: str = "10 MB",
         windows: int = 5,
@@ -250,9 +256,9 @@ class MemoryLibrary:
     def monitor_memory(
         self,
         target: Any,
-        duration: str = "5 min",
-        interval: str = "5 s",
-        warmup: str = "",
+        duration: timedelta | str = "5 min",
+        interval: timedelta | str = "5 s",
+        warmup: timedelta | str = "",
         alias: str = "",
         max_rate: str = "5 MB/h",
         min_growth: str = "10 MB",
@@ -315,7 +321,7 @@ class MemoryLibrary:
         memory: MemoryResult | str,
         max_rate: str = "",
         min_growth: str = "",
-        warmup: str = "",
+        warmup: timedelta | str = "",
         windows: int | None = None,
         inconclusive: str = "fail",
     ) -> MemoryResult:
@@ -344,7 +350,7 @@ class MemoryLibrary:
             raise ValueError(f"inconclusive must be fail, warn or pass, got {inconclusive!r}.")
         memory = _as_result(memory)
         if max_rate or min_growth or warmup or windows is not None:
-            changes: dict[str, Any] = _warmup(warmup) if warmup else {}
+            changes: dict[str, Any] = _warmup(warmup) if str(warmup).strip() else {}
             if max_rate:
                 changes["max_rate_mb_per_hour"] = parse_mb_per_hour(max_rate)
             if min_growth:
@@ -374,12 +380,14 @@ class MemoryLibrary:
 
         ``memory`` is a result or the path of its saved JSON file. The peak is
         over every sample taken, not only the points kept for the chart.
-        ``limit`` is a size such as ``512 MB`` or ``1.5 GiB``.
+        ``limit`` is a size such as ``512 MB`` or ``1.5 GiB``; a bare number
+        (``512``) is refused, as it would be bytes.
 
         | Memory Should Stay Below    ${mem}    512 MB
         | Memory Should Stay Below    ${mem}    400 MB    metric=uss
         """
-        check = check_stays_below(_as_result(memory), parse_bytes(limit), metric)
+        limit_bytes = parse_size_with_unit(limit, "the memory limit")
+        check = check_stays_below(_as_result(memory), limit_bytes, metric)
         if not check.ok:
             raise AssertionError(check.message)
         logger.info(check.message)
@@ -387,7 +395,7 @@ class MemoryLibrary:
     @keyword
     @user_errors()
     def memory_should_recover_after_idle(
-        self, memory: MemoryResult | str, tolerance: str = "10%", idle: str = ""
+        self, memory: MemoryResult | str, tolerance: str = "10%", idle: timedelta | str = ""
     ) -> None:
         """Fails unless the memory floor came back near its post-warm-up level after idling.
 
@@ -404,7 +412,7 @@ class MemoryLibrary:
         | ${mem}=    Stop Memory Monitor
         | Memory Should Recover After Idle    ${mem}    tolerance=15%    idle=45 s
         """
-        idle_s = parse_duration(idle) if idle else None
+        idle_s = parse_duration(idle) if str(idle).strip() else None
         check = check_recovery(_as_result(memory), parse_fraction(tolerance), idle_s)
         if not check.ok:
             raise AssertionError(check.message)
@@ -415,7 +423,7 @@ class MemoryLibrary:
     @keyword
     @user_errors(ValueError, ConnectionError, TimeoutError)
     def take_heap_snapshot(
-        self, target: Any, timeout: timedelta = timedelta(minutes=2)
+        self, target: Any, timeout: timedelta | str = timedelta(minutes=2)
     ) -> HeapSnapshot:
         """Saves a heap snapshot of a Node.js gateway and returns its summary.
 
@@ -447,7 +455,7 @@ class MemoryLibrary:
         error says to use `Start Allocation Tracking` and `Stop Allocation
         Tracking`, whose window is the Python comparison.
         """
-        snapshot = self._heap.snapshot(target, timeout.total_seconds())
+        snapshot = self._heap.snapshot(target, parse_duration(timeout))
         logger.info(snapshot_html(snapshot), html=True)
         return snapshot
 
@@ -528,7 +536,7 @@ class MemoryLibrary:
     def stop_allocation_tracking(
         self,
         tracking: AllocationTracker | PythonTracker | str | None = None,
-        timeout: timedelta = timedelta(minutes=1),
+        timeout: timedelta | str = timedelta(minutes=1),
         rows: int = 10,
     ) -> AllocationProfile:
         """Stops allocation tracking and returns the sites that kept the most bytes.
@@ -551,7 +559,7 @@ class MemoryLibrary:
         | Should Be Equal    ${kept.top.function}    handle
         | Should End With    ${kept.top.file}    faults.py
         """
-        profile = self._heap.stop_tracking(tracking, timeout.total_seconds())
+        profile = self._heap.stop_tracking(tracking, parse_duration(timeout))
         logger.info(allocation_html(profile, int(rows)), html=True)
         return profile
 
@@ -583,7 +591,12 @@ class MemoryLibrary:
     # -- helpers ------------------------------------------------------------------
 
     def _create(
-        self, target: Any, interval: str, alias: str, criteria: LeakCriteria, heap_snapshots: bool
+        self,
+        target: Any,
+        interval: timedelta | str,
+        alias: str,
+        criteria: LeakCriteria,
+        heap_snapshots: bool,
     ) -> MemoryMonitor:
         """The monitor `Start Memory Monitor` and `Monitor Memory` set up alike, not started."""
         watch = HeapWatch(self._heap, target, criteria.warmup_s) if heap_snapshots else None
@@ -609,19 +622,21 @@ def _warn_stopped(stopped: list[AutoStopped], where: str) -> None:
         )
 
 
-def _warmup(text: str) -> dict[str, Any]:
+def _warmup(text: timedelta | str) -> dict[str, Any]:
     """``25%`` is a share of the run, anything else a duration."""
-    if text.strip().endswith("%"):
+    if isinstance(text, str) and text.strip().endswith("%"):
         return {"warmup_s": None, "warmup_fraction": parse_fraction(text)}
     return {"warmup_s": parse_duration(text)}
 
 
-def _criteria(warmup: str, max_rate: str, min_growth: str, windows: int) -> LeakCriteria:
+def _criteria(
+    warmup: timedelta | str, max_rate: str, min_growth: str, windows: int
+) -> LeakCriteria:
     return LeakCriteria(
         max_rate_mb_per_hour=parse_mb_per_hour(max_rate),
         min_growth_mb=parse_bytes(min_growth) / BYTES_PER_MB,
         windows=int(windows),
-        **(_warmup(warmup) if warmup.strip() else {}),
+        **(_warmup(warmup) if str(warmup).strip() else {}),
     )
 
 

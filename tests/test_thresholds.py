@@ -34,7 +34,6 @@ def one(text: str, known=REQUEST_METRICS) -> Threshold:
         ("p99.9 <= 2s", "p99.9", "<=", 2000.0, None),
         ("mean <= 50ms", "mean", "<=", 50.0, None),
         ("max < 250 us", "max", "<", 0.25, None),
-        ("p50 < 80", "p50", "<", 80.0, None),
         ("error_rate < 1%", "error_rate", "<", 0.01, None),
         ("error_rate < 0.5 %", "error_rate", "<", 0.005, None),
         ("error_rate < 0.02", "error_rate", "<", 0.02, None),
@@ -136,6 +135,7 @@ def test_whitespace_is_normalised_in_the_text() -> None:
         ("p95{name=} < 5 ms", "empty request name"),
         ("9 < 5", "does not name a metric"),
         (".p95 < 5", "does not name a metric"),
+        ("p95 < 100", "threshold 'p95 < 100' has no unit on its limit; write e.g. 'p95 < 100 ms'."),
     ],
 )
 def test_bad_thresholds_get_one_clear_sentence(text: str, message: str) -> None:
@@ -143,6 +143,13 @@ def test_bad_thresholds_get_one_clear_sentence(text: str, message: str) -> None:
         parse_thresholds(text, REQUEST_METRICS)
     assert message in str(error.value)
     assert not re.search(r"\.\s+[A-Z]", str(error.value)), "one sentence"
+
+
+def test_a_size_without_unit_is_refused_with_a_hint() -> None:
+    with pytest.raises(
+        ValueError, match=r"'rss < 512' has no unit on its limit; write e\.g\. 'rss < 512 MB'"
+    ):
+        parse_thresholds("rss < 512")
 
 
 def test_unknown_metric_error_suggests_a_close_name() -> None:

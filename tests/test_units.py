@@ -15,6 +15,7 @@ from perfgate.measure.units import (
     parse_latency_ms,
     parse_mb_per_hour,
     parse_rate,
+    parse_size_with_unit,
 )
 
 MIB = 2**20
@@ -196,3 +197,14 @@ def test_format_bytes_uses_unambiguous_binary_labels_that_parse_back() -> None:
     assert format_bytes(2048) == "2.0 KiB"
     assert parse_bytes(format_bytes(300 * MIB)) == 300 * MIB
     assert format_bytes(float("inf")) == "n/a"
+
+
+def test_a_size_limit_without_unit_is_refused_with_a_hint() -> None:
+    with pytest.raises(ValueError) as error:
+        parse_size_with_unit("512", "the memory limit")
+    assert str(error.value) == (
+        "the memory limit '512' has no unit and would be 512 bytes; write e.g. '512 MB' or "
+        "'512 KB'."
+    )
+    assert parse_size_with_unit("512 MB") == 512 * 2**20
+    assert parse_size_with_unit("0") == 0

@@ -269,3 +269,31 @@ def test_log_tail(tmp_path: Path) -> None:
     log.write_text("".join(f"line {i}\n" for i in range(1000)))
     assert gateway_module.tail(str(log), 3) == "line 997\nline 998\nline 999"
     assert gateway_module.tail(str(tmp_path / "missing.log"), 3) == ""
+
+
+def test_a_health_path_that_answers_404_fails_fast(manager: GatewayManager, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(GatewayError) as error:
+        manager.start(health="/no-such-path", output_dir=str(tmp_path), timeout_s=30.0)
+    assert time.monotonic() - started < 10, "waited out the timeout"
+    gw = manager.get("gateway")
+    assert str(error.value) == (
+        f"Gateway 'gateway' has no health path /no-such-path: {gw.health_url} answered "
+        "404 Not Found for 1 s; pass health= a path it serves with 2xx (health=/ for its root)."
+    )
+    assert gw.stopped and wait_all_gone([gw.pid]) == []
+
+
+def test_a_slow_start_says_on_the_console_what_it_waits_for(
+    manager: GatewayManager, tmp_path: Path
+) -> None:
+    messages: list[tuple[str, str]] = []
+    gw = start(manager, tmp_path, "--slow-start", "3", log=lambda *m: messages.append(m))
+    told = [text for level, text in messages if level == "CONSOLE"]
+    assert len(told) == 1, messages
+    assert told[0].startswith(
+        f"Waiting up to 20 s for gateway 'gateway' to answer 2xx at {gw.health_url} (now: "  # type: ignore[attr-defined]
+    )
+    quick: list[tuple[str, str]] = []
+    start(manager, tmp_path, alias="quick", log=lambda *m: quick.append(m))
+    assert not [text for level, text in quick if level == "CONSOLE"]

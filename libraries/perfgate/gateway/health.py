@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 class Probe:
     ok: bool
     detail: str  # "200 OK", "connection refused", "503 Service Unavailable", ...
+    status: int | None = None  # the HTTP status, None when nothing answered
 
 
 def probe(url: str, timeout: float = 1.0) -> Probe:
@@ -34,7 +35,7 @@ def probe(url: str, timeout: float = 1.0) -> Probe:
         response = connection.getresponse()
         response.read()
         detail = f"{response.status} {response.reason}"
-        return Probe(200 <= response.status < 300, detail)
+        return Probe(200 <= response.status < 300, detail, response.status)
     except ConnectionRefusedError:
         return Probe(False, "connection refused")
     except TimeoutError:

@@ -23,15 +23,20 @@ from urllib.parse import urlsplit
 from perfgate.artifacts import redact
 from perfgate.artifacts.paths import artifact_path
 from perfgate.gateway import ports
-from perfgate.gateway.health import probe
+from perfgate.gateway.health import Probe, probe
 from perfgate.gateway.inspect import inspect_argv, wait_for_inspector
 from perfgate.gateway.reach import reach_inspector
 from perfgate.procs import proctree
 from perfgate.procs.reaper_client import ReaperClient, StopOutcome, get_reaper
 
-Log = Callable[[str, str], None]  # (level, message): "INFO", "DEBUG", "WARN"
+Log = Callable[[str, str], None]  # (level, message): "INFO", "DEBUG", "WARN", "CONSOLE"
 
 _POLL_INTERVAL_S = 0.01
+# A health path answered 404 this long does not exist (a server that listens
+# before its routes are in place answers 404 for a moment at most).
+_NOT_FOUND_S = 1.0
+# Starts slower than this say on the console what they wait for.
+_QUIET_WAIT_S = 2.0
 _HOST = "127.0.0.1"
 
 
@@ -223,7 +228,7 @@ class GatewayManager:
         self.stopped.pop(alias, None)
         self.gateways[alias] = gateway
         try:
-            self._wait_healthy(gateway, timeout_s)
+            self._wait_healthy(gateway, timeout_s, say)
             if inspect:
                 self._find_inspector(gateway, timeout_s, say)
         except BaseException:
@@ -280,10 +285,11 @@ class GatewayManager:
         except PermissionError as exc:
             raise GatewayError(f"Command '{argv[0]}' could not be run: {exc.strerror}.") from exc
 
-    def _wait_healthy(self, gateway: Gateway, timeout_s: float) -> None:
+    def _wait_healthy(self, gateway: Gateway, timeout_s: float, say: Log) -> None:
         assert gateway.pid is not None
-        deadline = time.monotonic() + timeout_s
-        last = "not checked yet"
+        started = time.monotonic()
+        deadline = started + timeout_s
+        wait = _HealthWait(gateway, timeout_s, say)
         while True:
             returncode, reason = self.reaper.poll(gateway.pid)
             if returncode is not None:
@@ -298,13 +304,13 @@ class GatewayManager:
             result = probe(gateway.health_url, timeout=min(1.0, max(0.05, timeout_s)))
             if result.ok:
                 return
-            last = result.detail
+            wait.saw(result, time.monotonic() - started)
             if time.monotonic() >= deadline:
                 raise GatewayError(
                     _with_output(
                         f"Gateway '{gateway.alias}' did not become healthy at "
                         f"{redact.url(gateway.health_url)} within {timeout_s:g} s "
-                        f"(last check: {last}); "
+                        f"(last check: {result.detail}); "
                         "check the health path and the gateway's output, or raise timeout=.",
                         gateway.log_path,
                     )
@@ -528,3 +534,35 @@ def _port_of(url: str) -> int | None:
     if parts.port is not None:
         return parts.port
     return 443 if parts.scheme == "https" else 80
+
+
+@dataclass
+class _HealthWait:
+    """What the wait for health has seen: a path that keeps answering 404 fails it at
+    once, and a wait longer than `_QUIET_WAIT_S` is told on the console, once."""
+
+    gateway: Gateway
+    timeout_s: float
+    say: Log
+    not_found_since: float | None = None
+    told: bool = False
+
+    def saw(self, result: Probe, elapsed_s: float) -> None:
+        if result.status != 404:
+            self.not_found_since = None
+        elif self.not_found_since is None:
+            self.not_found_since = elapsed_s
+        elif elapsed_s - self.not_found_since >= _NOT_FOUND_S:
+            url = redact.url(self.gateway.health_url)
+            raise GatewayError(
+                f"Gateway '{self.gateway.alias}' has no health path {urlsplit(url).path}: "
+                f"{url} answered 404 Not Found for {_NOT_FOUND_S:g} s; pass health= a path "
+                "it serves with 2xx (health=/ for its root)."
+            )
+        if not self.told and elapsed_s >= _QUIET_WAIT_S:
+            self.told = True
+            self.say(
+                "CONSOLE",
+                f"Waiting up to {self.timeout_s:g} s for gateway '{self.gateway.alias}' to "
+                f"answer 2xx at {redact.url(self.gateway.health_url)} (now: {result.detail}).",
+            )

@@ -100,7 +100,7 @@ def parse_metric(spec: str, known: Collection[str] | None = None) -> MetricRef:
     try:
         # The threshold parser already splits 'create.p95' and 'p95{name=x}'
         # and knows every metric name; '>= 0' is valid for every kind.
-        parsed = parse_thresholds([f"{text} >= 0"], known)[0]
+        parsed = parse_thresholds([f"{text} >= 0"], known, units_required=False)[0]
     except ValueError:
         hint = ""
         for guess in (text, text.split("{")[0].strip(), text.rsplit(".", 1)[-1]):
@@ -150,7 +150,7 @@ def build_check(
         raise ValueError(
             f"the assertion '{spec} {op}' has no expected value; give one, e.g. '{spec} {op} ...'."
         )
-    return parse_thresholds([f"{spec} {operator} {limit}"], known)[0]
+    return parse_thresholds([f"{spec} {operator} {limit}"], known, units_required=False)[0]
 
 
 def generator_warnings(result: object) -> list[str]:

@@ -21,13 +21,13 @@ too). Names holding dots, spaces or operators need the tag form:
 The limit's unit decides the conversion, and must fit the metric:
 
 - times (``200 ms``, ``1.5 s``, ``250 us``) become milliseconds; a bare
-  number on a latency metric (``p95``, ``mean``, ``*_p99``, ``*latency*``...)
-  is already milliseconds;
+  number on a latency metric (``p95 < 100``) is refused: write its unit;
 - percentages (``1%``) become fractions; a bare number on a ``*_rate``
   metric must be a fraction from 0 to 1 (``error_rate < 0.01``);
 - rates (``500 rps``, ``500/s``, ``1.5k rps``, ``30000 rpm``) become
   requests per second; a bare number on ``rps`` is already req/s;
-- sizes (``256 MB``, binary as in `perfgate.measure.units`) become bytes and growth
+- sizes (``256 MB``, binary as in `perfgate.measure.units`; a bare number
+  is refused) become bytes and growth
   rates (``5 MB/h``) MiB per hour;
 - counts (``requests``, ``errors``) take bare numbers.
 
@@ -177,9 +177,16 @@ def format_value(value: float, kind: str) -> str:
 
 
 def parse_thresholds(
-    spec: str | Sequence[str] | None, known_metrics: Collection[str] | None = None
+    spec: str | Sequence[str] | None,
+    known_metrics: Collection[str] | None = None,
+    *,
+    units_required: bool = True,
 ) -> list[Threshold]:
-    """Thresholds from a separated string or a list of strings; None or empty gives none."""
+    """Thresholds from a separated string or a list of strings; None or empty gives none.
+
+    `units_required` refuses a bare number on a latency or size; the assertion keywords,
+    whose limit argument documents a plain number as ms, and saved results turn it off.
+    """
     if spec is None:
         return []
     if isinstance(spec, str):
@@ -190,7 +197,22 @@ def parse_thresholds(
             if not isinstance(item, str):
                 raise ValueError(f"threshold {item!r} is not text; write e.g. {_EXAMPLE}.")
             expressions.extend(_split(item))
-    return [_parse_one(expression, known_metrics) for expression in expressions]
+    parsed = [_parse_one(expression, known_metrics) for expression in expressions]
+    if units_required:
+        for threshold in parsed:
+            _check_unit(threshold)
+    return parsed
+
+
+def _check_unit(threshold: Threshold) -> None:
+    """A bare 100 on a latency read as ms, or on a size as bytes, is a guess the report
+    cannot show: a threshold is written with its unit (zero is zero in every unit)."""
+    unit = _UNIT_NEEDED.get(threshold.kind)
+    if unit and threshold.limit != 0 and _PLAIN.fullmatch(threshold.limit_text or ""):
+        raise ValueError(
+            f"threshold {threshold.text!r} has no unit on its limit; write e.g. "
+            f"'{threshold.text} {unit}'."
+        )
 
 
 def _split(text: str) -> list[str]:
@@ -271,6 +293,11 @@ _PARSERS: dict[str, tuple[Callable[[str], float], str]] = {
     "bytes": (lambda rhs: float(parse_bytes(rhs)), "a size such as '256 MB'"),
     "growth": (parse_mb_per_hour, "a growth rate such as '5 MB/h'"),
 }
+
+
+# Kinds whose bare number would be a guess, and the unit the hint suggests.
+_UNIT_NEEDED = {"time": "ms", "bytes": "MB"}
+_PLAIN = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _parse_limit(rhs: str, kind: str, metric: str, text: str) -> tuple[float, str]:

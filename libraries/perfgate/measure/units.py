@@ -214,6 +214,18 @@ def parse_bytes(text: str | float | int) -> int:
     return round(_quantity(text, "size", "'256 MB', '1.5 GiB' or '512k'", _bytes_text))
 
 
+def parse_size_with_unit(text: str | float | int, what: str = "size") -> int:
+    """`parse_bytes`, but a bare number other than 0 is refused: ``512`` where megabytes
+    were meant would be 512 bytes, a limit reached at once."""
+    plain = text if isinstance(text, (int, float)) else _plain_number(str(text))
+    if plain is not None and not isinstance(plain, bool) and plain != 0:
+        raise ValueError(
+            f"{what} {str(text).strip()!r} has no unit and would be {plain:g} bytes; "
+            f"write e.g. '{plain:g} MB' or '{plain:g} KB'."
+        )
+    return parse_bytes(text)
+
+
 def _bytes_text(text: str) -> float | None:
     match = _BYTES.match(text)
     unit = match.group(2).lower() if match else None
