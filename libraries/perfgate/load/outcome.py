@@ -92,7 +92,7 @@ class Watch(Generic[P]):
         if self.live is not None:
             self.live(progress)
         if self.target is not None and self.target.check(progress):
-            self._say((self.target.down or "").split(". ")[0])
+            self._say(self.target.summary)
             return "stop"
         if self.gate is not None and self.gate.check(progress):
             if self.gate.stop is not None:

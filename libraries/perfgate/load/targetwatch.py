@@ -91,7 +91,8 @@ class TargetWatch:
         port = self.address[1] if self.address else None
         self.gateway = gateway if gateway is not None else gateway_on_port(port)
         self.signs = signs
-        self.down: str | None = None
+        self.down: str | None = None  # the failure message, once the gateway is found dead
+        self.summary = ""  # its first sentence, for the console: how it died
 
     def check(self, progress: RunClock) -> bool:
         """True the first time the gateway is found dead (`down` then says how)."""
@@ -102,6 +103,7 @@ class TargetWatch:
             why = self._refused()
         if why is None:
             return False
+        self.summary = why.split(". ")[0].rstrip(".")
         self.down = (
             f"The gateway under test died during the load, at {progress.elapsed_s:,.1f} s of "
             f"{progress.duration_s:,.4g} s; the run was stopped. {why}"
