@@ -105,7 +105,37 @@ def test_unknown_profile_names_the_choices_and_suggests_one() -> None:
     message = str(error.value)
     assert message.startswith("unknown load profile 'strss' (did you mean 'stress'?); choose one")
     assert "smoke, load, stress" in message
-    assert "give a .yaml/.json file in resources/" in message
+    assert message.endswith(
+        "or a .yaml/.json file (searched the current directory, resources/, resources/profiles/)."
+    )
+
+
+def test_a_missing_profile_file_gets_the_closest_file_name() -> None:
+    with pytest.raises(ValueError, match=r"'checkout-pek' \(did you mean 'checkout-peak'\?\)"):
+        get_profile("checkout-pek", [Path("resources")])
+
+
+def test_a_missing_scenario_names_every_folder_searched_and_a_close_name() -> None:
+    from perfgate.load.http.plan import find_file
+
+    with pytest.raises(ValueError) as error:
+        find_file("api-cor", [Path("resources"), Path("suites")], "scenario", "scenarios")
+    assert str(error.value) == (
+        "scenario file 'api-cor' (did you mean 'api-core'?) not found; searched the current "
+        "directory, resources/, resources/scenarios/, suites/, suites/scenarios/."
+    )
+
+
+def test_a_malformed_scenario_names_its_file_and_line(tmp_path: Path) -> None:
+    from perfgate.load.http.scenario import load_scenario
+
+    path = write(tmp_path, "bad.yaml", "name: x\nrequests:\n  - name: a\n    path: /x\n   bad: [\n")
+    with pytest.raises(ValueError) as error:
+        load_scenario(path)
+    assert str(error.value).startswith(
+        f"scenario file {path} is not valid YAML at line 5, column 4: "
+    )
+    assert "<unicode string>" not in str(error.value)
 
 
 # -- files --------------------------------------------------------------------
@@ -184,7 +214,7 @@ def test_json_and_yml_files_and_list_stages(tmp_path: Path) -> None:
         ("model: open\nstages: 10s:5\ndescription: [1]\n", "description that is not text"),
         ("- just\n- a list\n", "must hold a mapping"),
         ("", "is empty"),
-        ("model: [unclosed\n", "is not valid YAML"),
+        ("model: [unclosed\n", "is not valid YAML at line 2, column 1: "),
     ],
 )
 def test_bad_files_get_one_sentence_naming_the_file(

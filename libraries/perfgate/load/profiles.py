@@ -37,16 +37,13 @@ Give the file by path, or by name (with or without ``.yaml``/``.yml``/
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from perfgate.load.files import did_you_mean, locate, read_data, searched
 from perfgate.load.stages import (
     Stage,
     format_stages,
@@ -59,7 +56,6 @@ from perfgate.load.stages import (
 from perfgate.measure.units import parse_duration
 
 Model = Literal["closed", "open"]
-_SUFFIXES = (".yaml", ".yml", ".json")
 _FILE_KEYS = {"name", "model", "description", "warmup", "stop_on_threshold", "stages"}
 
 
@@ -181,51 +177,19 @@ def get_profile(name_or_path: str | Path, search_dirs: Sequence[Path] = ()) -> P
     key = text.lower().replace("_", "-")
     if key in BUILTIN_PROFILES:
         return BUILTIN_PROFILES[key]
-    path = _find_file(text, search_dirs)
+    path = locate(text, search_dirs, "profiles")
     if path is None:
-        close = difflib.get_close_matches(key, list(BUILTIN_PROFILES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        where = ", ".join(f"{d}/" for d in search_dirs) or "the current directory"
+        hint = did_you_mean(key, search_dirs, "profiles", list(BUILTIN_PROFILES))
         raise ValueError(
-            f"unknown load profile {text!r}{hint}; choose one of "
-            f"{', '.join(BUILTIN_PROFILES)} or give a .yaml/.json file in {where}."
+            f"unknown load profile {text!r}{hint}; choose one of {', '.join(BUILTIN_PROFILES)} "
+            f"or a .yaml/.json file (searched {searched(text, search_dirs, 'profiles')})."
         )
     return load_profile_file(path)
 
 
-def _find_file(text: str, search_dirs: Sequence[Path]) -> Path | None:
-    if not text:
-        return None
-    given = Path(text).expanduser()
-    names = (
-        [given]
-        if given.suffix.lower() in _SUFFIXES
-        else [given] + [given.with_name(given.name + suffix) for suffix in _SUFFIXES]
-    )
-    bases: list[Path | None] = [None]  # None: as given (absolute or from the cwd)
-    if not given.is_absolute():
-        for directory in search_dirs:
-            bases += [Path(directory), Path(directory) / "profiles"]
-    for base in bases:
-        for name in names:
-            candidate = name if base is None else base / name
-            if candidate.is_file():
-                return candidate
-    return None
-
-
 def load_profile_file(path: Path) -> Profile:
     """Read and validate one profile file; errors name the file and the problem."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"cannot read profile file {path}: {error.strerror}.") from None
-    try:
-        data = json.loads(raw) if path.suffix.lower() == ".json" else yaml.safe_load(raw)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        detail = " ".join(str(error).split())
-        raise ValueError(f"profile file {path} is not valid {kind} ({detail}).") from None
+    data = read_data(path, "profile")
     if data is None:
         raise ValueError(f"profile file {path} is empty; give at least 'model' and 'stages'.")
     if not isinstance(data, dict):

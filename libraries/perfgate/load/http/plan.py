@@ -21,6 +21,7 @@ from typing import Any
 
 from perfgate.load.arguments import given, parse_headers, parse_time_scale, time_scale_setting
 from perfgate.load.cluster import shared
+from perfgate.load.files import did_you_mean, locate, searched
 from perfgate.load.gate import live_thresholds
 from perfgate.load.http.config import LoadConfig, validate
 from perfgate.load.http.result_metrics import KNOWN_METRICS
@@ -30,7 +31,6 @@ from perfgate.load.thresholds import Threshold, parse_thresholds
 from perfgate.measure.units import format_number, parse_duration, parse_rate
 
 DurationLike = str | float | int | timedelta
-_SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_NAME = "default"  # the single request's name in per-name statistics
 
 
@@ -95,23 +95,14 @@ def encode_body(body: Any, headers: dict[str, str]) -> str | None:
 
 def find_file(name: str | Path, search_dirs: Sequence[Path], what: str, folder: str) -> Path:
     """`name` as given, or relative to each search directory or its `folder`/ subfolder."""
-    given = Path(str(name).strip()).expanduser()
-    options = (
-        [given]
-        if given.suffix.lower() in _SCENARIO_SUFFIXES
-        else [given, *(given.with_name(given.name + s) for s in _SCENARIO_SUFFIXES)]
-    )
-    bases: list[Path | None] = [None]
-    if not given.is_absolute():
-        for directory in search_dirs:
-            bases += [Path(directory), Path(directory) / folder]
-    for base in bases:
-        for option in options:
-            candidate = option if base is None else base / option
-            if candidate.is_file():
-                return candidate
-    where = ", ".join(f"{d}/" for d in search_dirs) or "the current directory"
-    raise ValueError(f"{what} file {str(name)!r} not found as given or in {where}; check the name.")
+    path = locate(name, search_dirs, folder)
+    if path is None:
+        hint = did_you_mean(name, search_dirs, folder)
+        raise ValueError(
+            f"{what} file {str(name)!r}{hint} not found; searched "
+            f"{searched(name, search_dirs, folder)}."
+        )
+    return path
 
 
 def _duration(value: DurationLike | None, what: str) -> float | None:

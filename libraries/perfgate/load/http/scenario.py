@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from perfgate.load.files import read_data
 from perfgate.load.http.checks import Expectations, parse_expectations
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -54,11 +53,7 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"scenario file {str(p)!r} does not exist: check the path.")
-    text = p.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"scenario file {str(p)!r} is not valid YAML/JSON: {exc}") from None
+    data = read_data(p, "scenario")
     return scenario_from_data(data, default_name=p.stem, source=str(p))
 
 
