@@ -75,8 +75,8 @@ class RunConsole:
         self.wrote = False
 
     def __call__(self, text: str) -> None:
-        self.write(text if self.wrote else f"\n{text}")
-        self.wrote = True
+        first, self.wrote = not self.wrote, True  # set first: Ctrl-C may stop the write
+        self.write(f"\n{text}" if first else text)
 
     def close(self) -> None:
         test, _suite = robotenv.test_and_suite()
