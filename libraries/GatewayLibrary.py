@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.utils import normalize
 
 from perfgate import __version__, robotenv
 from perfgate.artifacts import redact
@@ -25,6 +27,7 @@ from perfgate.procs.reaper_client import ReaperError
 from perfgate.procs.statedir import UnsafeStateDirError
 
 # What the core raises for a problem the user can fix; parse errors are ValueError.
+_STOP_KEYWORDS = {"stopallgateways", "stopgateway"}
 _CORE_ERRORS = (GatewayError, ReaperError, UnsafeStateDirError, ValueError)
 
 
@@ -117,6 +120,9 @@ class GatewayLibrary:
         self.auto_stop = auto_stop
         self.manager = GatewayManager()
         self._scopes: list[str] = []
+        # Per open suite: whether its Suite Teardown stops gateways (then a test's
+        # leftovers are stopped without a warning: the teardown would have done it).
+        self._teardown_stops: list[bool] = []
 
     # -- keywords ---------------------------------------------------------------
 
@@ -299,9 +305,12 @@ class GatewayLibrary:
 
     def _start_suite(self, data, result) -> None:
         self._scopes.append(f"suite:{data.id}")
+        self._teardown_stops.append(_stops_gateways(data.teardown, data.resource.keywords))
 
     def _end_suite(self, data, result) -> None:
         scope = self._scopes.pop() if self._scopes else None
+        if self._teardown_stops:
+            self._teardown_stops.pop()
         self._report_reaper_death()
         self._report_crashes(f"suite '{data.name}'")
         if self.auto_stop is not AutoStop.RUN:
@@ -323,7 +332,7 @@ class GatewayLibrary:
             result.passed = False
             result.message = " ".join(crashed)
         if self.auto_stop is AutoStop.TEST:
-            self._auto_stop(scope, f"test '{data.name}'")
+            self._auto_stop(scope, f"test '{data.name}'", covered=any(self._teardown_stops))
 
     def _close(self) -> None:
         try:
@@ -331,14 +340,26 @@ class GatewayLibrary:
         finally:
             self.manager.reaper.close()
 
-    def _auto_stop(self, scope: str | None, where: str) -> None:
+    def _auto_stop(self, scope: str | None, where: str, covered: bool = False) -> None:
+        """Stop what `scope` left running; warn only when no teardown would have stopped it
+        (`covered`: an enclosing Suite Teardown stops gateways)."""
         if scope is None:
             return
         for report in self.manager.stop_scope(scope, 10.0):
-            logger.warn(
-                f"Gateway '{report.gateway.alias}' was still running when {where} ended; "
-                "PerfGate stopped it. Add 'Stop All Gateways' to the teardown. " + report.message()
-            )
+            alias = report.gateway.alias
+            if report.how == "already exited":
+                logger.info(f"When {where} ended: {report.message()}")
+            elif covered:
+                logger.info(
+                    f"Gateway '{alias}' stopped when {where} ended, as the suite's teardown "
+                    f"would have: {report.message()}"
+                )
+            else:
+                logger.warn(
+                    f"Gateway '{alias}' was still running when {where} ended and no teardown "
+                    "stops it; PerfGate stopped it. Add 'Stop All Gateways' to the Test or "
+                    f"Suite Teardown. {report.message()}"
+                )
 
     def _report_reaper_death(self) -> list[str]:
         notice = self.manager.reaper.take_death_notice()
@@ -387,6 +408,19 @@ class GatewayLibrary:
                 f"Removed {len(cleaned)} process(es) left behind by a crashed run: {names}."
             )
             cleaned.clear()
+
+
+def _stops_gateways(step: Any, keywords: Any, depth: int = 0) -> bool:
+    """Whether the teardown `step` stops gateways: it, a `Run Keywords` argument or (a few
+    levels down) a keyword of the suite file itself calls Stop All Gateways or Stop Gateway."""
+    name = normalize(str(getattr(step, "name", None) or "").rsplit(".", 1)[-1])
+    words = [name, *(normalize(str(arg)) for arg in getattr(step, "args", ()))]
+    if any(word in _STOP_KEYWORDS for word in words):
+        return True
+    if depth >= 3:
+        return False
+    own = [kw for kw in keywords if normalize(kw.name) == name]
+    return any(_stops_gateways(item, keywords, depth + 1) for kw in own for item in kw.body)
 
 
 def _log(level: str, message: str) -> None:
