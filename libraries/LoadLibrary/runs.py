@@ -82,7 +82,7 @@ class RunConsole:
         test, _suite = robotenv.test_and_suite()
         if self.wrote and test:
             # Robot's own layout: the name padded to the width less "| PASS |" and a space.
-            self.write(pad_console_length(test, self.width - 7) + " ", newline=False)
+            self.write(pad_console_length(test, self.width - 9) + " ", newline=False)
 
 
 def run_logged(

@@ -139,15 +139,16 @@ def conclude(
 def stopped_by(exc: BaseException) -> str:
     """Why an exception ended a run, as the partial result says it."""
     name = type(exc).__name__
+    text = str(exc).rstrip(".")
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted by Ctrl-C"
     if name == "ExecutionFailed":  # Robot's answer to a first Ctrl-C or a signal
-        return f"Robot was stopped ({exc})"
+        return f"Robot was stopped ({text})"
     if name == "TimeoutExceeded":  # Robot's test or keyword timeout
-        return f"a Robot timeout ({exc})"
+        return f"a Robot timeout ({text})"
     if isinstance(exc, SystemExit):
         return "forcefully stopped (a second Ctrl-C)"
-    return f"{name}: {exc}"
+    return f"{name}: {text}"
 
 
 def live_run(
