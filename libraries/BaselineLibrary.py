@@ -236,7 +236,9 @@ class BaselineLibrary:
 
         Use it on purpose, when a change made performance different and the
         new numbers are right. ``reason`` is stored in the file for the
-        reviewer of the diff. ``result`` may be a list of repeated samples;
+        reviewer of the diff; empty, the version records "(no reason given)"
+        and a warning asks for one. ``environment`` is the environment label
+        (see `Environments`). ``result`` may be a list of repeated samples;
         five or more make later comparisons statistical. The previous
         version moves to the file's ``previous`` list. A load result whose
         error rate is above its limit is refused (see `Compare To Baseline`).
@@ -281,7 +283,13 @@ class BaselineLibrary:
     def get_baseline(self, name: str, environment: str | None = None) -> dict[str, Any]:
         """Returns the stored baseline ``name`` as a dictionary (the file's content).
 
-        Fails when there is none, or when the file is damaged.
+        ``environment`` is the environment label (see `Environments`); not
+        given, the library's. Fails when there is none, or when the file is
+        damaged.
+
+        | ${baseline}=    Get Baseline    checkout
+        | Should Be Equal As Integers    ${baseline}[version]    3
+        | Log    ${baseline}[summary][p95][median]
         """
         return workflow.read_baseline(self._settings(), name, environment).to_dict()
 

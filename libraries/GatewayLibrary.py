@@ -197,7 +197,8 @@ class GatewayLibrary:
     ) -> int | None:
         """Stops a gateway (default: the last one started) and returns its exit code.
 
-        Sends SIGTERM to the gateway's whole process group and waits up to
+        ``gateway`` is the `Gateway` object or its alias; not given, the
+        gateway started last. Sends SIGTERM to the gateway's whole process group and waits up to
         ``timeout``; then sends SIGKILL to every process left of its tree.
         Logs which of the two happened. A gateway that had already crashed is
         reported with a warning. A gateway attached with `Use Running Gateway`
@@ -217,6 +218,13 @@ class GatewayLibrary:
 
         Safe to call when nothing was started or everything is already
         stopped. Fails only if some process could not be killed, naming it.
+        ``timeout`` is how long each gateway gets after SIGTERM before
+        SIGKILL, as for `Stop Gateway`. A gateway a test leaves running is
+        stopped by the library when the test ends, with a warning unless a
+        Suite Teardown stops gateways.
+
+        | Suite Teardown    Stop All Gateways
+        | Stop All Gateways    timeout=30 s
         """
         reports = self.manager.stop_scope(None, parse_duration(timeout))
         for report in reports:
@@ -238,6 +246,8 @@ class GatewayLibrary:
 
         Checks once that ``health`` answers 2xx. PerfGate never stops it.
         Give ``pid`` so that memory keywords can watch the process.
+        ``alias`` names it for the other keywords (default ``gateway``,
+        ``gateway2``, ... as for `Start Gateway`).
 
         ``inspector`` reaches the inspector of a Node.js gateway, for `Take
         Heap Snapshot` and `Start Allocation Tracking` (``${gw.inspector_url}``):
@@ -271,9 +281,13 @@ class GatewayLibrary:
     def gateway_should_be_healthy(self, gateway: Gateway | str | None = None) -> None:
         """Fails unless the gateway is running and its health URL answers 2xx.
 
-        A gateway that crashed is reported with its exit code (or the signal
-        that killed it, or that PerfGate killed it for its memory limit) and
-        the last lines of its output.
+        ``gateway`` is the `Gateway` object or its alias; not given, the
+        gateway started last. A gateway that crashed is reported with its
+        exit code (or the signal that killed it, or that PerfGate killed it
+        for its memory limit) and the last lines of its output.
+
+        | Gateway Should Be Healthy
+        | Gateway Should Be Healthy    ${gw}
         """
         found = self.manager.get(gateway)
         try:
@@ -287,7 +301,15 @@ class GatewayLibrary:
     @keyword
     @user_errors(*_CORE_ERRORS)
     def get_gateway_log(self, gateway: Gateway | str | None = None, lines: int = 50) -> str:
-        """Returns the last ``lines`` lines of the gateway's stdout and stderr."""
+        """Returns the last ``lines`` lines of the gateway's stdout and stderr.
+
+        ``gateway`` is the `Gateway` object or its alias; not given, the
+        gateway started last. A gateway attached with `Use Running Gateway`
+        has no log here.
+
+        | ${output}=    Get Gateway Log    ${gw}    lines=20
+        | Should Not Contain    ${output}    Traceback
+        """
         found = self.manager.get(gateway)
         if found.log_path is None:
             raise PerfGateError(
@@ -298,7 +320,11 @@ class GatewayLibrary:
     @keyword
     @user_errors(*_CORE_ERRORS)
     def get_gateway(self, alias: str | None = None) -> Gateway:
-        """Returns the `Gateway` object with ``alias`` (default: the last one started)."""
+        """Returns the `Gateway` object with ``alias`` (default: the last one started).
+
+        | ${gw}=    Get Gateway    mine
+        | Log    ${gw.url} (PID ${gw.pid})
+        """
         return self.manager.get(alias)
 
     # -- listener: stop what a scope forgot --------------------------------------

@@ -201,7 +201,7 @@ class MemoryLibrary:
         can judge again with others. ``warmup`` is a duration (``2 min``)
         or a share of the run (``25%``); empty means 20 %.
 
-        ``heap_snapshots=True`` (a Node.js gateway started with ``inspect=True``)
+        ``heap_snapshots`` set to ``True`` (a Node.js gateway started with ``inspect=True``)
         takes a `Take Heap Snapshot` once ``warmup`` (a duration) is over and
         another when the monitor stops, and logs their comparison under the
         chart; a LEAK's reason then ends with what grew most ("Heap
@@ -248,6 +248,9 @@ class MemoryLibrary:
 
         The result is saved as JSON and logged before it is returned, so it
         is on record even when an assertion fails.
+
+        | ${mem}=    Stop Memory Monitor
+        | ${mem}=    Stop Memory Monitor    remote    load=${load}
         """
         return self._publish(self._monitors.stop(monitor, _request_count(load)))
 
@@ -269,13 +272,29 @@ class MemoryLibrary:
 
         The blocking form of `Start Memory Monitor` and `Stop Memory Monitor`,
         for when the load runs elsewhere (another process, another pabot
-        worker) or the test just watches an idle gateway. Arguments are as
-        for `Start Memory Monitor`. A test or keyword timeout, or Ctrl-C, ends
-        the wait at once and stops the sampling.
+        worker) or the test just watches an idle gateway. A test or keyword
+        timeout, or Ctrl-C, ends the wait at once and stops the sampling.
 
-        ``heap_snapshots=True`` as for `Start Memory Monitor`: the second
-        snapshot (or memray's detach) comes after the last reading, so the
-        keyword takes that much longer than ``duration``.
+        - ``target``: a Gateway object, a gateway alias, a PID or a
+          Prometheus metrics URL, as for `Start Memory Monitor`.
+        - ``duration``: how long to sample (``5 min``, ``90 s``, ``1 h``).
+        - ``interval``: the time between readings (``5 s``, ``500 ms``).
+        - ``warmup``: the start left out of the verdict, a duration
+          (``1 min``) or a share of the run (``25%``); empty means 20 %.
+        - ``alias``: the name of the result and its JSON file; empty means
+          ``memory1``, ``memory2``, ...
+        - ``max_rate``: the growth that counts as a leak (``5 MB/h``,
+          ``1 MB/min``).
+        - ``min_growth``: the smallest total rise that can be a leak
+          (``10 MB``).
+        - ``windows``: how many equal windows the run after the warm-up is
+          cut into for the verdict (default 5).
+        - ``heap_snapshots``: ``True`` as for `Start Memory Monitor`: the
+          second snapshot (or memray's detach) comes after the last reading,
+          so the keyword takes that much longer than ``duration``.
+
+        See `The leak verdict` for how ``warmup``, ``max_rate``,
+        ``min_growth`` and ``windows`` decide.
 
         | ${mem}=    Monitor Memory    ${gw}    duration=2 min    interval=1 s
         | ${mem}=    Monitor Memory    ${gw}    duration=5 min    warmup=1 min    heap_snapshots=True
@@ -554,6 +573,7 @@ class MemoryLibrary:
         file read (linked in the log: ``memray summary``, ``memray flamegraph
         --leaks`` open it): the bytes still allocated at the stop, per
         innermost Python frame, whose line is the allocating statement.
+        ``timeout`` bounds the wait for the sites (``1 min``).
 
         | ${kept}=    Stop Allocation Tracking
         | Should Be Equal    ${kept.top.function}    handle
