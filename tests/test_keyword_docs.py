@@ -55,3 +55,9 @@ def test_monitor_memory_documents_all_its_arguments() -> None:
     names = [a.name for a in kw.args if a.name]
     assert len(names) == 9
     assert all(f"- ``{name}``:" in kw.doc for name in names), kw.doc
+
+
+def test_websocket_is_spelt_one_way_in_keyword_names() -> None:
+    names = [kw.name for kw in LibraryDocumentation("LoadLibrary").keywords]
+    assert "Run WebSocket Load" in names and "Get WebSocket Metric" in names
+    assert not [name for name in names if "Websocket" in name]

@@ -37,7 +37,7 @@ def _as_result(result: Any) -> WebSocketResult:
 class WebSocketLoadKeywords(LoadKeywordGroup):
     """The WebSocket and Socket.IO load keywords."""
 
-    @keyword
+    @keyword("Run WebSocket Load")
     @user_errors(ValueError, ConnectionError, WorkerError, FatalRunError)
     def run_websocket_load(
         self,
@@ -116,7 +116,7 @@ class WebSocketLoadKeywords(LoadKeywordGroup):
         logger.info(f"Thresholds: {', '.join(t.text for t in plan.thresholds) or 'none'}.")
         logger.debug(f"WebSocket configuration: {redact.config(cfg)}")
 
-    @keyword
+    @keyword("Get WebSocket Metric")
     @user_errors()
     def get_websocket_metric(
         self,
