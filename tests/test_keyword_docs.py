@@ -4,6 +4,7 @@ every argument named, and what an empty-string default means."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from robot.libdocpkg import LibraryDocumentation
@@ -61,3 +62,18 @@ def test_websocket_is_spelt_one_way_in_keyword_names() -> None:
     names = [kw.name for kw in LibraryDocumentation("LoadLibrary").keywords]
     assert "Run WebSocket Load" in names and "Get WebSocket Metric" in names
     assert not [name for name in names if "Websocket" in name]
+
+
+SUITE_RESOURCE = str(Path(__file__).resolve().parents[1] / "resources" / "suite.resource")
+# Arguments that hold objects (a Gateway, a load result) or pass options on stay untyped.
+UNTYPED = {"gateway", "result", "options"}
+
+
+@pytest.mark.parametrize(
+    "kw", LibraryDocumentation(SUITE_RESOURCE).keywords, ids=lambda kw: kw.name
+)
+def test_suite_resource_keywords_have_typed_documented_arguments(kw: object) -> None:
+    for arg in kw.args:  # type: ignore[attr-defined]
+        assert _mentions(kw.doc, arg.name), f"{kw.name}: ``{arg.name}`` is not documented"  # type: ignore[attr-defined]
+        if arg.name not in UNTYPED:
+            assert arg.type is not None, f"{kw.name}: {arg.name} has no type"  # type: ignore[attr-defined]
