@@ -64,16 +64,8 @@ def test_an_interrupted_run_is_saved_marked_partial_and_logged_first(server, tmp
 
 
 def test_an_abort_on_fail_stop_is_marked_partial(server, tmp_path) -> None:
-    plan = plan_run(
-        "constant",
-        f"{server.url}/slow?ms=20",
-        clients=4,
-        duration="20 s",
-        warmup="0 s",
-        workers=1,
-        thresholds="p95 < 1 ms",
-        abort_on_fail=True,
-    )
+    slow = {"clients": 4, "duration": "20 s", "warmup": "0 s", "thresholds": "p95 < 1 ms"}
+    plan = plan_run("constant", f"{server.url}/slow?ms=20", **slow, abort_on_fail=True)
     outcome = execute(plan, directory=tmp_path)
     partial = outcome.verdict.partial
     assert outcome.verdict.failed and partial is not None
