@@ -325,7 +325,8 @@ list: ``p95 < 200 ms``, ``p99 < 1.5 s``, ``error_rate < 1%``, ``rps >= 500``,
 the keyword fails with one message listing every breach (metric, value, limit).
 With ``abort_on_fail=True`` the run stops as soon as an overall latency or
 error threshold is already lost on the running totals (after the warm-up and
-100 responses), and the test fails.
+100 responses), and the test fails; what was measured until then is saved and
+logged, marked *partial* (how far the run got and why it stopped).
 
 The ``breakpoint`` profile (and any profile with ``stop_on_threshold: true``)
 raises the load until a threshold breaks, judging each second on its own
@@ -354,8 +355,17 @@ generator was saturated (a CPU-bound worker, requests it failed to send on
 time, too few samples) is *suspect*: it is logged as a warning and every
 failure message says so.
 
-Progress is printed to the console every 5 s. A test timeout, Ctrl-C or
-SIGTERM stops the load at once; no worker process outlives the run.
+Progress is printed to the console every 5 s, on its own line, with the time
+left (``[constant] 12/60 s  ETA 48 s  412 req/s ...``). A test timeout, Ctrl-C or
+SIGTERM stops the load at once; no worker process outlives the run, and what
+was measured until then is saved and logged, marked *partial*, before the test
+stops.
+
+A gateway that dies during the run stops it within about a second and fails
+the test with its exit code or signal and its last output lines: a gateway
+GatewayLibrary started on the URL's port is watched; any other is taken for
+dead when a full second goes without one answer and a new connection to its
+port fails. A run that never got one answer fails, whatever its thresholds.
 
 {CLUSTER_DOC}
 
