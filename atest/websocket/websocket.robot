@@ -118,13 +118,16 @@ A Threshold Replaces The Default On Its Metric
     Should Be True    ${ws.events_lost} > 0
     [Teardown]    Stop Gateway    tolerated
 
-A Gateway Stopped Mid Run Is Reported As Disconnections
+A Gateway Stopped Mid Run Fails It And Is Reported As Disconnections
     ${gw}=    Start Gateway    ${PYTHON}    -m    perfgate.refgateway    --port    {port}    --admin
     ...    alias=stopping
     # Six subscribers and the publisher.
     Send Signal Once Clients Connect    ${gw}    7    SIGTERM    after=0.5 s
-    ${ws}=    Run WebSocket Load    ws://127.0.0.1:${gw.port}/ws    connections=6    event_rate=100
+    Run Keyword And Expect Error
+    ...    The gateway under test died during the load, at * s of 2.5 s; the run was stopped. Gateway 'stopping' (PID ${gw.pid}) exited with *
+    ...    Run WebSocket Load    ws://127.0.0.1:${gw.port}/ws    connections=6    event_rate=100
     ...    duration=2.5 s    warmup=0 s    time_scale=1    thresholds=NONE    timeout=2 s
+    ${ws}=    Newest WebSocket Result
     Should Be Equal As Integers    ${ws.disconnections}    6
     Should Be True    ${ws.connect_failures} > 0
     Should Be True    ${ws.connection_success_rate} < 1
