@@ -328,7 +328,7 @@ class Verdict:
     # during the run, the load never got one answer (`perfgate.load.targetwatch`).
     faults: list[str] = field(default_factory=list)
     # How far a run that did not reach its planned end got and why it stopped
-    # (``Partial result: stopped at 4.2 s of 10 s: interrupted by Ctrl-C.``).
+    # (``Partial result: the run stopped at 4.2 s of 10 s (42%): interrupted by Ctrl-C.``).
     partial: str | None = None
 
     @property

@@ -105,7 +105,7 @@ class Watch(Generic[P]):
             self.console(f"[{self.label}] stopping: {why}")
 
     def partial(self, why: str) -> str:
-        """``Partial result: the run stopped at 4.2 s of 10 s (42 %): <why>.``"""
+        """``Partial result: the run stopped at 4.2 s of 10 s (42%): <why>.``"""
         last = self.last
         if last is None:
             return f"Partial result: the run stopped before its first second ended: {why}."
