@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 
 from perfgate import robotenv
-from perfgate.gateway.manager import GatewayManager, reference_gateway_command
+from perfgate.gateway.manager import Gateway, GatewayManager, reference_gateway_command
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.runner import execute
 from perfgate.load.ws import WsLoadConfig, WsProtocol
@@ -52,6 +52,20 @@ def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway
         reaper.close()
 
 
+def leaky_gateway(manager: GatewayManager, tmp_path: Path) -> Gateway:
+    """The reference gateway growing 25 MB/s, killed by the reaper at 150 MiB."""
+    command = [*reference_gateway_command(), "--leak-mb-per-min", "1500"]
+    return manager.start(command, memory_limit=150 * MiB, output_dir=str(tmp_path), timeout_s=30)
+
+
+def node_gateway(manager: GatewayManager, tmp_path: Path) -> Gateway:
+    """The Node `ws` fixture, 100 events/s on every topic subscribed."""
+    if NODE is None or not (NODE_WS / "node_modules" / "ws").is_dir():
+        pytest.skip("node or the ws fixture's packages are missing (make node-fixtures)")
+    command = [NODE, str(NODE_WS / "server.js"), "--port", "{port}", "--rate", "100"]
+    return manager.start(command, output_dir=str(tmp_path), timeout_s=30)
+
+
 def kill_after(pid: int, delay_s: float) -> list[float]:
     """SIGKILL to `pid` in `delay_s`; the list gets the moment it was sent."""
     sent: list[float] = []
@@ -69,12 +83,7 @@ def kill_after(pid: int, delay_s: float) -> list[float]:
 def test_a_gateway_killed_by_its_memory_limit_fails_the_run_with_its_exit_and_output(
     manager: GatewayManager, tmp_path: Path
 ) -> None:
-    gw = manager.start(
-        [*reference_gateway_command(), "--leak-mb-per-min", "1500"],
-        memory_limit=150 * MiB,
-        output_dir=str(tmp_path),
-        timeout_s=30,
-    )
+    gw = leaky_gateway(manager, tmp_path)
     plan = plan_run(
         "constant", f"{gw.url}/api/echo", clients=2, duration="30 s", warmup="0 s", workers=1
     )
@@ -140,13 +149,7 @@ def test_a_load_that_never_got_an_answer_fails_whatever_its_thresholds(server, t
 def test_a_node_ws_gateway_killed_mid_run_fails_the_websocket_run(
     manager: GatewayManager, tmp_path: Path
 ) -> None:
-    if NODE is None or not (NODE_WS / "node_modules" / "ws").is_dir():
-        pytest.skip("node or the ws fixture's packages are missing (make node-fixtures)")
-    gw = manager.start(
-        [NODE, str(NODE_WS / "server.js"), "--port", "{port}", "--rate", "100"],
-        output_dir=str(tmp_path),
-        timeout_s=30,
-    )
+    gw = node_gateway(manager, tmp_path)
     config = WsLoadConfig(
         url=f"ws://127.0.0.1:{gw.port}/ws",
         connections=5,
@@ -172,3 +175,33 @@ def test_a_node_ws_gateway_killed_mid_run_fails_the_websocket_run(
     assert f"Gateway '{gw.alias}' (PID {gw.pid}) exited with signal SIGKILL (9)." in message
     saved = json.loads(outcome.json_path.read_text())["verdict"]
     assert saved["faults"] == [message] and "the gateway under test died" in saved["partial"]
+
+
+def test_a_reference_gateway_killed_by_its_memory_limit_fails_a_websocket_run(
+    manager: GatewayManager, tmp_path: Path
+) -> None:
+    """No gateway= given: the run finds the gateway GatewayLibrary started on its port."""
+    gw = leaky_gateway(manager, tmp_path)
+    config = WsLoadConfig(
+        url=f"ws://127.0.0.1:{gw.port}/ws", connections=5, event_rate=50.0, duration_s=30.0,
+        warmup_s=0.0, ramp_per_s=100.0,
+    )  # fmt: skip
+    outcome = execute_ws(config, resolve_thresholds("NONE"), directory=tmp_path)
+    message = outcome.verdict.message()
+    assert outcome.verdict.failed and outcome.result.stopped_early
+    assert f"Gateway '{gw.alias}' (PID {gw.pid}) exited with signal SIGKILL (9)." in message
+    assert "exceeded its memory limit of 150 MiB" in message
+
+
+def test_a_node_gateway_killed_mid_run_fails_the_http_run(
+    manager: GatewayManager, tmp_path: Path
+) -> None:
+    gw = node_gateway(manager, tmp_path)
+    plan = plan_run("constant", f"{gw.url}/health", clients=2, duration="30 s", warmup="0 s")
+    assert gw.pid is not None
+    sent = kill_after(gw.pid, 1.5)
+    outcome = execute(plan, directory=tmp_path)
+    assert sent and time.monotonic() - sent[0] < 2.5
+    assert f"Gateway '{gw.alias}' (PID {gw.pid}) exited with signal SIGKILL (9)." in (
+        outcome.verdict.message()
+    )
