@@ -73,16 +73,17 @@ class RunConsole:
         self.write = write
         self.width = width  # Robot's --consolewidth default
         self.wrote = False
+        # Outside a test (a suite setup) Robot has no name on the line waiting for a status.
+        self.test = robotenv.test_and_suite()[0]
 
     def __call__(self, text: str) -> None:
         first, self.wrote = not self.wrote, True  # set first: Ctrl-C may stop the write
-        self.write(f"\n{text}" if first else text)
+        self.write(f"\n{text}" if first and self.test else text)
 
     def close(self) -> None:
-        test, _suite = robotenv.test_and_suite()
-        if self.wrote and test:
+        if self.wrote and self.test:
             # Robot's own layout: the name padded to the width less "| PASS |" and a space.
-            self.write(pad_console_length(test, self.width - 9) + " ", newline=False)
+            self.write(pad_console_length(self.test, self.width - 9) + " ", newline=False)
 
 
 def run_logged(
@@ -100,9 +101,9 @@ def run_logged(
         outcome = execute(
             console=console, on_worker_started=watch_worker, live=live, on_partial=logged
         )
+        logged(outcome)
     finally:
-        console.close()
-    logged(outcome)
+        console.close()  # after the outcome's warnings, which Robot writes on their own lines
     if outcome.verdict.failed:
         raise AssertionError(outcome.verdict.message())
     return outcome.result
