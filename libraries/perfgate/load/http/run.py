@@ -36,17 +36,12 @@ def run_load(
     on_worker_started: Callable[[int], Any] | None = None,
     on_partial: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
-    """Run `config` and return the merged result.
-
-    `on_progress(progress)` is called once a second; returning "stop" ends
-    the run early (the result is then marked `stopped_early`).
-    `on_worker_started(pid)` is called for every worker process started.
-    Workers are stopped and reaped on every way out of this function,
-    including KeyboardInterrupt and other BaseExceptions, which are re-raised;
-    `on_partial(result)` gets what was measured up to such an interruption first.
-    With `config.cluster` the workers run on that Dask cluster (opened once for
-    the process, `perfgate.load.cluster.shared`) and the result says where.
-    """
+    """Run `config` and return the merged result. `on_progress(progress)` is called once
+    a second; returning "stop" ends the run early (the result is then `stopped_early`).
+    `on_worker_started(pid)` is called for every worker process started. Workers are
+    reaped on every way out, KeyboardInterrupt and other BaseExceptions re-raised after
+    `on_partial(result)` got what was measured. With `config.cluster` the workers run on
+    that Dask cluster (`perfgate.load.cluster.shared`) and the result says where."""
     specs = validate(config)
     target = parse_target(config.url)
     check_reachable(target, config.timeout_s, config.verify_tls)

@@ -48,15 +48,12 @@ def run_websocket_load(
     on_worker_started: Callable[[int], Any] | None = None,
     on_partial: Callable[[WebSocketResult], None] | None = None,
 ) -> WebSocketResult:
-    """Run `config` and return the merged result.
-
-    `gateway` (a Gateway, PID or metrics URL; see `perfgate.memory.resolve_source`)
+    """Run `config` and return the merged result. `gateway` (a Gateway, PID or metrics URL; see `perfgate.memory.resolve_source`)
     has its memory sampled during the run. `on_progress(progress)` is called once
     a second; returning "stop" ends the run early. `on_worker_started(pid)` is
-    called for every worker process. Workers are stopped and reaped on every way
-    out, including KeyboardInterrupt and Robot's timeouts, which are re-raised;
-    `on_partial(result)` gets what was measured up to such an interruption first.
-    """
+    called for every worker process. Workers are reaped on every way out,
+    KeyboardInterrupt and Robot's timeouts re-raised after `on_partial(result)`
+    got what was measured."""
     validate(config)
     channel = run_channel(config)
     notes = preflight(config, channel)
