@@ -97,3 +97,17 @@ def test_a_refused_connection_is_one_sentence_and_starts_nothing(tmp_path):
     with pytest.raises(ConnectionError, match=r"connection refused; is the gateway running\?"):
         execute(plan, on_worker_started=pids.append, directory=tmp_path)
     assert pids == [] and not list(tmp_path.iterdir())
+
+
+def test_a_result_saved_before_limits_needed_units_reads_back(server, tmp_path):
+    plan = plan_run(
+        "constant", f"{server.url}/ok", clients=1, duration="1 s", warmup="0 s", workers=1
+    )
+    outcome = execute(plan, directory=tmp_path)
+    data = json.loads(outcome.json_path.read_text())
+    # What an older PerfGate saved: a bare number on a latency limit, read as ms.
+    data["verdict"]["thresholds"] = ["p95 < 100", "error_rate < 2%"]
+    outcome.json_path.write_text(json.dumps(data))
+    again = read_saved(outcome.json_path)
+    assert again.requests == outcome.result.requests
+    assert again.error_limit.text == "error_rate < 2%"  # type: ignore[attr-defined]

@@ -135,9 +135,10 @@ def _from_saved(data: dict[str, Any]) -> LoadResult:
     verdict = data.get("verdict") or {}
     point = verdict.get("breaking_point")
     result.breaking_point = BreakingPoint.from_dict(point) if point else None
-    result.error_limit = error_limit(
-        parse_thresholds(verdict.get("thresholds") or [], KNOWN_METRICS)
-    )
+    # A result saved before limits needed their unit may hold "p95 < 100" (then ms):
+    # what was accepted when it ran is read back as it was meant.
+    saved = parse_thresholds(verdict.get("thresholds") or [], KNOWN_METRICS, units_required=False)
+    result.error_limit = error_limit(saved)
     return result
 
 
