@@ -177,6 +177,8 @@ Bad Input Fails With One Sentence
     Unknown metric 'p96' in threshold 'p96 < 1 s' (did you mean*    constant    thresholds=p96 < 1 s
     Profile 'constant' is a closed model driven by a number of clients*    constant    rate=50
     time_scale must be a number above 0*    constant    time_scale=0
+    Duration must be a duration such as '30 s' or '2 min', not 'soon'.    constant    duration=soon
+    Warmup must be a duration such as '30 s' or '2 min', not 'a bit'.    constant    warmup=a bit
     Scenario file 'nowhere.yaml' not found*    constant    scenario=nowhere.yaml
     Profile 'breakpoint' stops when a threshold breaks, but no thresholds were given*    breakpoint
 

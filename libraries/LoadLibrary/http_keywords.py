@@ -35,6 +35,7 @@ from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
 from perfgate.load.http.runner import Outcome, execute, read_saved
 from perfgate.load.profiles import profile_table
 from perfgate.load.protocol import WorkerError
+from perfgate.load.report import suspect_warning
 from perfgate.load.stages import format_stages
 
 from .metric_log import log_metric
@@ -78,9 +79,9 @@ class HttpLoadKeywords(LoadKeywordGroup):
         url: str,
         clients: int | None = None,
         rate: float | str | None = None,
-        duration: timedelta | None = None,
+        duration: timedelta | str | None = None,
         stages: str | list[str] | None = None,
-        warmup: timedelta | None = None,
+        warmup: timedelta | str | None = None,
         time_scale: float | None = None,
         thresholds: str | list[str] | None = None,
         abort_on_fail: bool = False,
@@ -89,7 +90,7 @@ class HttpLoadKeywords(LoadKeywordGroup):
         headers: str | dict[str, str] | list[str] | None = None,
         body: str | dict[str, Any] | list[Any] | None = None,
         workers: int | None = None,
-        timeout: timedelta | None = None,
+        timeout: timedelta | str | None = None,
         verify_tls: bool = True,
         cluster: str | None = None,
     ) -> LoadResult:
@@ -127,14 +128,12 @@ class HttpLoadKeywords(LoadKeywordGroup):
         logger.info(f"{summary_line(result, plan)} {verdict_line(verdict)}")
         logger.info(f"Result saved as {link_html(outcome.json_path)}", html=True)
         logger.info(render_html(result, plan, verdict, link_html(outcome.json_path)), html=True)
-        warnings = generator_warnings(result)
-        # A dead gateway, not the load generator, explains a run that got no answer.
-        if warnings and not verdict.faults:
-            logger.warn(
-                f"Load '{plan.profile.name}' on {result.url}: the result is suspect: "
-                f"{'; '.join(warnings)}. The figures may describe the load generator rather "
-                f"than the system under test."
-            )
+        suspect = suspect_warning(
+            f"Load '{plan.profile.name}' on {result.url}", generator_warnings(result), verdict,
+            " The figures may describe the load generator rather than the system under test.",
+        )  # fmt: skip
+        if suspect:
+            logger.warn(suspect)
 
     @staticmethod
     def _log_plan(plan: RunPlan) -> None:
