@@ -20,6 +20,7 @@ from perfgate.load.cluster.shared import KEYWORD_DOC as CLUSTER_DOC
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
+from perfgate.load.report import suspect_warning
 from perfgate.load.sse.plan import DEFAULT_THRESHOLDS, SsePlan, plan_event_stream_run
 from perfgate.load.sse.report import render_html, summary_line, verdict_line
 from perfgate.load.sse.result import SSE_METRICS, SseResult
@@ -89,9 +90,9 @@ class SseLoadKeywords(LoadKeywordGroup):
         link = link_html(outcome.json_path)
         logger.info(f"{summary_line(found)} {verdict_line(outcome.verdict)}")
         logger.info(render_html(found, outcome.verdict, link), html=True)
-        if found.warnings:
-            suspect = "; ".join(found.warnings)
-            logger.warn(f"SSE load on {found.url}: the result is suspect: {suspect}.")
+        suspect = suspect_warning(f"SSE load on {found.url}", found.warnings, outcome.verdict)
+        if suspect:
+            logger.warn(suspect)
 
     @keyword
     @user_errors()
@@ -190,6 +191,14 @@ its first event, or no event within ``timeout`` fails with one sentence.
 Metric`; the defaults are ``{", ".join(DEFAULT_THRESHOLDS)}`` (``NONE`` first
 drops them). The result is saved as JSON under ``${{OUTPUT DIR}}/perfgate/``
 before any threshold fails the test, and logged with a table and charts.
+A test timeout, Ctrl-C or SIGTERM stops every stream and worker at once; what
+was measured until then is saved and logged, marked *partial* (how far the
+run got and why it stopped), before the test stops. A gateway that dies
+during the run (the one given as ``gateway``, or one GatewayLibrary started
+on the URL's port; any other when a full second goes by with no stream open
+and its port refuses a new connection) stops the run within about a second
+and fails the test with its exit code or signal and its last output lines;
+a run in which no stream ever opened fails, whatever its thresholds.
 
 | ${{sse}}=    Run Event Stream Load    ${{gw.url}}/sse/{{channel}}    connections=50    event_rate=20    publish_url=${{gw.url}}/api/events/{{channel}}
 | Run Event Stream Load    ${{url}}    event_rate=0    protocol={{"time_field": "ts_ns"}}    time_format=epoch_ns

@@ -20,6 +20,7 @@ from perfgate.load.cluster.shared import KEYWORD_DOC as CLUSTER_DOC
 from perfgate.load.events.errors import FatalRunError
 from perfgate.load.events.stamps import TimeFormat
 from perfgate.load.protocol import WorkerError
+from perfgate.load.report import suspect_warning
 from perfgate.load.ws.criteria import DEFAULT_THRESHOLDS, get_ws_metric
 from perfgate.load.ws.plan import WsPlan, plan_websocket_run
 from perfgate.load.ws.report import render_html, summary_line, verdict_line
@@ -86,12 +87,12 @@ class WebSocketLoadKeywords(LoadKeywordGroup):
         logger.info(f"{summary_line(result)} {verdict_line(verdict)}")
         logger.info(f"Result saved as {link}", html=True)
         logger.info(render_html(result, verdict, link), html=True)
-        if result.warnings:
-            logger.warn(
-                f"WebSocket load on {result.url}: the result is suspect: "
-                f"{'; '.join(result.warnings)}. The figures may describe the load generator "
-                "rather than the gateway."
-            )
+        suspect = suspect_warning(
+            f"WebSocket load on {result.url}", result.warnings, verdict,
+            " The figures may describe the load generator rather than the gateway.",
+        )  # fmt: skip
+        if suspect:
+            logger.warn(suspect)
         if result.latency_note and result.events_received:
             logger.warn(
                 f"WebSocket load on {result.url}: event latency was not measured: "
@@ -351,7 +352,15 @@ alias, a PID or a metrics URL), ``${{ws.json_path}}``. It is saved as JSON under
 ``${{OUTPUT DIR}}/perfgate/`` before any threshold fails the test, and logged
 with a summary table and charts. Progress is printed to the console every
 5 s. A test timeout, Ctrl-C or SIGTERM stops every connection and worker at
-once.
+once; what was measured until then is saved and logged, marked *partial* (how
+far the run got and why it stopped), before the test stops.
+
+A gateway that dies during the run (the one given as ``gateway``, or one
+GatewayLibrary started on the URL's port; any other when a full second goes
+by with no client connected and its port refuses a new connection) stops the
+run within about a second and fails the test with its exit code or signal and
+its last output lines. A run in which no connection ever opened fails,
+whatever its thresholds.
 
 | ${{ws}}=    Run WebSocket Load    ws://127.0.0.1:8080/ws    connections=50    event_rate=100    duration=30 s    warmup=5 s
 | Run WebSocket Load    ${{url}}    connections=20000    workers=8    cluster=tcp://10.0.0.5:8786

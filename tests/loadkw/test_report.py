@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 
 from loadkw.results import load_result
-from perfgate.load.gate import BreakingPoint, EarlyStop, judge
+from perfgate.load.gate import BreakingPoint, EarlyStop, Verdict, judge
 from perfgate.load.http.charts import all_charts, errors_chart, histogram_chart, latency_chart
 from perfgate.load.http.console import progress_line, progress_printer
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.report import render_html, render_names, summary_line, verdict_line
 from perfgate.load.http.result import Progress, TimelineRow
 from perfgate.load.http.result_metrics import KNOWN_METRICS, LoadMetrics
+from perfgate.load.report import Lookup, suspect_warning
+from perfgate.load.sse import report as sse_report
+from perfgate.load.sse.result import SseResult
 from perfgate.load.thresholds import parse_thresholds
+from perfgate.load.ws import report as ws_report
+from perfgate.load.ws.result import WebSocketResult
 
 URL = "http://127.0.0.1:9/api/echo"
 
@@ -138,3 +144,54 @@ def test_progress_line_and_its_pace():
     for second in range(1, 13):
         printer(make_progress(float(second)))
     assert [re.match(r"\[s\] (\d+)/", x).group(1) for x in lines] == ["1", "6", "11"]  # type: ignore[union-attr]
+
+
+PARTIAL = "Partial result: the run stopped at 4.2 s of 10 s (42%): interrupted by Ctrl-C."
+DIED = "The gateway under test died during the load, at 4.2 s of 10 s; the run was stopped."
+
+
+def _event_results() -> list[tuple[str, object]]:
+    ws = WebSocketResult("ws://127.0.0.1:9/ws", "broadcast", 5, 10.0, 4.2, 1.0, None, "c", 1)
+    sse = SseResult("http://127.0.0.1:9/sse/c", "GET", 5, 10.0, 4.2, 1.0, "c", 1)
+    return [
+        ("WebSocket", ws_report.render_table(ws, _cut_short(ws.metric))),
+        ("SSE", sse_report.render_table(sse, _cut_short(sse.metric))),
+    ]
+
+
+def _cut_short(lookup: Lookup) -> Verdict:
+    verdict = judge(parse_thresholds("p95 < 1 s", KNOWN_METRICS), lookup)
+    return dataclasses.replace(verdict, partial=PARTIAL, faults=[DIED])
+
+
+def test_every_protocol_shows_a_partial_result_in_its_table():
+    result = load_result(np.linspace(1, 100, 1000))
+    plan = plan_run("constant", URL, thresholds="p95 < 1 s")
+    http = render_html(result, plan, _cut_short(LoadMetrics(result).metric))
+    for name, html in [("HTTP", http), *_event_results()]:
+        row = re.search(r"<th[^>]*>Partial result</th><td>(.*?)</td>", html)
+        assert row, name
+        assert ">PARTIAL</b> the run stopped at 4.2 s of 10 s (42%): interrupted by Ctrl-C." in (
+            row.group(1)
+        ), name
+        # Under the verdict, above every figure it qualifies.
+        assert html.index(">Verdict<") < row.start() < html.index("Thresholds"), name
+        assert f"FAIL</b> {DIED}" in html, name
+    full = judge(plan.thresholds, LoadMetrics(result).metric)
+    assert "Partial result" not in render_html(result, plan, full)
+
+
+def test_a_dead_gateway_is_the_verdict_line_not_the_breaking_point():
+    point = BreakingPoint(True, 80.0, "req/s", 3.0, 78.0, ("p95 was 5.0 ms, limit < 1 ms",))
+    verdict = Verdict((), [], breaking_point=point, faults=[DIED])
+    assert verdict_line(verdict) == DIED
+    assert verdict_line(dataclasses.replace(verdict, faults=[])).startswith("Breaking point")
+
+
+def test_the_suspect_warning_is_left_out_when_the_gateway_explains_the_figures():
+    verdict = Verdict((), [], warnings=["only 0 samples"])
+    said = suspect_warning("WebSocket load on ws://x", ["only 0 samples"], verdict, " Why.")
+    assert said == "WebSocket load on ws://x: the result is suspect: only 0 samples. Why."
+    assert suspect_warning("SSE load on x", [], verdict) is None
+    dead = dataclasses.replace(verdict, faults=[DIED])
+    assert suspect_warning("SSE load on x", ["only 0 samples"], dead) is None

@@ -21,6 +21,7 @@ TH = '<th style="text-align:left;padding-right:1em;vertical-align:top">'
 PASS = '<b style="color:#2a9d3c">PASS</b>'
 FAIL = '<b style="color:#c0392b">FAIL</b>'
 WARN = '<b style="color:#b8860b">WARN</b>'
+PARTIAL = '<b style="color:#b8860b">PARTIAL</b>'
 # A breakpoint run's thresholds are meant to break: where they did is its finding, not a FAIL.
 BROKE = '<b style="color:#57606a">broke: the breaking point</b>'
 
@@ -44,7 +45,10 @@ def warnings_html(warnings: Iterable[str]) -> str:
 
 
 def verdict_line(verdict: Verdict) -> str:
-    """Plain text for the log message under the summary."""
+    """Plain text for the log message under the summary: a dead gateway or a load never
+    answered before anything else (a breaking point of a dead target says nothing)."""
+    if verdict.faults:
+        return verdict.message()
     if verdict.breaking_point is not None:
         return verdict.breaking_point.describe()
     if not verdict.thresholds:
@@ -52,6 +56,17 @@ def verdict_line(verdict: Verdict) -> str:
     if verdict.failed:
         return verdict.message()
     return f"All {len(verdict.thresholds)} threshold(s) held."
+
+
+def suspect_warning(
+    subject: str, warnings: Sequence[str], verdict: Verdict, blame: str = ""
+) -> str | None:
+    """``<subject>: the result is suspect: <warnings>.`` and `blame`, or None: no warning,
+    or the run's faults (a dead gateway, no answer) explain its figures, not the load
+    generator that could not get samples from it."""
+    if not warnings or verdict.faults:
+        return None
+    return f"{subject}: the result is suspect: {'; '.join(warnings)}.{blame}"
 
 
 def _verdict_cell(verdict: Verdict) -> str:
@@ -62,6 +77,13 @@ def _verdict_cell(verdict: Verdict) -> str:
     if verdict.thresholds:
         return f"{PASS} all {len(verdict.thresholds)} threshold(s) held"
     return "no thresholds given"
+
+
+def partial_cell(partial: str) -> str:
+    """How far a run cut short got and why, said once: every figure of the table and the
+    charts is of what was measured until then."""
+    how = partial.removeprefix("Partial result: ")
+    return f"{PARTIAL} {escape(how)} The figures and charts are of what was measured until then."
 
 
 def threshold_table(
@@ -88,6 +110,8 @@ def summary_table(
 ) -> str:
     """Verdict, thresholds, the protocol's `rows`, the saved file: one HTML table."""
     head: list[Row] = [("Verdict", _verdict_cell(verdict))]
+    if verdict.partial:
+        head.append(("Partial result", partial_cell(verdict.partial)))
     if verdict.thresholds:
         breakpoint = verdict.breaking_point is not None and not verdict.failed
         head.append(("Thresholds", threshold_table(verdict.thresholds, lookup, breakpoint)))
