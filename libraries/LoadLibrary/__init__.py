@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from robot.api import logger
 from robotlibcore import DynamicCore  # type: ignore[import-untyped]
 
 from perfgate import __version__
 from perfgate.artifacts import redact
+from perfgate.live.settings import LibraryExport
 from perfgate.load.cluster import shared
 
 from .http_keywords import HttpLoadKeywords
-from .runs import LiveExport
 from .sse_keywords import SseLoadKeywords
 from .websocket_keywords import WebSocketLoadKeywords
 
@@ -145,7 +146,7 @@ class LoadLibrary(DynamicCore):  # type: ignore[misc]
         """
         redact.add_names(secret_names)
         shared.set_default(cluster)
-        live = LiveExport(prometheus_url)
+        live = LibraryExport(prometheus_url, logger.warn, logger.info)
         self.http = HttpLoadKeywords(live)
         self.websocket = WebSocketLoadKeywords(live)
         self.sse = SseLoadKeywords(live)

@@ -39,7 +39,7 @@ from perfgate.load.report import suspect_warning
 from perfgate.load.stages import format_stages
 
 from .metric_log import log_metric
-from .runs import LoadKeywordGroup, run_logged
+from .runs import LoadKeywordGroup, live_settings, run_logged
 
 
 def _search_dirs() -> list[Path]:
@@ -119,7 +119,9 @@ class HttpLoadKeywords(LoadKeywordGroup):
         )
         self._log_plan(plan)
         return run_logged(
-            partial(execute, plan), partial(self._log_outcome, plan), self.live.settings(url=url)
+            partial(execute, plan),
+            partial(self._log_outcome, plan),
+            live_settings(self.live, url=url),
         )
 
     @staticmethod

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -15,7 +14,7 @@ from robot.utils import pad_console_length
 
 from perfgate import robotenv
 from perfgate.gateway.lookup import gateway_on_port, gateway_target
-from perfgate.live.settings import LiveSettings, from_robot, write_url
+from perfgate.live.settings import LibraryExport, LiveSettings
 from perfgate.load.outcome import Outcome, Runner, SavedResult
 from perfgate.load.targetwatch import address
 from perfgate.load.thresholds import Threshold
@@ -36,32 +35,21 @@ class EventPlan(Protocol[C_co]):
     def thresholds(self) -> Sequence[Threshold]: ...
 
 
-@dataclass(frozen=True)
-class LiveExport:
-    """The library's ``prometheus_url=`` (None: ``${PERFGATE_PROMETHEUS_URL}`` decides, at
-    each run): what a run keyword gives its run as `LiveSettings`."""
-
-    prometheus_url: str | None = None
-
-    def __post_init__(self) -> None:
-        write_url(self.prometheus_url or "")  # a malformed URL fails the import, not a run
-
-    def settings(self, gateway: Any = None, url: str = "") -> LiveSettings:
-        """`gateway` labels the run's series; without one, the gateway GatewayLibrary started
-        on the port of the run's `url`, if any."""
-        if gateway is None and url:
-            where = address(url)
-            gateway = gateway_on_port(where[1] if where else None)
-        alias = str(getattr(gateway, "alias", "") or "")
-        return from_robot(self.prometheus_url, gateway=alias, warn=logger.warn, info=logger.info)
+def live_settings(export: LibraryExport, gateway: Any = None, url: str = "") -> LiveSettings:
+    """A run's live side: `gateway` labels its series; without one, the gateway
+    GatewayLibrary started on the port of the run's `url`, if any."""
+    if gateway is None and url:
+        where = address(url)
+        gateway = gateway_on_port(where[1] if where else None)
+    return export.run_settings(str(getattr(gateway, "alias", "") or ""))
 
 
 class LoadKeywordGroup:
     """One group of LoadLibrary's keywords (HTTP, WebSocket, SSE): methods decorated with
     `robotlibcore.keyword`, sharing the library's live export."""
 
-    def __init__(self, live: LiveExport | None = None) -> None:
-        self.live = live or LiveExport()
+    def __init__(self, live: LibraryExport | None = None) -> None:
+        self.live = live or LibraryExport(None, logger.warn, logger.info)
 
 
 class RunConsole:
@@ -126,7 +114,7 @@ def run_event_load(
     arguments: dict[str, Any],
     log_plan: Callable[[Any], None],
     log_outcome: Callable[[Outcome[R]], None],
-    live: LiveExport | None = None,
+    live: LibraryExport | None = None,
 ) -> R:
     """An event protocol's run keyword: its `arguments` (the keyword's ``locals()``) planned
     by `planner`, which takes every one but ``self`` and ``gateway`` under the same name, so
@@ -136,5 +124,6 @@ def run_event_load(
     target = gateway_target(arguments.get("gateway"))
     log_plan(plan)
     execute = partial(runner.execute, plan.config, plan.thresholds, gateway=target)
-    settings = (live or LiveExport()).settings(target, str(arguments.get("url") or ""))
+    export = live or LibraryExport(None, logger.warn, logger.info)
+    settings = live_settings(export, target, str(arguments.get("url") or ""))
     return run_logged(execute, log_outcome, settings)

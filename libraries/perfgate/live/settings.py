@@ -93,6 +93,10 @@ class LibraryExport:
         """None when nothing is exported (no URL given or set)."""
         if not write_url(self.prometheus_url or robotenv.setting(URL_VARIABLE)):
             return None
+        return self.run_settings(gateway)
+
+    def run_settings(self, gateway: str = "") -> LiveSettings:
+        """A load run's: it has a live progress file even when nothing goes to Prometheus."""
         return from_robot(self.prometheus_url, gateway=gateway, warn=self.warn, info=self.info)
 
 
