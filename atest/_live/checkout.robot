@@ -1,5 +1,5 @@
 *** Settings ***
-Documentation       One of two suites that tests/live/test_pabot.py and atest/live run at once
+Documentation       One of two suites that tests/live/test_pabot.py runs at once
 ...                 under pabot, each exporting to a real Prometheus (${URL}: an HTTP server).
 
 Library             LoadLibrary
