@@ -179,6 +179,11 @@ def test_every_protocol_shows_a_partial_result_in_its_table():
         assert f"FAIL</b> {DIED}" in html, name
     full = judge(plan.thresholds, LoadMetrics(result).metric)
     assert "Partial result" not in render_html(result, plan, full)
+    assert "held until the run stopped" not in render_html(result, plan, full)
+    # Thresholds that held on a run cut short held until then; its charts mark where it stopped.
+    held = render_html(result, plan, dataclasses.replace(full, partial=PARTIAL))
+    assert "all 1 threshold(s) held until the run stopped" in held
+    assert ">stopped<" in held and ">stopped<" not in render_html(result, plan, full)
 
 
 def test_a_dead_gateway_is_the_verdict_line_not_the_breaking_point():

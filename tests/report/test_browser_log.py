@@ -9,6 +9,7 @@ $PERFGATE_BROWSER_OUTPUT) for a person to look at."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,9 +28,21 @@ EXPECTED = [
     ("Threshold Breach", "p95 was", "table.perfgate-load", 4),
     ("Breakpoint That Passes", "", "table.perfgate-load", 4),
     ("WebSocket Latency Breach", "event_latency_p95", "table.perfgate-websocket", 5),
+    ("Gateway Killed By Its Memory Limit", "exited with signal SIGKILL", "table.perfgate-load", 4),
+    (
+        "Robot Timeout Keeps A Partial Result",
+        "Test timeout 7 seconds exceeded",
+        "table.perfgate-load",
+        4,
+    ),
     ("Memory Grows", "INCONCLUSIVE", "table.perfgate-memory", 1),
     ("Regression Against The Baseline", "Performance regressed", "table[style]", 0),
 ]
+# The runs cut short: their log says so, how far they got and why.
+PARTIAL = {
+    "Gateway Killed By Its Memory Limit": "the gateway under test died",
+    "Robot Timeout Keeps A Partial Result": "a Robot timeout (Test timeout 7 seconds exceeded)",
+}
 
 # What one expanded test shows: its status and message, its tables and charts, and every
 # chart text whose box leaves its SVG's frame (with half a pixel of grace).
@@ -80,8 +93,8 @@ def _run_suite(out: Path) -> None:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    # Four tests fail on purpose; anything else is a broken run, not a page to look at.
-    assert process.returncode == 4, console.decode(errors="replace")[-3000:]
+    # Six tests fail on purpose; anything else is a broken run, not a page to look at.
+    assert process.returncode == 6, console.decode(errors="replace")[-3000:]
 
 
 def _test_ids(browser: Browser) -> dict[str, str]:
@@ -118,3 +131,7 @@ def test_failed_runs_read_in_a_real_browser(tmp_path: Path) -> None:
             assert seen["outside"] == [], (name, seen["outside"])
             if not failure:  # a breakpoint run that passed has nothing marked FAIL
                 assert seen["fails"] == 0, name
+            if name in PARTIAL:  # marked above the summary and in its table
+                assert "PARTIAL RESULT - Partial result: the run stopped at" in seen["text"], name
+                assert PARTIAL[name] in seen["text"], (name, seen["text"][:2000])
+                assert re.search(r"Partial result\s+PARTIAL the run stopped at", seen["text"]), name

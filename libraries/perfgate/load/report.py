@@ -75,7 +75,8 @@ def _verdict_cell(verdict: Verdict) -> str:
     if verdict.breaking_point is not None:
         return escape(verdict.breaking_point.describe())
     if verdict.thresholds:
-        return f"{PASS} all {len(verdict.thresholds)} threshold(s) held"
+        until = " until the run stopped" if verdict.partial else ""
+        return f"{PASS} all {len(verdict.thresholds)} threshold(s) held{until}"
     return "no thresholds given"
 
 

@@ -1,5 +1,6 @@
 *** Settings ***
-Documentation       Runs that fail on purpose, short, against the reference gateway on 127.0.0.1:
+Documentation       Runs that fail on purpose, short, against the reference gateway on 127.0.0.1
+...                 (a dead gateway and a Robot timeout among them, both partial results):
 ...                 their log.html is what tests/report/test_browser_log.py opens in Chromium.
 ...                 Never run on its own: the test runs it with a temporary baselines folder.
 
@@ -36,6 +37,19 @@ WebSocket Latency Breach
     Run WebSocket Load    ws://127.0.0.1:${gw.port}/ws    connections=5    event_rate=20
     ...    duration=4 s    warmup=1 s    time_scale=1    thresholds=event_latency_p95 < 0.001 ms
     ...    gateway=${gw}
+
+Gateway Killed By Its Memory Limit
+    [Timeout]    1 min
+    ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
+    ...    --leak-mb-per-min    1500    memory_limit=150 MiB
+    Run Load Profile    constant    ${gw.url}/api/echo    clients=2    duration=1 min    warmup=1 s
+    ...    time_scale=1    workers=1
+
+Robot Timeout Keeps A Partial Result
+    [Timeout]    7 s
+    ${gw}=    Start Gateway
+    Run Load Profile    constant    ${gw.url}/api/echo    clients=2    duration=1 min    warmup=1 s
+    ...    time_scale=1    workers=1
 
 Memory Grows
     [Timeout]    1 min

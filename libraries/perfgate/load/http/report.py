@@ -152,6 +152,9 @@ def render_html(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link: 
         markers = run_markers(result, point.at_s, f"broke at {point.target:,.0f} {point.unit}")
     elif verdict.stop is not None:
         markers = run_markers(result, verdict.stop.at_s)
+    elif verdict.partial and result.timeline:  # cut short: where, on the planned time axis
+        last = result.timeline[-1]
+        markers = run_markers(result, last.t + last.width_s)
     else:
         markers = []
     return with_charts(
