@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 from pathlib import Path
 
@@ -67,3 +68,20 @@ def test_streams_the_server_ends_resume_with_last_event_id(start_server: StartSe
     assert result.disconnections >= STREAMS and result.reconnects >= STREAMS
     assert result.events_lost == 0 and result.events_duplicated == 0
     assert result.events_received == result.events_expected > 1000
+
+
+def test_the_fixture_survives_a_resume_longer_than_its_close_after(
+    start_server: StartServer,
+) -> None:
+    # A client far behind gets its replay cut by --close-after; the fixture once wrote
+    # the next live event to that ended stream and died, refusing every reconnect.
+    gw = start(start_server, "--close-after", "5")
+    for _ in range(3):  # 15 events kept: every stream ends after its 5
+        with urllib.request.urlopen(f"{gw.url}/events/behind", timeout=5) as stream:
+            assert stream.read().count(b"id: ") == 5
+    for _ in range(20):
+        request = urllib.request.Request(f"{gw.url}/events/behind", headers={"Last-Event-ID": "1"})
+        with urllib.request.urlopen(request, timeout=5) as resumed:
+            assert resumed.read().count(b"id: ") == 5  # the replay, cut at 5
+    time.sleep(0.2)
+    assert server_stats(gw)["sent"] == 15 + 20 * 5
