@@ -34,6 +34,11 @@ The Load Result Describes Its Run
     Should Be Equal    ${RESULT.stopped_early}    ${False}
     File Should Exist    ${RESULT.json_path}
 
+A Load Run On This Machine Has No Cluster
+    [Documentation]    ``${r.cluster}`` says which machine ran what on a Dask cluster
+    ...    (atest/cluster reads it there); on this machine's own workers it is empty.
+    Should Be Equal    ${RESULT.cluster}    ${None}
+
 The Load Result Counts Requests
     Should Be True    ${RESULT.requests} > 50
     Should Be Equal    ${RESULT.successes}    ${RESULT.requests}
