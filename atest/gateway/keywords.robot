@@ -102,7 +102,8 @@ Nothing Started Yet
     ...    Gateway Should Be Healthy
 
 Negative Timeout
-    Run Keyword And Expect Error    Timeout must not be negative, got -1 seconds.
+    Run Keyword And Expect Error
+    ...    Duration '-1 s' is negative; use e.g. '30 s', '1 min 30 s' or '200 ms'.
     ...    Start Fake Gateway    timeout=-1 s
 
 Unknown Port
