@@ -11,6 +11,8 @@
 | ``perfgate_disconnections_total`` | counter | connections that dropped, warm-up included |
 | ``perfgate_connections`` · ``perfgate_connections_target`` | gauge | open connections, and those the ramp had started |
 | ``perfgate_events_rate`` | gauge | events received per second, the second's |
+| ``perfgate_generator_cpu_seconds_total`` | counter | ``machine``: the load workers' CPU time there, measured period |
+| ``perfgate_generator_events_received_total`` | counter | ``machine``: events its clients received, measured period |
 
 Losses are counted as found (an event that arrives late fills its gap again
 in the result, whose exact counts come from the workers' final totals).
@@ -47,6 +49,15 @@ def series(book: SeriesBook, progress: Any) -> None:
         book.observe("perfgate_event_latency_seconds", progress.second_latency)
 
 
+def per_worker(progress: Any) -> dict[str, dict[int, float]]:
+    """The generator's counters by load worker (empty during the warm-up); summed over
+    machines, the events are ``perfgate_events_received_total``."""
+    return {
+        "perfgate_generator_cpu_seconds_total": progress.worker_cpu_s,
+        "perfgate_generator_events_received_total": progress.worker_events,
+    }
+
+
 def status(progress: Any) -> Status:
     """Errors are what went wrong so far: events lost, disconnections, failed connects."""
     p95: Any = getattr(progress, "p95", None)  # WebSocket: running; SSE: the second's
@@ -63,5 +74,5 @@ def status(progress: Any) -> Status:
     )
 
 
-WEBSOCKET_LIVE: LiveProtocol[Any] = LiveProtocol("websocket", series, status)
-SSE_LIVE: LiveProtocol[Any] = LiveProtocol("sse", series, status)
+WEBSOCKET_LIVE: LiveProtocol[Any] = LiveProtocol("websocket", series, status, per_worker)
+SSE_LIVE: LiveProtocol[Any] = LiveProtocol("sse", series, status, per_worker)

@@ -10,11 +10,14 @@
 | ``perfgate_http_target_rate`` | gauge | open model: the rate asked for |
 | ``perfgate_clients_active`` | gauge | closed model: clients; open: open connections |
 | ``perfgate_clients_target`` | gauge | closed model: the clients asked for |
-| ``perfgate_generator_cpu_seconds_total`` | counter | the load workers' CPU time |
+| ``perfgate_generator_cpu_seconds_total`` | counter | ``machine``: the load workers' CPU time there |
+| ``perfgate_generator_requests_total`` | counter | ``machine``: the requests its load workers sent |
 | ``perfgate_run_elapsed_seconds``, ``perfgate_run_planned_seconds``, ``perfgate_warmup`` | gauge | |
 
 Counters and the histogram count the measured period (as the result does);
-the gauges every second, warm-up included.
+the gauges every second, warm-up included. The generator's series are per
+machine: on a cluster run ``machine`` is the machine that ran those load
+workers (`perfgate.live.session.LiveRun`), the others keep the coordinator's.
 """
 
 from __future__ import annotations
@@ -42,13 +45,20 @@ def series(book: SeriesBook, progress: Progress, *, open_model: bool) -> None:
     book.gauge("perfgate_http_target_rate" if open_model else "perfgate_clients_target", row.target)
     if progress.warmup:
         return
-    book.count("perfgate_generator_cpu_seconds_total", progress.cpu_s)
     for name, counts in progress.second_by_name.items():
         extra = (("name", name),)
         book.count("perfgate_http_requests_total", counts.requests, extra)
         book.counts("perfgate_http_errors_total", "kind", counts.errors, extra)
         book.counts("perfgate_http_responses_total", "status", counts.status, extra)
         book.observe("perfgate_http_request_duration_seconds", counts.latency, extra)
+
+
+def per_worker(progress: Progress) -> dict[str, dict[int, float]]:
+    """The generator's counters by load worker (empty during the warm-up)."""
+    return {
+        "perfgate_generator_cpu_seconds_total": progress.worker_cpu_s,
+        "perfgate_generator_requests_total": progress.worker_requests,
+    }
 
 
 def status(progress: Progress, *, open_model: bool) -> Status:
@@ -70,4 +80,5 @@ def http_live(open_model: bool) -> LiveProtocol[Progress]:
         "http",
         partial(series, open_model=open_model),
         partial(status, open_model=open_model),
+        per_worker,
     )

@@ -59,11 +59,14 @@ class SeriesBook:
         self._keys: dict[tuple[str, Extra], Labels] = {}
 
     def _labels(self, name: str, extra: Extra) -> Labels:
-        # Sorted once per series, not once a second.
+        # Sorted once per series, not once a second. An extra label replaces a common one
+        # of its name (a cluster run's per-machine series: `machine`).
         key = (name, extra)
         found = self._keys.get(key)
         if found is None:
-            found = self._keys[key] = labels(name, (*self.common, *extra))
+            given = {k for k, _ in extra}
+            common = (pair for pair in self.common if pair[0] not in given)
+            found = self._keys[key] = labels(name, (*common, *extra))
         return found
 
     def count(self, name: str, n: float, extra: Extra = ()) -> None:

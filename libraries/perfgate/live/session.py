@@ -2,7 +2,9 @@
 progress file, called from the coordinator's once-a-second callback.
 
 A protocol says what its progress means (`LiveProtocol`: its series and the
-figures `perfgate watch` shows); `LiveRun` does the rest. Its work is per
+figures `perfgate watch` shows, and its counters by load worker); `LiveRun`
+does the rest, summing those by the machine that ran each worker (on a
+cluster, from its `ClusterRun`; here, this host). Its work is per
 second, never per request, and on the coordinator's side: the load workers
 never see it. Sending is the `RemoteWriter` thread's; here the second's
 samples are only put together and queued.
@@ -11,7 +13,7 @@ samples are only put together and queued.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +21,7 @@ from perfgate.live.progressfile import ProgressFile, Status
 from perfgate.live.sender import RemoteWriter, SendTotals
 from perfgate.live.series import SeriesBook
 from perfgate.live.settings import LiveSettings
+from perfgate.load.cluster import shared
 from perfgate.load.thresholds import Breach, Threshold
 
 P = TypeVar("P")
@@ -27,11 +30,14 @@ P = TypeVar("P")
 @dataclass(frozen=True)
 class LiveProtocol(Generic[P]):
     """What a protocol's progress gives live: `name` (the ``protocol`` label), its
-    second's `series` into a `SeriesBook`, and the `status` `perfgate watch` shows."""
+    second's `series` into a `SeriesBook`, the `status` `perfgate watch` shows, and
+    `per_worker`: counters of the second by load worker (name -> worker -> value), which
+    `LiveRun` sends by the ``machine`` that ran the workers."""
 
     name: str
     series: Callable[[SeriesBook, P], None]
     status: Callable[[P], Status]
+    per_worker: Callable[[P], Mapping[str, Mapping[int, float]]] | None = None
 
 
 def first_breach(thresholds: Sequence[Threshold], progress: Any) -> str:
@@ -56,6 +62,8 @@ class LiveRun(Generic[P]):
     protocol: LiveProtocol[P]
     thresholds: Sequence[Threshold] = ()
     line: Callable[[P], str] | None = None
+    # A cluster run's load worker -> its machine (`cluster_machines`); None: this host.
+    machines: Callable[[], Mapping[int, str]] | None = None
     book: SeriesBook = field(init=False)
     writer: RemoteWriter | None = field(init=False)
     file: ProgressFile | None = field(init=False)
@@ -63,6 +71,7 @@ class LiveRun(Generic[P]):
     seconds: int = field(init=False, default=0)
     loop_s: float = field(init=False, default=0.0)  # taken from the coordinator's loop, in all
     _warned: bool = field(init=False, default=False)
+    _placed: dict[int, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -82,6 +91,7 @@ class LiveRun(Generic[P]):
             self.start_wall = time.time() - elapsed
         if self.writer is not None:
             self.protocol.series(self.book, progress)
+            self._per_machine(progress)
             self._thresholds()
             self.writer.submit(self.book.take(round((self.start_wall + elapsed) * 1000)))
             self._warn_once()
@@ -92,6 +102,23 @@ class LiveRun(Generic[P]):
             self.file.update(status)
         self.seconds += 1
         self.loop_s += time.perf_counter() - started
+
+    def _per_machine(self, progress: P) -> None:
+        """The protocol's per-worker counters summed by machine, each with its ``machine``
+        label: the host of the workers' machine on a cluster, this host's for a run here
+        (their sum over machines is the run's)."""
+        if self.protocol.per_worker is None:
+            return
+        if not self._placed and self.machines is not None:
+            self._placed = dict(self.machines())  # placed before the first second: kept
+        here = self.settings.labels.get("machine", "")
+        for name, by_worker in self.protocol.per_worker(progress).items():
+            by_machine: dict[str, float] = {}
+            for worker, value in by_worker.items():
+                machine = self._placed.get(worker, here)
+                by_machine[machine] = by_machine.get(machine, 0.0) + value
+            for machine, value in by_machine.items():
+                self.book.count(name, value, (("machine", machine),))
 
     def _thresholds(self) -> None:
         """The latency thresholds as gauges, so that a dashboard draws them beside the
@@ -137,3 +164,18 @@ class LiveRun(Generic[P]):
             f"{self.writer.url if self.writer else ''}{missed}; {per_second:.2f} ms a second "
             "in the run's loop."
         )
+
+
+def cluster_machines(spec: str | None) -> Callable[[], dict[int, str]] | None:
+    """For a run on the cluster `spec` (None: on this machine, no lookup): which machine
+    runs each load worker, from the open cluster's `ClusterRun` of the run (its crew fills
+    it before the first second)."""
+    if spec is None:
+        return None
+
+    def machines() -> dict[int, str]:
+        cluster = shared.cluster_for(spec)  # open since the run started on it
+        run = cluster.last_run if cluster is not None else None
+        return {} if run is None else {w.index: w.machine for w in run.workers}
+
+    return machines

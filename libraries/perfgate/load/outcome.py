@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
-from perfgate.live.session import LiveProtocol, LiveRun
+from perfgate.live.session import LiveProtocol, LiveRun, cluster_machines
 from perfgate.live.settings import LiveSettings
 from perfgate.load.console import ProgressPrinter
 from perfgate.load.coordinator import note_on
@@ -52,10 +52,13 @@ P = TypeVar("P", bound=GateProgress)
 
 
 class Targeted(Protocol):
-    """A protocol's configuration as the target watch reads it."""
+    """A protocol's configuration as the target watch (and live export) reads it."""
 
     @property
     def url(self) -> str: ...
+
+    @property
+    def cluster(self) -> str | None: ...
 
 
 C = TypeVar("C", bound=Targeted)
@@ -157,11 +160,13 @@ def live_run(
     protocol: LiveProtocol[P],
     thresholds: Sequence[Threshold],
     line: Callable[[P], str],
+    cluster: str | None = None,
 ) -> LiveRun[P] | None:
-    """The run's live side (`perfgate.live.session.LiveRun`), None when `settings` is."""
+    """The run's live side (`perfgate.live.session.LiveRun`), None when `settings` is;
+    `cluster`: the run's (its per-machine series then name the workers' machines)."""
     if settings is None:
         return None
-    return LiveRun(settings, label, protocol, thresholds, line)
+    return LiveRun(settings, label, protocol, thresholds, line, cluster_machines(cluster))
 
 
 @contextmanager
@@ -308,7 +313,11 @@ class Runner(Generic[C, R]):
         label = self.label(config)
         printer = self.printer(console, label) if console is not None else None
         line = self.printer(_discard, label).line
-        side = live_run(live, label, self.live, thresholds, line) if self.live else None
+        side = (
+            live_run(live, label, self.live, thresholds, line, config.cluster)
+            if self.live
+            else None
+        )
         target = TargetWatch(config.url, gateway, self.signs)
         watcher = Watch(label, console, printer, None, side, target)
         ending = Ending(lambda result: self.judge(result, thresholds), self.signs, label, directory)

@@ -12,6 +12,7 @@ aggregator subclasses `SecondMerge` and implements `close_second` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 P = TypeVar("P")  # what a closed second gives: the protocol's progress
@@ -63,3 +64,17 @@ class SecondMerge(ABC, Generic[P, R]):
     @abstractmethod
     def result(self, base: dict[str, Any], stopped_early: bool) -> R:
         """The run's result: `base` (what the run knew before it started) plus the merged figures."""
+
+
+def per_worker(
+    snaps: list[Snapshot], figure: str | Callable[[Snapshot], float]
+) -> dict[int, float]:
+    """The second's `figure` (a snapshot's key, ``cpu_s``, or what a function reads from
+    it) by load worker: live export sums it by the machine that ran each worker
+    (`perfgate.live.session`)."""
+    out: dict[int, float] = {}
+    for snap in snaps:
+        worker = int(snap["worker"])
+        value = figure(snap) if callable(figure) else snap[figure]
+        out[worker] = out.get(worker, 0.0) + float(value)
+    return out

@@ -25,7 +25,7 @@ from perfgate.load.http.result import (
     TimelineRow,
     latency_fields,
 )
-from perfgate.load.seconds import SecondMerge, Snapshot
+from perfgate.load.seconds import SecondMerge, Snapshot, per_worker
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline, percentiles_ms
 
@@ -101,6 +101,9 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
         self.timeline.add(second, row, hist)
         progress = self._progress(row, start + interval)
         progress.second_by_name, progress.cpu_s = by_name, cpu_s
+        if not warmup:
+            progress.worker_cpu_s = per_worker(snaps, "cpu_s")
+            progress.worker_requests = per_worker(snaps, _requests)
         return progress
 
     def _take_name(
@@ -178,6 +181,11 @@ class Aggregator(SecondMerge[Progress, LoadResult]):
             },
         )
         return result
+
+
+def _requests(snap: Snapshot) -> int:
+    """A worker-second's requests, every name's."""
+    return sum(int(data["requests"]) for data in snap["names"].values())
 
 
 def _coarse_row(rows: Sequence[TimelineRow], hist: Histogram, width_s: float) -> TimelineRow:

@@ -259,6 +259,10 @@ class Progress(Latencies):
     # generator's CPU seconds in it: what live export (perfgate.live) sends.
     second_by_name: dict[str, NameCounts] = field(default_factory=dict)
     cpu_s: float = 0.0
+    # The same second by load worker (index): its CPU seconds and requests, which live
+    # export sums by the machine that ran each worker (a cluster run's per-machine series).
+    worker_cpu_s: dict[int, float] = field(default_factory=dict)
+    worker_requests: dict[int, float] = field(default_factory=dict)
 
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running overall value of a threshold metric (None for per-name scopes)."""

@@ -90,7 +90,7 @@ def execute(
     if console is not None and plan.profile.warmup_s > 0:
         console(f"[{name}] {plan.warmup_text()} of {plan.profile.duration_s:g} s in all")
     line = partial(progress_line, name, unit=unit, open_model=open_model)
-    side = live_run(live, name, http_live(open_model), plan.thresholds, line)
+    side = live_run(live, name, http_live(open_model), plan.thresholds, line, plan.config.cluster)
     target = TargetWatch(plan.config.url, gateway, HTTP_SIGNS)
     watcher = Watch(name, console, printer, gate, side, target)
     ending = Ending(

@@ -17,7 +17,7 @@ from typing import Any
 from perfgate.load.events.figures import coarse_row, counted, row_counts, statistics, timeline_row
 from perfgate.load.events.stampcount import StampCounts, StampFields
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
-from perfgate.load.seconds import SecondMerge, Snapshot
+from perfgate.load.seconds import SecondMerge, Snapshot, per_worker
 from perfgate.load.sse.result import SseResult, SseTimelineRow
 from perfgate.measure.histogram import Histogram
 from perfgate.measure.timeline import Timeline
@@ -41,6 +41,10 @@ class SseProgress:
     connect_failures: int
     # The second's latencies of events sent after the warm-up (ns): what live export sends.
     second_latency: Histogram = field(default_factory=Histogram)
+    # The second by load worker (index), measured period: CPU seconds and events received,
+    # which live export sums by the machine that ran each worker (cluster runs).
+    worker_cpu_s: dict[int, float] = field(default_factory=dict)
+    worker_events: dict[int, float] = field(default_factory=dict)
 
 
 def _hist(data: dict[str, Any] | None) -> Histogram | None:
@@ -80,9 +84,13 @@ class SseAggregator(SecondMerge[SseProgress, SseResult]):
             self.events_measured += counts["received"]
             self.sent_measured += counts["sent"]
         c = self.counters
-        return SseProgress(row, start + width, self.duration_s, warmup, c.get("gaps", 0),
-                           c.get("disconnections", 0), c.get("connect_failures", 0),
-                           measured)  # fmt: skip
+        progress = SseProgress(row, start + width, self.duration_s, warmup, c.get("gaps", 0),
+                               c.get("disconnections", 0), c.get("connect_failures", 0),
+                               measured)  # fmt: skip
+        if not warmup:
+            progress.worker_cpu_s = per_worker(snaps, "cpu_s")
+            progress.worker_events = per_worker(snaps, "received")
+        return progress
 
     def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram, second: Histogram) -> None:
         worker = int(snap["worker"])

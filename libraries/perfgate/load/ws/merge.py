@@ -19,7 +19,7 @@ from perfgate.load.events.figures import coarse_row, counted, row_counts, statis
 from perfgate.load.events.stampcount import StampCounts
 from perfgate.load.generator_health import MIN_SAMPLES, health_warnings
 from perfgate.load.resultjson import NAN
-from perfgate.load.seconds import SecondMerge, Snapshot
+from perfgate.load.seconds import SecondMerge, Snapshot, per_worker
 from perfgate.load.ws.config import WsProtocol
 from perfgate.load.ws.result import WebSocketResult, WsTimelineRow
 from perfgate.measure.histogram import Histogram
@@ -49,6 +49,10 @@ class WsProgress:
     p95: float  # event latency so far, measured period, ms
     # The second's latencies of events sent after the warm-up (ns): what live export sends.
     second_latency: Histogram = field(default_factory=Histogram)
+    # The second by load worker (index), measured period: CPU seconds and events received,
+    # which live export sums by the machine that ran each worker (cluster runs).
+    worker_cpu_s: dict[int, float] = field(default_factory=dict)
+    worker_events: dict[int, float] = field(default_factory=dict)
 
     def metric(self, name: str, scope: str | None = None) -> float | None:
         """Running value for `stop_on`-style checks: event_latency_p95, disconnections, ..."""
@@ -120,7 +124,7 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
         self.timeline.add(second, row, row_hist)
         if self._running_p95[0] != self.latency.count:
             self._running_p95 = (self.latency.count, self.latency.percentile(95) / 1e6)
-        return WsProgress(
+        progress = WsProgress(
             row=row,
             elapsed_s=start + interval,
             duration_s=self.duration_s,
@@ -134,6 +138,10 @@ class WsAggregator(SecondMerge[WsProgress, WebSocketResult]):
             p95=self._running_p95[1],
             second_latency=measured,
         )
+        if not warmup:
+            progress.worker_cpu_s = per_worker(snaps, "cpu_s")
+            progress.worker_events = per_worker(snaps, "received")
+        return progress
 
     def _take(self, snap: Snapshot, warmup: bool, row_hist: Histogram, second: Histogram) -> None:
         """One worker's second into the run's totals, the row's histogram and the second's
