@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from perfgate.load.coordinator import WorkerError, run_workers
+from perfgate.load.coordinator import WorkerError, run_to_result, run_workers
+from perfgate.load.gatewaymemory import GatewayMemory, sampled
 from perfgate.load.protocol import LoadProtocol, WorkerRun
 from perfgate.load.seconds import SecondMerge, Snapshot
 
@@ -108,3 +110,28 @@ def test_flush_closes_the_seconds_of_a_worker_that_sent_no_more() -> None:
     assert agg.add({"worker": 0, "second": 0, "final": False, "got": []}) == []
     assert agg.add({"worker": 0, "second": 1, "final": True, "got": []}) == []
     assert agg.flush() == [(0, [0]), (1, [0])]
+
+
+def test_the_gateway_memory_counts_time_from_the_runs_start() -> None:
+    """The gateway memory chart shares the run's time axis (issue 17): readings taken while
+    the workers started (1.5 s here) are not seconds of the run; the last of them stands at 0."""
+    agg = Seconds(1)
+
+    def slow_start(_info: list[Any]) -> None:
+        time.sleep(1.5)
+
+    run = WorkerRun(FAKE, [{"index": 0, "seconds": 2}], agg, 30.0, "late.", on_ready=slow_start)
+    memory = run_to_result(
+        run,
+        lambda _stopped, memory: memory(),
+        None,
+        None,
+        cluster=None,
+        on_partial=None,
+        sampling=sampled(os.getpid(), 1.0),  # this process and its workers, every 0.25 s
+    )
+    assert isinstance(memory, GatewayMemory)
+    # About 6 readings before the start, one of them kept; a run of 0.2 s after it.
+    assert memory.t[0] == 0.0 and len(memory.t) <= 5, memory.t
+    assert memory.t == sorted(memory.t) and memory.t[-1] < 1.0, memory.t
+    assert len(memory.rss_mb) == len(memory.t)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -106,6 +107,10 @@ def test_a_gateway_killed_by_its_memory_limit_fails_the_run_with_its_exit_and_ou
     assert saved["passed"] is False and saved["faults"] == [message]
     assert saved["partial"].startswith("Partial result: the run stopped at ")
     assert saved["partial"].endswith(": the gateway under test died.")
+    # One figure for where it stopped: the second the death was found, in both sentences.
+    died_at = re.search(r"died during the load, at ([\d.,]+ s of [\d.,]+ s)", message)
+    stopped_at = re.search(r"the run stopped at ([\d.,]+ s of [\d.,]+ s)", saved["partial"])
+    assert died_at and stopped_at and died_at.group(1) == stopped_at.group(1), (message, saved)
 
 
 def test_a_gateway_started_elsewhere_is_found_dead_by_refused_connections(

@@ -2,65 +2,20 @@
 charts logged, marked partial, then Robot stops (issue 17). And the console: the progress
 line starts on its own line and shows an ETA; Robot's status lands after the test's name.
 
-A real robot process (a reference gateway, a 60 s load) gets SIGINT as a user's Ctrl-C.
+A real robot process (a reference gateway, a 60 s load) gets SIGINT as a user's Ctrl-C
+(tests/loadkw/interrupt.py, which the browser test of log.html shares).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from robot.api import ExecutionResult
 
-SUITE = """\
-*** Settings ***
-Library             GatewayLibrary
-Library             LoadLibrary
-
-Suite Setup         Start Gateway    alias=gw
-Suite Teardown      Stop All Gateways
-
-
-*** Test Cases ***
-Long Load
-    ${gw}=    Get Gateway    gw
-    Run Load Profile    constant    ${gw.url}/api/echo    clients=2    duration=60 s
-    ...    warmup=0 s    workers=1
-"""
-
-
-def run_robot_until(tmp_path: Path, seen: str, timeout_s: float = 40.0) -> tuple[str, int]:
-    """Robot on SUITE, sent SIGINT once its console shows `seen`: (its console, its rc)."""
-    (tmp_path / "long.robot").write_text(SUITE, encoding="utf-8")
-    command = [sys.executable, "-m", "robot", "--consolecolors", "off", "--consolemarkers"]
-    command += ["off", "--outputdir", str(tmp_path / "out"), str(tmp_path / "long.robot")]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    )
-    assert proc.stdout is not None
-    console = ""
-    deadline = time.monotonic() + timeout_s
-    try:
-        while seen not in console and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            console += line
-        assert seen in console, f"robot never wrote {seen!r}:\n{console}"
-        os.kill(proc.pid, signal.SIGINT)
-        rest, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return console + rest, proc.returncode
+from loadkw.interrupt import run_robot_until
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from perfgate.memory.mapping import MappingGrowth, MappingSnapshot, category_of,
 from perfgate.memory.report import (
     failure_message,
     render_html,
+    render_mapping_growth,
+    render_table,
     save_json,
     summary_line,
 )
@@ -166,3 +169,21 @@ def test_a_file_that_is_not_a_saved_memory_result_is_refused_in_one_sentence(tmp
     garbled.write_text("{")
     with pytest.raises(ValueError, match="is not JSON"):
         read_saved(garbled)
+
+
+def test_figures_are_formatted_as_everywhere_else():
+    """Thousands separators and 3 significant digits (`format_number`), bytes in the size
+    unit that reads best: no "108132 bytes" or "+3617.9 MB/h" (issue 17)."""
+    t, rss = rss_series(leak_mb_per_hour=3600, duration_s=600, interval_s=2, sawtooth_mb=15)
+    result = result_from(t, rss).with_requests(12_345)
+    result.mapping_growth = [MappingGrowth("heap", 10 << 20, 1_500 << 20)]
+    line = summary_line(result)
+    table = render_table(result) + render_mapping_growth(result)
+    assert re.search(r"floor trend \+\d,\d{3} MB/h", line), line
+    assert re.search(r"Per request</th><td>[\d.]+ KiB over 12,345 requests", table), table
+    assert "<b>+1,490</b>" in table
+    # The verdict's reason is the leak analysis's own sentence; a p-value keeps its own form.
+    plain = re.sub(r"<[^>]+>|p=\S+", " ", (line + table).replace(escape(result.reason), ""))
+    assert not re.findall(r"\d{4,}", plain), "a number without thousands separators"
+    for number in re.findall(r"\d[\d,]*\.\d+", plain):  # 3 significant digits at most
+        assert len(number.replace(",", "").replace(".", "").lstrip("0")) <= 3, number

@@ -1,10 +1,11 @@
 """log.html as a person sees it after a failed run (issue 17): runs that fail on purpose
 (tests/report/browser/failing_runs.robot: a threshold breach, a WebSocket breach, growing
-memory, a baseline regression; and a breakpoint run that passes), opened in headless
+memory, a baseline regression, a dead gateway, a Robot timeout; and a breakpoint run that
+passes), and a run stopped by Ctrl-C (tests/loadkw/interrupt.py), opened in headless
 Chromium, every test expanded: the failure text, the summary table and every chart's SVG
-are there, every chart's text lies inside its frame, and a passing breakpoint run shows no
-FAIL. Screenshots of each test go to results/browser-log/screenshots (or
-$PERFGATE_BROWSER_OUTPUT) for a person to look at."""
+are there, every chart's text lies inside its frame, a run cut short is marked partial,
+and a passing breakpoint run shows no FAIL. Screenshots of each test go to
+results/browser-log/screenshots (or $PERFGATE_BROWSER_OUTPUT) for a person to look at."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from loadkw.interrupt import run_robot_until
 from report.cdp import Browser, chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +44,10 @@ EXPECTED = [
 PARTIAL = {
     "Gateway Killed By Its Memory Limit": "the gateway under test died",
     "Robot Timeout Keeps A Partial Result": "a Robot timeout (Test timeout 7 seconds exceeded)",
+    "Long Load": "Robot was stopped (Execution terminated by signal)",
 }
+# The run stopped by Ctrl-C at its second progress line (6 s of its 60 s load measured).
+CTRL_C = ("Long Load", "Execution terminated by signal", "table.perfgate-load", 4)
 
 # What one expanded test shows: its status and message, its tables and charts, and every
 # chart text whose box leaves its SVG's frame (with half a pixel of grace).
@@ -73,10 +78,13 @@ _INSPECT = """
 
 
 def _output_dir() -> Path:
-    out = Path(os.environ.get("PERFGATE_BROWSER_OUTPUT", ROOT / "results" / "browser-log"))
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    return out
+    return Path(os.environ.get("PERFGATE_BROWSER_OUTPUT", ROOT / "results" / "browser-log"))
+
+
+def _fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _run_suite(out: Path) -> None:
@@ -113,25 +121,50 @@ def _expanded(browser: Browser, test_id: str, table: str, charts: int) -> dict[s
     return dict(browser.evaluate(f"{_INSPECT}('{test_id}', \"{table}\")"))
 
 
+def _opened(browser: Browser, log: Path) -> dict[str, str]:
+    """`log` open, its script ready: the ids of its tests by name."""
+    browser.open(log.as_uri())
+    browser.wait_for("typeof expandAll === 'function' && window.testdata !== undefined")
+    return _test_ids(browser)
+
+
+def _check(
+    browser: Browser, test_id: str, expected: tuple[str, str, str, int], shots: Path
+) -> None:
+    """One test expanded, its screenshot taken, and what a person must see there."""
+    name, failure, table, charts = expected
+    seen = _expanded(browser, test_id, table, charts)
+    browser.screenshot(shots / f"{name.lower().replace(' ', '-')}.png", seen["box"])
+    assert seen["status"] == ("PASS" if not failure else "FAIL"), name
+    assert failure in seen["text"], (name, seen["text"][:2000])
+    assert seen["charts"] >= charts, (name, seen["charts"])
+    assert seen["outside"] == [], (name, seen["outside"])
+    if not failure:  # a breakpoint run that passed has nothing marked FAIL
+        assert seen["fails"] == 0, name
+    if name in PARTIAL:  # marked above the summary and in its table
+        assert "PARTIAL RESULT - Partial result: the run stopped at" in seen["text"], name
+        assert PARTIAL[name] in seen["text"], (name, seen["text"][:2000])
+        assert re.search(r"Partial result\s+PARTIAL the run stopped at", seen["text"]), name
+
+
 @pytest.mark.skipif(chromium() is None, reason="chromium is needed (.ci/run installs it)")
 def test_failed_runs_read_in_a_real_browser(tmp_path: Path) -> None:
-    out = _output_dir()
+    out = _fresh(_output_dir())
     _run_suite(out)
-    shots = out / "screenshots"
     with Browser(tmp_path / "profile") as browser:
-        browser.open((out / "log.html").as_uri())
-        browser.wait_for("typeof expandAll === 'function' && window.testdata !== undefined")
-        ids = _test_ids(browser)
-        for name, failure, table, charts in EXPECTED:
-            seen = _expanded(browser, ids[name], table, charts)
-            browser.screenshot(shots / f"{name.lower().replace(' ', '-')}.png", seen["box"])
-            assert seen["status"] == ("PASS" if not failure else "FAIL"), name
-            assert failure in seen["text"], (name, seen["text"][:2000])
-            assert seen["charts"] >= charts, (name, seen["charts"])
-            assert seen["outside"] == [], (name, seen["outside"])
-            if not failure:  # a breakpoint run that passed has nothing marked FAIL
-                assert seen["fails"] == 0, name
-            if name in PARTIAL:  # marked above the summary and in its table
-                assert "PARTIAL RESULT - Partial result: the run stopped at" in seen["text"], name
-                assert PARTIAL[name] in seen["text"], (name, seen["text"][:2000])
-                assert re.search(r"Partial result\s+PARTIAL the run stopped at", seen["text"]), name
+        ids = _opened(browser, out / "log.html")
+        for expected in EXPECTED:
+            _check(browser, ids[expected[0]], expected, out / "screenshots")
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is needed (.ci/run installs it)")
+def test_a_run_stopped_by_ctrl_c_read_in_a_real_browser(tmp_path: Path) -> None:
+    """Its log keeps what was measured before Ctrl-C: the summary, marked partial, and the
+    charts of those seconds."""
+    out = _output_dir()
+    run = _fresh(out / "ctrl-c")
+    console, rc = run_robot_until(run, "] 6/60 s  ETA ", timeout_s=60)
+    assert rc != 0 and "| FAIL |" in console, console[-3000:]
+    with Browser(tmp_path / "profile") as browser:
+        ids = _opened(browser, run / "out" / "log.html")
+        _check(browser, ids[CTRL_C[0]], CTRL_C, out / "screenshots" / "ctrl-c")

@@ -75,6 +75,7 @@ def run_workers(
     on_worker_started: Callable[[int], Any] | None = None,
     *,
     cluster: Cluster | None = None,
+    on_start: Callable[[int], Any] | None = None,
 ) -> bool:
     """Run the workers to their end; True when `on_progress` asked them to stop early.
 
@@ -82,7 +83,8 @@ def run_workers(
     second; returning "stop" ends the run. `on_worker_started(pid)` is called
     for every worker process started on this machine. `cluster`: an open
     `perfgate.load.cluster.Cluster` to run the workers on instead of this
-    machine; what it ran where is then in `cluster.last_run`.
+    machine; what it ran where is then in `cluster.last_run`. `on_start(start_ns)`
+    gets the run's start instant (`time.monotonic_ns`), second 0 of its timeline.
     """
     crew: Crew = _Crew(run.protocol) if cluster is None else cluster.crew(run.protocol)
     try:
@@ -92,6 +94,8 @@ def run_workers(
             run.on_ready(ready)
         start_ns = time.monotonic_ns() + int(crew.start_delay_s * 1e9)
         crew.start(start_ns)
+        if on_start is not None:
+            on_start(start_ns)
         stopped_early = _collect(crew, run, start_ns, on_progress)
         for progress in run.aggregator.flush():
             _asks_stop(on_progress, progress)
@@ -120,7 +124,11 @@ def run_to_result(
     around = sampling if sampling is not None else nullcontext(_no_memory)
     # Outermost the partial keeping: the gateway's memory is in once `sampling` ended.
     with keeping_partial(run.aggregator, lambda: build(True, memory), on_partial), around as memory:
-        stopped_early = run_workers(run, on_progress, on_worker_started, cluster=cluster)
+        # The memory's time axis is the run's (`gatewaymemory.Sampled.started`).
+        on_start = getattr(memory, "started", None)
+        stopped_early = run_workers(
+            run, on_progress, on_worker_started, cluster=cluster, on_start=on_start
+        )
     return build(stopped_early, memory)
 
 

@@ -9,7 +9,7 @@ short gives no leak verdict: that is MemoryLibrary's, over longer windows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
@@ -18,6 +18,7 @@ from typing import Any
 from perfgate.itemaccess import ItemAccess
 from perfgate.memory.display import BYTES_PER_MB
 from perfgate.memory.monitor import MemoryMonitor
+from perfgate.memory.sample import MemorySample
 from perfgate.memory.targets import resolve_source
 from perfgate.report.linechart import Series, line_chart
 from perfgate.report.runchart import SMALL_HEIGHT
@@ -34,7 +35,9 @@ class GatewayMemory(ItemAccess):
 
     source: str
     interval_s: float
-    t: list[float]  # seconds from the first sample
+    # Seconds from the run's start instant, the other charts' axis; the last reading taken
+    # before it (while the workers started) stands at 0, the memory the run started from.
+    t: list[float]
     rss_mb: list[float]  # the highest reading of each point
     initial_mb: float
     final_mb: float
@@ -58,19 +61,34 @@ class GatewayMemoryFigures:
         return self.gateway_memory.growth_mb if self.gateway_memory else math.nan
 
 
+class Sampled:
+    """What `sampled` gives: called, the series once the block is left; `started(start_ns)`
+    (the coordinator's start instant, `time.monotonic_ns`) puts it on the run's time axis."""
+
+    def __init__(self) -> None:
+        self.memory: GatewayMemory | None = None
+        self.start_ns: int | None = None
+
+    def __call__(self) -> GatewayMemory | None:
+        return self.memory
+
+    def started(self, start_ns: int) -> None:
+        self.start_ns = start_ns
+
+
 @contextmanager
-def sampled(gateway: Any, duration_s: float) -> Iterator[Callable[[], GatewayMemory | None]]:
+def sampled(gateway: Any, duration_s: float) -> Iterator[Sampled]:
     """Sample `gateway`'s memory (a Gateway, PID or metrics URL; None: nothing) while the
-    block runs; the callable it gives returns the series once the block is left."""
+    block runs; what it gives returns the series once the block is left."""
     monitor = memory_monitor(gateway, duration_s)
-    memory: list[GatewayMemory | None] = [None]
+    memory = Sampled()
     try:
         if monitor is not None:
             monitor.start()
-        yield lambda: memory[0]
+        yield memory
     finally:
         if monitor is not None:
-            memory[0] = stop_monitor(monitor)
+            memory.memory = stop_monitor(monitor, memory.start_ns)
 
 
 def memory_monitor(gateway: Any, duration_s: float) -> MemoryMonitor | None:
@@ -84,8 +102,9 @@ def memory_monitor(gateway: Any, duration_s: float) -> MemoryMonitor | None:
     return MemoryMonitor(source, interval_s=interval, alias="gateway")
 
 
-def stop_monitor(monitor: MemoryMonitor) -> GatewayMemory | None:
-    """The sampled series; no leak verdict (a run this short cannot give one)."""
+def stop_monitor(monitor: MemoryMonitor, start_ns: int | None = None) -> GatewayMemory | None:
+    """The sampled series, its time from the run's `start_ns` (None: from its first sample);
+    no leak verdict (a run this short cannot give one)."""
     monitor.halt()
     close = getattr(monitor.source, "close", None)
     if close is not None:
@@ -94,18 +113,26 @@ def stop_monitor(monitor: MemoryMonitor) -> GatewayMemory | None:
     points = series.points()
     if not points or series.first is None or series.last is None or series.peak is None:
         return None
-    t0 = points[0].mono_ns
+    shown = on_run_axis(points, points[0].mono_ns if start_ns is None else start_ns)
     return GatewayMemory(
         source=monitor.source.description,
         interval_s=monitor.interval_s,
-        t=[round((p.mono_ns - t0) / 1e9, 3) for p in points],
-        rss_mb=[round(p.rss_high / BYTES_PER_MB, 2) for p in points],
+        t=[t for t, _ in shown],
+        rss_mb=[round(p.rss_high / BYTES_PER_MB, 2) for _, p in shown],
         initial_mb=series.first.rss / BYTES_PER_MB,
         final_mb=series.last.rss / BYTES_PER_MB,
         peak_mb=series.peak.rss / BYTES_PER_MB,
         growth_mb=(series.last.rss - series.first.rss) / BYTES_PER_MB,
         notes=list(monitor.source.notes),
     )
+
+
+def on_run_axis(points: list[MemorySample], start_ns: int) -> list[tuple[float, MemorySample]]:
+    """(seconds from `start_ns`, sample): the samples from the start on, after the last one
+    taken before it, at 0 (earlier ones are from before the run: the workers starting)."""
+    before = [p for p in points if p.mono_ns < start_ns]
+    shown = before[-1:] + [p for p in points if p.mono_ns >= start_ns]
+    return [(round(max(0, p.mono_ns - start_ns) / 1e9, 3), p) for p in shown]
 
 
 def memory_row(memory: GatewayMemory) -> tuple[str, str]:

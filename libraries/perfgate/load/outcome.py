@@ -78,7 +78,9 @@ class Watch(Generic[P]):
     """The run's ``on_progress``: the progress line, the live metrics (`perfgate.live`), the
     target watch (`perfgate.load.targetwatch`: has the gateway died?), then the live gate;
     it returns ``"stop"`` (and says why on the console) the second either stops the run.
-    `last` is the last second it saw: how far an interrupted run got."""
+    `last` is the last second it saw: how far an interrupted run got; `stopped` the second
+    it stopped the run at, the figure its reason gave (the seconds the workers still
+    closed after it are kept, but the run stopped there)."""
 
     label: str
     console: Callable[[str], None] | None
@@ -87,6 +89,7 @@ class Watch(Generic[P]):
     live: Callable[[P], None] | None = None
     target: TargetWatch | None = None
     last: P | None = None
+    stopped: P | None = None
 
     def __call__(self, progress: P) -> str | None:
         self.last = progress
@@ -96,12 +99,17 @@ class Watch(Generic[P]):
             self.live(progress)
         if self.target is not None and self.target.check(progress):
             self._say(self.target.summary)
-            return "stop"
+            return self._stop(progress)
         if self.gate is not None and self.gate.check(progress):
             if self.gate.stop is not None:
                 self._say(self.gate.stop.describe())
-            return "stop"
+            return self._stop(progress)
         return None
+
+    def _stop(self, progress: P) -> str:
+        if self.stopped is None:
+            self.stopped = progress
+        return "stop"
 
     def _say(self, why: str) -> None:
         if self.console is not None:
@@ -109,7 +117,7 @@ class Watch(Generic[P]):
 
     def partial(self, why: str) -> str:
         """``Partial result: the run stopped at 4.2 s of 10 s (42%): <why>.``"""
-        last = self.last
+        last = self.stopped if self.stopped is not None else self.last
         if last is None:
             return f"Partial result: the run stopped before its first second ended: {why}."
         done = last.elapsed_s / last.duration_s if last.duration_s > 0 else 1.0

@@ -8,7 +8,7 @@ from dataclasses import replace
 from html import escape
 
 from perfgate.artifacts.paths import artifact_path, write_json_atomic
-from perfgate.measure.units import format_number
+from perfgate.measure.units import format_bytes, format_number
 from perfgate.memory.chart import render_chart
 from perfgate.memory.display import BYTES_PER_MB, format_duration
 from perfgate.memory.heap.compare import HeapComparison
@@ -25,12 +25,12 @@ def summary_line(result: MemoryResult) -> str:
     where block characters of a sparkline render as black boxes.
     """
     rate = result.leak_rate_mb_per_hour
-    rate_text = f", floor trend {rate:+.1f} MB/h" if math.isfinite(rate) else ""
+    rate_text = f", floor trend {_signed(rate)} MB/h" if math.isfinite(rate) else ""
     return (
         f"Memory '{result.alias}' {result.verdict}: "
-        f"{result.initial_mb:.1f} -> {result.final_mb:.1f} MB, peak {result.peak_mb:.1f} MB "
-        f"at {format_duration(result.peak_at_s)}{rate_text}, {result.samples} samples over "
-        f"{format_duration(result.duration_s)}."
+        f"{_fmt(result.initial_mb)} -> {_fmt(result.final_mb, ' MB')}, peak "
+        f"{_fmt(result.peak_mb, ' MB')} at {format_duration(result.peak_at_s)}{rate_text}, "
+        f"{result.samples:,} samples over {format_duration(result.duration_s)}."
     )
 
 
@@ -64,12 +64,20 @@ def _plain_rate(result: MemoryResult) -> str:
     return f"{format_number(rate)} MB/h"
 
 
-def _fmt(value: float | int | None, unit: str = "", digits: int = 1) -> str:
+def _fmt(value: float | int | None, unit: str = "", digits: int = 3) -> str:
+    """A figure as every PerfGate table shows it (`format_number`: thousands separators,
+    `digits` significant digits), counts whole."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if isinstance(value, int):
-        return f"{value}{unit}"
-    return f"{value:.{digits}f}{unit}"
+        return f"{value:,}{unit}"
+    return f"{format_number(value, digits)}{unit}"
+
+
+def _signed(value: float) -> str:
+    """A change with its sign: ``+3,618``, ``-0.52``, ``0``."""
+    text = format_number(value)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
 def render_table(result: MemoryResult) -> str:
@@ -79,7 +87,7 @@ def render_table(result: MemoryResult) -> str:
         rows.append(
             (
                 "Per request",
-                f"{_fmt(result.bytes_per_request, ' bytes', 0)} over {result.requests} requests",
+                f"{_per_request(result.bytes_per_request)} over {result.requests:,} requests",
             )
         )
     for note in result.notes:
@@ -91,6 +99,11 @@ def render_table(result: MemoryResult) -> str:
         for k, v in rows
     )
     return f'<table class="perfgate-memory">{body}</table>'
+
+
+def _per_request(value: float | None) -> str:
+    """Bytes a request, in the size unit that reads best (``105.6 KiB``, ``512 B``)."""
+    return "n/a" if value is None else format_bytes(value)
 
 
 def _figure_rows(result: MemoryResult) -> list[tuple[str, str]]:
@@ -113,8 +126,8 @@ def _figure_rows(result: MemoryResult) -> list[tuple[str, str]]:
         ("Growth", f"{_fmt(result.growth_mb, ' MB')} ({_fmt(result.growth_pct, '%')})"),
         (
             "Floor trend after warm-up",
-            f"{_fmt(leak.rate_mb_per_hour, ' MB/h', 2)} (95% CI {_fmt(low, '', 2)} to "
-            f"{_fmt(high, ' MB/h', 2)}), Mann-Kendall p={_p_value(leak.trend_p_value)}",
+            f"{_fmt(leak.rate_mb_per_hour, ' MB/h')} (95% CI {_fmt(low)} to "
+            f"{_fmt(high, ' MB/h')}), Mann-Kendall p={_p_value(leak.trend_p_value)}",
         ),
         ("Warm-up / collections / windows", _windows_cell(result)),
         (
@@ -130,14 +143,13 @@ def _figure_rows(result: MemoryResult) -> list[tuple[str, str]]:
         ),
         (
             "Least squares (all samples)",
-            f"{_fmt(result.ols_slope_mb_per_hour, ' MB/h', 2)}, "
-            f"R² {_fmt(result.ols_r_squared, '', 3)}",
+            f"{_fmt(result.ols_slope_mb_per_hour, ' MB/h')}, R² {_fmt(result.ols_r_squared)}",
         ),
         (
             "Samples",
-            f"{result.samples} every {result.interval_s:g} s over "
+            f"{result.samples:,} every {_fmt(result.interval_s)} s over "
             f"{format_duration(result.duration_s)}; sampling took "
-            f"{_fmt(result.sampling_ms_mean, ' ms', 2)} each",
+            f"{_fmt(result.sampling_ms_mean, ' ms')} each",
         ),
     ]
 
@@ -166,7 +178,7 @@ def _windows_cell(result: MemoryResult) -> str:
     return (
         f"{format_duration(leak.warmup_s)} / {cycle} / {windows}; sawtooth "
         f"{_fmt(leak.sawtooth_mb, ' MB')}, window floor jitter "
-        f"{_fmt(leak.floor_jitter_mb, ' MB', 2)}"
+        f"{_fmt(leak.floor_jitter_mb, ' MB')}"
     )
 
 
@@ -175,8 +187,9 @@ def render_mapping_growth(result: MemoryResult) -> str:
     if not result.mapping_growth:
         return ""
     body = "".join(
-        f"<tr><td>{escape(g.name)}</td><td>{g.before / BYTES_PER_MB:.1f}</td>"
-        f"<td>{g.after / BYTES_PER_MB:.1f}</td><td><b>{g.growth / BYTES_PER_MB:+.1f}</b></td></tr>"
+        f"<tr><td>{escape(g.name)}</td><td>{_fmt(g.before / BYTES_PER_MB)}</td>"
+        f"<td>{_fmt(g.after / BYTES_PER_MB)}</td><td><b>{_signed(g.growth / BYTES_PER_MB)}</b>"
+        "</td></tr>"
         for g in result.mapping_growth
     )
     return (
