@@ -29,5 +29,5 @@ No Load Worker Is Left After The Timeout
     # The cluster stays open for the next run; its load workers are gone.
     No Process Of This Run Should Remain    perfgate.load.http.worker    timeout=3 s
 
-Runs Load Until Killed
+Runs Load Until Signalled
     Run Load Profile    smoke    ${URL}    clients=2    duration=2 min    warmup=0 s    time_scale=1

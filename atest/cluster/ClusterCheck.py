@@ -1,6 +1,7 @@
 """Helpers for the cluster acceptance tests: the gateway's own request count, a Dask
-scheduler and worker on 127.0.0.1 playing "someone else's cluster", and the runs the
-pabot suites recorded.
+scheduler and worker on 127.0.0.1 playing "someone else's cluster", the runs the
+pabot suites recorded, and the processes of a robot run on its LocalCluster recorded by
+PID and start time (so that a reused PID is not taken for a survivor).
 
 The scheduler and its worker are started in their own session (killed as a group,
 never by name) and carry the run's marker, so that the test of leftovers sees them.
@@ -20,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psutil
 from robot.api import logger
 
 from perfgate.gateway.ports import free_port
@@ -120,3 +122,89 @@ def runs_should_not_overlap(path: str, expected: int) -> None:
                 f"{after['suite']} began loading the cluster {before['ended'] - after['began']:.2f} s "
                 f"before {before['suite']} ended."
             )
+
+
+def record_processes_of_robot(
+    pid: int, worker_module: str, load_workers: int = 2, timeout: float = 90.0
+) -> list[list[Any]]:
+    """Waits until robot ``pid`` runs ``load_workers`` processes of ``worker_module`` on its
+    LocalCluster and records robot and every process under it as ``[pid, start time, kind]``
+    (kind: ``robot``, ``dask`` for a Dask worker process hosting a load worker, ``load``,
+    ``other``); fails unless it found that many load workers and Dask worker processes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tree = _tree(int(pid))
+        load = [p for p in tree if worker_module in _cmdline_of(p)]
+        if len(load) >= load_workers or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    hosts = {_read(p, "ppid") for p in load}
+    recorded = [
+        [p.pid, _read(p, "create_time"), _kind(p, int(pid), worker_module, hosts)] for p in tree
+    ]
+    recorded = [r for r in recorded if r[1] is not None]
+    kinds = [r[2] for r in recorded]
+    logger.info("Recorded: " + ", ".join(f"{r[2]} {r[0]}" for r in recorded))
+    if kinds.count("load") < load_workers or kinds.count("dask") < load_workers:
+        raise AssertionError(
+            f"Found {kinds.count('load')} {worker_module} and {kinds.count('dask')} Dask worker "
+            f"process(es) under robot {pid} within {timeout:g} s, expected {load_workers} each."
+        )
+    return recorded
+
+
+def recorded_processes_should_be_gone(recorded: list[list[Any]], timeout: float = 10.0) -> None:
+    """Waits until no recorded process runs (a reused PID has another start time); fails
+    naming (and killing) the survivors."""
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        left = [r for r in recorded if _running(r[0], r[1])]
+        if not left:
+            logger.info(f"None of the {len(recorded)} recorded processes runs.")
+            return
+        if time.monotonic() > deadline:
+            for pid, _, _ in left:  # never leak from the test of not leaking
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            names = ", ".join(f"{kind} {pid}" for pid, _, kind in left)
+            raise AssertionError(f"{len(left)} recorded process(es) still running: {names}.")
+        time.sleep(0.1)
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _cmdline_of(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _read(proc: psutil.Process, attribute: str) -> Any:
+    """``proc.ppid()``, ``proc.create_time()``...; None once the process is gone."""
+    try:
+        return getattr(proc, attribute)()
+    except psutil.Error:
+        return None
+
+
+def _kind(proc: psutil.Process, robot: int, worker_module: str, hosts: set[int | None]) -> str:
+    if proc.pid == robot:
+        return "robot"
+    if worker_module in _cmdline_of(proc):
+        return "load"
+    return "dask" if proc.pid in hosts else "other"
+
+
+def _running(pid: int, created: float) -> bool:
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() == created and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
