@@ -114,6 +114,17 @@ def test_gateway_memory_axis_starts_at_zero():
     assert y_ticks(memory_chart(memory))[0] == "0"
 
 
+def test_gateway_memory_is_drawn_on_the_runs_time_axis_with_its_warm_up():
+    """Its chart ends where the run's other charts end and shades the same warm-up (issue 17)."""
+    t = [float(i) for i in range(30)]
+    memory = GatewayMemory("process tree", 1.0, t, [41.6] * 30, 41.6, 41.6, 41.6, 0.0)
+    svg = memory_chart(memory, 40.0, 5.0)
+    assert "40 s" in texts(svg) and "warm-up" in texts(svg)
+    assert "40 s" not in texts(memory_chart(memory)) and "warm-up" not in texts(
+        memory_chart(memory)
+    )
+
+
 def _trend(unit: str, values: list[float], slope: float) -> TrendSeries:
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     points = [

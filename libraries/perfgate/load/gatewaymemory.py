@@ -145,8 +145,9 @@ def memory_row(memory: GatewayMemory) -> tuple[str, str]:
     )
 
 
-def memory_chart(memory: GatewayMemory | None) -> str:
-    """The resident memory over the run; "" with fewer than two points."""
+def memory_chart(memory: GatewayMemory | None, run_s: float = 0.0, warmup_s: float = 0.0) -> str:
+    """The resident memory over the run; "" with fewer than two points. `run_s` and
+    `warmup_s`: the run's length and warm-up, so its axis and shading are the other charts'."""
     if memory is None or len(memory.t) < 2:
         return ""
     return line_chart(
@@ -154,6 +155,7 @@ def memory_chart(memory: GatewayMemory | None) -> str:
         title="Gateway memory (MB)",
         # From zero: a size; 41.6 to 42 MB on its own axis would make 0.5 MB look like a cliff.
         y_min=0.0,
-        x_range=(0.0, max(memory.t[-1], 1e-9)),
+        x_range=(0.0, max(memory.t[-1], run_s, 1e-9)),
+        shade=(0.0, warmup_s) if warmup_s > 0 else None,
         height=SMALL_HEIGHT,
     )

@@ -73,4 +73,5 @@ def all_charts(result: SseResult, thresholds: Sequence[Threshold] = ()) -> list[
     if not result.timeline:
         return []
     charts = [latency_chart(result, thresholds), streams_chart(result), events_chart(result)]
-    return [c for c in [*charts, memory_chart(result.gateway_memory)] if c]
+    memory = memory_chart(result.gateway_memory, _end(result), result.warmup_s)
+    return [c for c in [*charts, memory] if c]

@@ -91,7 +91,7 @@ def losses_chart(result: WebSocketResult) -> str:
 
 
 def memory_chart(result: WebSocketResult) -> str:
-    return gateway_memory_chart(result.gateway_memory)
+    return gateway_memory_chart(result.gateway_memory, _run_length(result), result.warmup_s)
 
 
 def all_charts(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> list[str]:
