@@ -187,6 +187,15 @@ def _kill_session(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    # gdb, memray's child, holds the target traced until it has exited, which SIGKILL
+    # does a moment later on a busy machine: wait (bounded) for the group to be gone.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def _version() -> str:
