@@ -22,7 +22,7 @@ The Saturation Point Is Found
     ${result}=    Run Load Profile    breakpoint    ${GATEWAY.url}${ECHO_PATH}    rate=20000
     ...    duration=2 min    thresholds=p95 < 100 ms, error_rate < 1%
     ${saturation}=    Get Load Metric    ${result}    breaking_point
-    Set Test Message    Saturation point: ${{ f"{$saturation:,.0f}" }} requests per second.
+    Set Test Message    Saturation point: ${{ format($saturation, ",.0f") }} requests per second.
     VAR    &{saturation_point}=    kind=load    rps=${saturation}
     ...    error_rate=${result.breaking_point.error_rate}
     Compare To Baseline    ${saturation_point}    throughput-saturation-point    &{THROUGHPUT_BASELINE}
@@ -31,5 +31,5 @@ The Most Requests Per Second Are Measured
     ${result}=    Run Load Profile    constant    ${GATEWAY.url}${ECHO_PATH}    clients=64
     ...    duration=1 min    thresholds=error_rate < ${ERROR_LIMIT}
     ${goodput}=    Get Load Metric    ${result}    goodput
-    Set Test Message    Maximum throughput: ${{ f"{$goodput:,.0f}" }} successful requests per second.
+    Set Test Message    Maximum throughput: ${{ format($goodput, ",.0f") }} successful requests per second.
     Compare To Baseline    ${result}    throughput-maximum    &{LOAD_BASELINE}
