@@ -7,8 +7,10 @@ import uuid
 
 from prometheus import free_port
 
+from perfgate.live.export import Export
 from perfgate.live.remotewrite import labels
 from perfgate.live.sender import RemoteWriter
+from perfgate.live.settings import LiveSettings
 
 
 def test_samples_arrive_with_their_own_timestamps(prometheus):
@@ -48,3 +50,14 @@ def test_a_full_queue_drops_and_counts_instead_of_waiting():
     assert time.perf_counter() - started < 0.5  # submit never waits
     totals = writer.close()
     assert totals.undelivered == 200 and totals.delivered == 0
+
+
+def test_the_messages_never_show_the_urls_password():
+    # A Prometheus behind basic auth: the warning and the counts go to log.html.
+    url = f"http://perfgate:s3cret-pw@127.0.0.1:{free_port()}/api/v1/write"
+    said: list[str] = []
+    export = Export(LiveSettings(url, {}, None, said.append, said.append), "test", {}, "Went on")
+    export.send(time.time())
+    export.close()
+    assert len(said) == 2 and "127.0.0.1" in said[0]
+    assert not any("s3cret-pw" in line for line in said), said

@@ -44,7 +44,7 @@ class Export:
         if self.writer is None:
             return SendTotals()
         totals = self.writer.close()
-        settings, url = self.settings, self.writer.url
+        settings, url = self.settings, self.writer.shown_url
         if totals.first_error and settings.warn is not None:
             settings.warn(
                 f"Live metrics of {self.what}: Prometheus at {url} did not take its samples "

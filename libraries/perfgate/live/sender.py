@@ -49,6 +49,11 @@ def _points(batch: Batch) -> int:
 class RemoteWriter:
     """POSTs batches to `url` (``http://host:9090/api/v1/write``) from its own thread."""
 
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages show it: its password and secret parameters masked."""
+        return redact.url(self.url)
+
     def __init__(self, url: str, *, max_pending: int = QUEUE_SECONDS) -> None:
         self.url = url
         self.totals = SendTotals()

@@ -134,7 +134,7 @@ class LiveRun(Generic[P]):
         if error and not self._warned and self.settings.warn is not None:
             self._warned = True
             self.settings.warn(
-                f"Live metrics of load '{self.label}': Prometheus at {self.writer.url} did not "
+                f"Live metrics of load '{self.label}': Prometheus at {self.writer.shown_url} did not "
                 f"take its samples ({error}). The run goes on; the samples not delivered are "
                 "counted at its end."
             )
@@ -161,7 +161,7 @@ class LiveRun(Generic[P]):
         )
         return (
             f"Live metrics of load '{self.label}': {totals.delivered:,} samples delivered to "
-            f"{self.writer.url if self.writer else ''}{missed}; {per_second:.2f} ms a second "
+            f"{self.writer.shown_url if self.writer else ''}{missed}; {per_second:.2f} ms a second "
             "in the run's loop."
         )
 
