@@ -4,18 +4,22 @@ starts a LocalCluster on this machine (and stops it on close),
 
 Opening checks what a run would otherwise trip over later, each in one
 sentence: a scheduler that does not answer, one without workers, and a
-machine whose PerfGate, Dask or Python differs from this one's.
+machine whose PerfGate, Dask or Python differs from this one's. A `tls://`
+scheduler also needs this process's Dask TLS configuration, and a refused
+handshake is told apart from a scheduler that does not answer.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, Security
 
 from perfgate.load.cluster.crew import ClusterCrew
 from perfgate.load.cluster.machines import DaskWorker, check_versions, dask_workers, describe
@@ -25,6 +29,11 @@ from perfgate.load.protocol import LoadProtocol
 CONNECT_TIMEOUT_S = 10.0
 WORKERS_WAIT_S = 5.0  # Dask workers register a moment after the scheduler is up
 SCHEMES = ("tcp://", "tls://")
+# How users give robot its TLS files (docs/cluster.md), named in the sentences below.
+TLS_SETTINGS = (
+    "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT "
+    "and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"
+)
 
 
 @dataclass
@@ -108,9 +117,14 @@ def _start_local(workers: int | None) -> Cluster:
 
 
 def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
+    if address.startswith("tls://"):
+        _check_tls_settings(address)
     try:
         client = Client(address, timeout=timeout_s, set_as_default=False)
     except (OSError, TimeoutError) as exc:
+        refused = _tls_refused(address, exc)
+        if refused:
+            raise ConnectionError(refused) from None
         raise ConnectionError(
             f"the Dask scheduler at {address} did not answer within {timeout_s:g} s "
             f"({exc.__class__.__name__}): is it running, and is its port open to this machine?"
@@ -130,3 +144,45 @@ def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
         client.close()
         raise
     return cluster
+
+
+def _check_tls_settings(address: str) -> None:
+    """Raise ConnectionError unless Dask's configuration gives this process a client
+    certificate: without one Dask fails with a TypeError about an `ssl_context`."""
+    try:
+        context = Security().get_connection_args("client")["ssl_context"]
+    except (OSError, ssl.SSLError) as exc:
+        raise ConnectionError(
+            f"the Dask TLS files of this process cannot be read for {address} "
+            f"({exc.__class__.__name__}: {exc}): check {TLS_SETTINGS}."
+        ) from None
+    if context is None:
+        raise ConnectionError(
+            f"the Dask scheduler at {address} needs TLS but this process has no Dask client "
+            f"certificate: set {TLS_SETTINGS} (or Dask's configuration) before robot starts."
+        )
+
+
+def _tls_refused(address: str, exc: BaseException) -> str | None:
+    """The sentence for a TLS handshake that failed, None for anything else: the
+    scheduler answered, so "did not answer" would send the user to the firewall."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        # Dask raises some handshake failures without `from`; tornado keeps the SSL
+        # error of a closed stream in `real_error`.
+        cause = cause.__cause__ or getattr(cause, "real_error", None) or cause.__context__
+    if cause is None:
+        return None
+    said = getattr(cause, "verify_message", None) or cause.strerror or str(cause)
+    reason = f"{cause.__class__.__name__}: {re.sub(r' [(]_ssl[.]c:[0-9]+[)]', '', said)}"
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"the Dask scheduler at {address} answered but this machine does not trust its "
+            f"TLS certificate ({reason}): DASK_DISTRIBUTED__COMM__TLS__CA_FILE must name "
+            "the CA that signed it."
+        )
+    return (
+        f"the Dask scheduler at {address} answered but ended the TLS handshake ({reason}): "
+        "is this machine's certificate (DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT) signed "
+        "by the CA the scheduler was given (--tls-ca-file)?"
+    )
