@@ -9,10 +9,13 @@ known to +-30 %.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from memory.synthetic import rss_series
+from perfgate.measure.units import format_number
 from perfgate.memory.floors import RATE_PRECISION
 from perfgate.memory.leak import INCONCLUSIVE, LEAK, NO_LEAK, LeakCriteria, analyse_leak
 
@@ -115,9 +118,11 @@ def test_every_figure_in_the_reason_is_on_the_chart():
     assert analysis.growth_mb == pytest.approx(rise)
     analysed = rss[t >= analysis.warmup_s]
     assert analysis.growth_mb <= analysed.max() - analysed.min()
+    # Figures as the chart's hover gives them: 4 significant digits, separators.
     for floor in analysis.window_floors:
-        assert f"{floor.floor_mb:.1f}" in analysis.reason
-    assert f"{analysis.rate_mb_per_hour:.1f} MB/h" in analysis.reason
+        assert format_number(floor.floor_mb, 4) in analysis.reason
+    assert f"{format_number(analysis.rate_mb_per_hour, 4)} MB/h" in analysis.reason
+    assert analysis.rate_mb_per_hour > 1000 and not re.search(r"\d{4}|\.0 ", analysis.reason)
     assert f"{len(analysis.floors)} floors" in analysis.reason
 
 

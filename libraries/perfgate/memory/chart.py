@@ -120,7 +120,7 @@ def render_chart(result: MemoryResult) -> str:
         x_range=(0.0, end),
         y_min=0.0,  # a size: from zero, so a few MB do not look like a cliff
         y_pad=0.08,
-        y_format=lambda mb: f"{format_number(mb)} MB",
+        y_format=lambda mb: f"{format_number(mb, 4)} MB",  # as the reason gives floors
         height=HEIGHT,
         max_columns=MAX_COLUMNS,
         **marks,

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from perfgate.artifacts.paths import json_safe
+from perfgate.measure.units import format_number
 from perfgate.memory.cycles import Collections
 from perfgate.memory.display import SECONDS_PER_HOUR, format_duration
 from perfgate.memory.floors import (
@@ -213,7 +214,7 @@ def analyse_leak(
         return _first_climb(plan, crit, summary, common, collector)
     if fit.is_leak:
         reason = (
-            f"{summary}: a significant rise above the {limit:g} MB/h limit that is still "
+            f"{summary}: a significant rise above the {_fig(limit)} MB/h limit that is still "
             f"going (the last three window floors each rose), its rate known to "
             f"+-{fit.precision:.0%}."
         )
@@ -227,7 +228,7 @@ def analyse_leak(
     if resolvable > DETECT_FACTOR * limit:
         return _cannot_vouch(plan, fit, crit, summary, common, resolvable)
     reason = (
-        f"{summary}: {_why_not(fit.checks, crit)}. A leak of {DETECT_FACTOR * limit:g} MB/h "
+        f"{summary}: {_why_not(fit.checks, crit)}. A leak of {_fig(DETECT_FACTOR * limit)} MB/h "
         "would have been caught."
     )
     return LeakAnalysis(NO_LEAK, reason, **common)
@@ -277,13 +278,20 @@ def _plan_figures(plan: WindowPlan, crit: LeakCriteria) -> dict[str, Any]:
     }
 
 
+def _fig(value: float) -> str:
+    """A figure of the reason as the log shows numbers: 4 significant digits, so that
+    a floor of 42.31 MB keeps the precision the chart's hover gives it, and a rate
+    reads "3,570", never "3570.0"."""
+    return format_number(value, 4)
+
+
 def _summary(plan: WindowPlan, fit: FloorFit) -> str:
-    windows = ", ".join(f"{f.floor_mb:.1f}" for f in fit.window_floors)
+    windows = ", ".join(_fig(f.floor_mb) for f in fit.window_floors)
     return (
-        f"{_windows_text(plan)}: the floors rise at {fit.slope:.1f} MB/h (95% CI "
-        f"{fit.ci[0]:.1f} to {fit.ci[1]:.1f}), Mann-Kendall p={fit.p_value:.3g}; window floors "
-        f"{windows} MB; the trend rises {fit.growth:.1f} MB from the first floor to the last, "
-        f"against a {fit.threshold:.1f} MB threshold"
+        f"{_windows_text(plan)}: the floors rise at {_fig(fit.slope)} MB/h (95% CI "
+        f"{_fig(fit.ci[0])} to {_fig(fit.ci[1])}), Mann-Kendall p={fit.p_value:.3g}; window floors "
+        f"{windows} MB; the trend rises {_fig(fit.growth)} MB from the first floor to the last, "
+        f"against a {_fig(fit.threshold)} MB threshold"
     )
 
 
@@ -295,7 +303,7 @@ def _windows_text(plan: WindowPlan) -> str:
     )
     if not plan.collections.seen:
         fall = plan.collections.min_fall_mb
-        return f"{cut} (no collection seen: memory never fell back by {fall:.1f} MB or more)"
+        return f"{cut} (no collection seen: memory never fell back by {_fig(fall)} MB or more)"
     return f"{cut} ({_collections_text(plan)}, so each floor spans at least one cycle)"
 
 
@@ -307,7 +315,7 @@ def _collections_text(plan: WindowPlan) -> str:
     else:
         when = f"{len(at)} times, typically {format_duration(col.typical_s())} apart"
     return (
-        f"memory fell back by {col.min_fall_mb:.1f} MB or more {when}; the longest stretch "
+        f"memory fell back by {_fig(col.min_fall_mb)} MB or more {when}; the longest stretch "
         f"without such a fall after warm-up is {format_duration(plan.cycle_s)}"
     )
 
@@ -339,7 +347,7 @@ def _first_climb(
     reason = (
         f"No collection seen: {collector} gives memory back only when it collects, and in this "
         f"{format_duration(duration)} run memory never fell back by "
-        f"{plan.collections.min_fall_mb:.1f} MB or more, so the climb may be its first cycle "
+        f"{_fig(plan.collections.min_fall_mb)} MB or more, so the climb may be its first cycle "
         f"rather than a leak. Run at least {format_duration(required)} (warm-up included), "
         f"long enough for four collections. Seen so far: {summary}."
     )
@@ -352,7 +360,7 @@ def _rising_unevenly(
     # No NO LEAK for a rise above the limit that one flat window interrupted.
     reason = (
         f"Rising, but not in every window: {summary}; over the last three windows the "
-        f"floors still rise at {fit.end_rate:.1f} MB/h, above the {limit:g} MB/h limit, "
+        f"floors still rise at {_fig(fit.end_rate)} MB/h, above the {_fig(limit)} MB/h limit, "
         "though not each window's floor above the one before. Run longer to tell a leak "
         "from a cache still filling."
     )
@@ -392,14 +400,14 @@ def _cannot_vouch(
         scale = REQUIRED_MARGIN * resolvable / (DETECT_FACTOR * limit)
         required = crit.run_needed_for(plan.analysed_s * scale)
         advice = (
-            f"to vouch for the {limit:g} MB/h limit, run at least "
+            f"to vouch for the {_fig(limit)} MB/h limit, run at least "
             f"{format_duration(required)} (warm-up included), or raise max_rate or lower "
             "min_growth"
         )
     reason = (
         f"Too short to tell: this run could only have caught a leak faster than "
-        f"{resolvable:.1f} MB/h (growth must exceed {fit.threshold:.1f} MB and the floors "
-        f"jitter by {fit.jitter:.2f} MB); {advice}. Seen so far: {summary}."
+        f"{_fig(resolvable)} MB/h (growth must exceed {_fig(fit.threshold)} MB and the floors "
+        f"jitter by {_fig(fit.jitter)} MB); {advice}. Seen so far: {summary}."
     )
     return LeakAnalysis(INCONCLUSIVE, reason, required_run_s=required, **common)
 
@@ -446,7 +454,7 @@ def _why_not(checks: dict[str, bool], crit: LeakCriteria) -> str:
     if not checks["trend_significant"]:
         why.append(f"no significant upward trend (p >= {crit.alpha:g})")
     if not checks["rate_above_limit"]:
-        why.append(f"the rate is within the {crit.max_rate_mb_per_hour:g} MB/h limit")
+        why.append(f"the rate is within the {_fig(crit.max_rate_mb_per_hour)} MB/h limit")
     if not checks["growth_above_threshold"]:
         why.append("the rise is under the threshold")
     if not checks["last_floors_rose"]:
