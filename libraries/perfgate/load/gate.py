@@ -357,6 +357,16 @@ class Verdict:
             parts.append(text[0].upper() + text[1:] + ".")
         return " ".join(parts) + suspect_note(self.warnings)
 
+    def stopped_at(self, rows: Sequence[Any]) -> float | None:
+        """Where a run that did not reach its planned end stopped, in seconds from its start
+        (for its charts): the early stop's instant (abort_on_fail), else, for a partial
+        result (Ctrl-C, a Robot timeout, a dead gateway), the end of the last row measured."""
+        if self.stop is not None:
+            return self.stop.at_s
+        if self.partial and rows:
+            return float(rows[-1].t + rows[-1].width_s)
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "thresholds": [t.text for t in self.thresholds],

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from perfgate.report.linechart import Point2, Series, line_chart
-from perfgate.report.svg import BLUE, GREEN, PURPLE
+from perfgate.report.linechart import Marker, Point2, Series, line_chart
+from perfgate.report.svg import BLUE, GREEN, PURPLE, RED
 
 SMALL_HEIGHT = 150
 # A last row shorter than this share of the row before it is partial: no rate from it.
@@ -77,18 +77,23 @@ class RunAxis:
     end_s: float
     warmup_s: float
     partial: bool = False  # the last row is too short to give a rate (`partial_last`)
+    stopped_at: float | None = None  # a run cut short: marked on every chart of the axis
 
     @classmethod
-    def middle(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
+    def middle(
+        cls, rows: Sequence[Row], end_s: float, warmup_s: float, stopped_at: float | None = None
+    ) -> RunAxis:
         """Rows at their middle: a figure over the row's width."""
-        return cls(midpoints(rows, end_s), end_s, warmup_s, partial_last(rows, end_s))
+        return cls(midpoints(rows, end_s), end_s, warmup_s, partial_last(rows, end_s), stopped_at)
 
     @classmethod
-    def row_end(cls, rows: Sequence[Row], end_s: float, warmup_s: float) -> RunAxis:
+    def row_end(
+        cls, rows: Sequence[Row], end_s: float, warmup_s: float, stopped_at: float | None = None
+    ) -> RunAxis:
         """Rows at their end: a count taken at the end of the row."""
         last = len(rows) - 1
         xs = [r.t + r.width_s if i < last else end_s for i, r in enumerate(rows)]
-        return cls(xs, end_s, warmup_s, partial_last(rows, end_s))
+        return cls(xs, end_s, warmup_s, partial_last(rows, end_s), stopped_at)
 
     def points(self, values: Sequence[float | None]) -> list[Point2]:
         return [
@@ -121,6 +126,9 @@ class RunAxis:
     def chart(self, series: Sequence[Series], **options: Any) -> str:
         """A line chart over the whole run with the warm-up shaded (options: `LineChart`'s)."""
         shade = (0.0, self.warmup_s) if self.warmup_s > 0 else None
+        if self.stopped_at is not None:
+            stop = Marker(self.stopped_at, "stopped", RED)
+            options["markers"] = [stop, *options.get("markers", ())]
         return line_chart(series, shade=shade, x_range=(0.0, self.end_s), **options)
 
     def latency_chart(self, series: Sequence[Series], **options: Any) -> str:

@@ -161,13 +161,6 @@ def histogram_chart(result: LoadResult, thresholds: Sequence[Threshold] = ()) ->
     )
 
 
-def run_markers(result: LoadResult, stop_at: float | None, break_label: str = "") -> list[Marker]:
-    """The vertical marker for a run stopped early or broken."""
-    if stop_at is None:
-        return []
-    return [Marker(stop_at, break_label or "stopped", RED)]
-
-
 def all_charts(
     result: LoadResult,
     thresholds: Sequence[Threshold] = (),

@@ -12,7 +12,7 @@ from html import escape
 
 from perfgate.load.cluster.record import machine_rows
 from perfgate.load.gate import Verdict
-from perfgate.load.http.charts import all_charts, run_markers
+from perfgate.load.http.charts import all_charts
 from perfgate.load.http.plan import RunPlan
 from perfgate.load.http.result import LatencySummary, LoadResult
 from perfgate.load.http.result_metrics import LoadMetrics
@@ -27,6 +27,8 @@ from perfgate.load.report import (
 )
 from perfgate.load.stages import format_stages
 from perfgate.measure.units import format_ms, format_number
+from perfgate.report.linechart import Marker
+from perfgate.report.svg import RED
 
 __all__ = ["render_html", "render_names", "render_table", "summary_line", "verdict_line"]
 
@@ -147,16 +149,12 @@ def render_names(result: LoadResult) -> str:
 
 def render_html(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link: str = "") -> str:
     """Table, per-name table and charts, in reading order."""
-    if verdict.breaking_point is not None and verdict.breaking_point.at_s is not None:
-        point = verdict.breaking_point
-        markers = run_markers(result, point.at_s, f"broke at {point.target:,.0f} {point.unit}")
-    elif verdict.stop is not None:
-        markers = run_markers(result, verdict.stop.at_s)
-    elif verdict.partial and result.timeline:  # cut short: where, on the planned time axis
-        last = result.timeline[-1]
-        markers = run_markers(result, last.t + last.width_s)
+    point = verdict.breaking_point
+    if point is not None and point.at_s is not None:
+        markers = [Marker(point.at_s, f"broke at {point.target:,.0f} {point.unit}", RED)]
     else:
-        markers = []
+        stopped_at = verdict.stopped_at(result.timeline)
+        markers = [] if stopped_at is None else [Marker(stopped_at, "stopped", RED)]
     return with_charts(
         [render_table(result, plan, verdict, json_link), render_names(result)],
         all_charts(result, verdict.thresholds, markers),

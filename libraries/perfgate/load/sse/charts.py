@@ -26,13 +26,15 @@ def _end(result: SseResult) -> float:
     return max(result.duration_s + result.warmup_s, last, 1e-9)
 
 
-def latency_chart(result: SseResult, thresholds: Sequence[Threshold] = ()) -> str:
+def latency_chart(
+    result: SseResult, thresholds: Sequence[Threshold] = (), stopped_at: float | None = None
+) -> str:
     """Publish-to-receipt latency per row, or a note saying why there is none."""
     rows = result.timeline
     if not result.latency_samples and all(r.p95 is None for r in rows):
         why = escape(result.latency_note or "no event carried a send time")
         return f"<p><b>No latency chart</b>: event latency was not measured ({why}).</p>"
-    axis = RunAxis.middle(rows, _end(result), result.warmup_s)
+    axis = RunAxis.middle(rows, _end(result), result.warmup_s, stopped_at)
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric.startswith("event_latency_") and math.isfinite(t.limit)]  # fmt: skip
     return axis.latency_chart(
@@ -43,9 +45,9 @@ def latency_chart(result: SseResult, thresholds: Sequence[Threshold] = ()) -> st
     )
 
 
-def streams_chart(result: SseResult) -> str:
+def streams_chart(result: SseResult, stopped_at: float | None = None) -> str:
     rows = result.timeline
-    axis = RunAxis.row_end(rows, _end(result), result.warmup_s)
+    axis = RunAxis.row_end(rows, _end(result), result.warmup_s, stopped_at)
     # Disconnections drawn only when there were any: a flat zero line says nothing.
     drawn = [("open streams", "connected", BLUE), ("disconnections", "disconnections", RED)]
     series = [axis.line(label, rows, key, colour) for label, key, colour in drawn
@@ -56,9 +58,9 @@ def streams_chart(result: SseResult) -> str:
     )
 
 
-def events_chart(result: SseResult) -> str:
+def events_chart(result: SseResult, stopped_at: float | None = None) -> str:
     rows = result.timeline
-    axis = RunAxis.middle(rows, _end(result), result.warmup_s)
+    axis = RunAxis.middle(rows, _end(result), result.warmup_s, stopped_at)
     return axis.chart(
         [
             axis.rate("received/s", rows, "events_per_s", BLUE),
@@ -69,9 +71,17 @@ def events_chart(result: SseResult) -> str:
     )
 
 
-def all_charts(result: SseResult, thresholds: Sequence[Threshold] = ()) -> list[str]:
+def all_charts(
+    result: SseResult, thresholds: Sequence[Threshold] = (), stopped_at: float | None = None
+) -> list[str]:
+    """Every chart that has something to show; where a run cut short stopped
+    (`Verdict.stopped_at`) marked on each chart over the run's time axis."""
     if not result.timeline:
         return []
-    charts = [latency_chart(result, thresholds), streams_chart(result), events_chart(result)]
+    charts = [
+        latency_chart(result, thresholds, stopped_at),
+        streams_chart(result, stopped_at),
+        events_chart(result, stopped_at),
+    ]
     memory = memory_chart(result.gateway_memory, _end(result), result.warmup_s)
     return [c for c in [*charts, memory] if c]

@@ -110,5 +110,6 @@ def render_table(result: SseResult, verdict: Verdict, json_link: str = "") -> st
 def render_html(result: SseResult, verdict: Verdict, json_link: str = "") -> str:
     """The table and the charts, in reading order."""
     return with_charts(
-        [render_table(result, verdict, json_link)], all_charts(result, verdict.thresholds)
+        [render_table(result, verdict, json_link)],
+        all_charts(result, verdict.thresholds, verdict.stopped_at(result.timeline)),
     )

@@ -32,17 +32,19 @@ def _run_length(result: WebSocketResult) -> float:
     return max(planned if planned > 0 else last, 1e-9)
 
 
-def _axis(result: WebSocketResult) -> RunAxis:
-    return RunAxis.middle(result.timeline, _run_length(result), result.warmup_s)
+def _axis(result: WebSocketResult, stopped_at: float | None) -> RunAxis:
+    return RunAxis.middle(result.timeline, _run_length(result), result.warmup_s, stopped_at)
 
 
-def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> str:
+def latency_chart(
+    result: WebSocketResult, thresholds: Sequence[Threshold] = (), stopped_at: float | None = None
+) -> str:
     """The latency per row; without any latency measured, a note saying why instead."""
     rows = result.timeline
     if result.latency_samples == 0 and all(r.p95 is None for r in rows):
         why = escape(result.latency_note or "no event carried a send time")
         return f"<p><b>No latency chart</b>: event latency was not measured ({why}).</p>"
-    axis = _axis(result)
+    axis = _axis(result, stopped_at)
     series = axis.percentiles(rows)
     rules = [Rule(t.limit, t.text) for t in thresholds
              if t.metric in _LATENCY and math.isfinite(t.limit)]  # fmt: skip
@@ -52,9 +54,9 @@ def latency_chart(result: WebSocketResult, thresholds: Sequence[Threshold] = ())
     )
 
 
-def connections_chart(result: WebSocketResult) -> str:
+def connections_chart(result: WebSocketResult, stopped_at: float | None = None) -> str:
     rows = result.timeline
-    axis = RunAxis.row_end(rows, _run_length(result), result.warmup_s)
+    axis = RunAxis.row_end(rows, _run_length(result), result.warmup_s, stopped_at)
     series = [
         axis.line("connected", rows, "connected", BLUE),
         axis.line("ramp target", rows, "target", GREY, dashed=True),
@@ -69,8 +71,8 @@ def connections_chart(result: WebSocketResult) -> str:
     )
 
 
-def events_chart(result: WebSocketResult) -> str:
-    rows, axis = result.timeline, _axis(result)
+def events_chart(result: WebSocketResult, stopped_at: float | None = None) -> str:
+    rows, axis = result.timeline, _axis(result, stopped_at)
     what = "Echo replies" if result.mode == "echo" else "Events"
     return axis.chart(
         [axis.rate("received/s", rows, "events_per_s", BLUE)],
@@ -79,9 +81,9 @@ def events_chart(result: WebSocketResult) -> str:
     )
 
 
-def losses_chart(result: WebSocketResult) -> str:
+def losses_chart(result: WebSocketResult, stopped_at: float | None = None) -> str:
     """Losses as they were found: gaps in the sequence numbers, missing tails at the end."""
-    rows, axis = result.timeline, _axis(result)
+    rows, axis = result.timeline, _axis(result, stopped_at)
     return axis.chart(
         [Series("lost", axis.points([max(r.lost, 0) for r in rows]), RED)],
         title=f"Events lost, by the second they were found{width_note(rows)}",
@@ -94,14 +96,18 @@ def memory_chart(result: WebSocketResult) -> str:
     return gateway_memory_chart(result.gateway_memory, _run_length(result), result.warmup_s)
 
 
-def all_charts(result: WebSocketResult, thresholds: Sequence[Threshold] = ()) -> list[str]:
+def all_charts(
+    result: WebSocketResult, thresholds: Sequence[Threshold] = (), stopped_at: float | None = None
+) -> list[str]:
+    """Every chart that has something to show; where a run cut short stopped
+    (`Verdict.stopped_at`) marked on each chart over the run's time axis."""
     if not result.timeline:
         return []
     charts = [
-        latency_chart(result, thresholds),
-        connections_chart(result),
-        events_chart(result),
-        losses_chart(result),
+        latency_chart(result, thresholds, stopped_at),
+        connections_chart(result, stopped_at),
+        events_chart(result, stopped_at),
+        losses_chart(result, stopped_at),
         memory_chart(result),
     ]
     return [c for c in charts if c]

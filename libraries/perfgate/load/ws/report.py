@@ -164,5 +164,6 @@ def render_table(result: WebSocketResult, verdict: Verdict, json_link: str = "")
 def render_html(result: WebSocketResult, verdict: Verdict, json_link: str = "") -> str:
     """The table and the charts, in reading order."""
     return with_charts(
-        [render_table(result, verdict, json_link)], all_charts(result, verdict.thresholds)
+        [render_table(result, verdict, json_link)],
+        all_charts(result, verdict.thresholds, verdict.stopped_at(result.timeline)),
     )
