@@ -56,7 +56,7 @@ Memory Grows
     ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
     ...    --leak-mb-per-min    60
     ${mem}=    Monitor Memory    ${gw}    duration=8 s    interval=250 ms    warmup=1 s
-    Memory Should Not Leak    ${mem}
+    Memory Should Not Leak    ${mem}    max_rate=60 MB/h    min_growth=2 MB
 
 Regression Against The Baseline
     ${fast}=    Synthetic Load Result    p95=40
