@@ -259,3 +259,19 @@ def test_a_refused_tls_handshake_is_not_called_unreachable(
     print(message)
     assert message.startswith(f"the Dask scheduler at {tls_cluster} answered but ")
     assert said in message and message.endswith(("signed it.", "(--tls-ca-file)?"))
+
+
+def test_a_tcp_address_of_a_tls_scheduler_is_not_called_unreachable(tls_cluster: str) -> None:
+    """A TLS scheduler closes a plain tcp:// connection at once: the sentence says it
+    answered and what to use, not that it "did not answer within 10 s"."""
+    plain = tls_cluster.replace("tls://", "tcp://")
+    began = time.monotonic()
+    with pytest.raises(ConnectionError) as failed:
+        open_cluster(plain, connect_timeout_s=10)
+    assert time.monotonic() - began < 5
+    assert str(failed.value) == (
+        f"the Dask scheduler at {plain} took the connection and closed it at once "
+        "(CommClosedError): if it was started with TLS (--tls-cert), give robot its tls:// "
+        "address and set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+        "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY."
+    )

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -119,10 +120,12 @@ def _start_local(workers: int | None) -> Cluster:
 def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
     if address.startswith("tls://"):
         _check_tls_settings(address)
+    began = time.monotonic()
     try:
         client = Client(address, timeout=timeout_s, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        refused = _tls_refused(address, exc)
+        at_once = time.monotonic() - began < timeout_s / 2
+        refused = _tls_refused(address, exc) or (at_once and _closed_at_once(address, exc))
         if refused:
             raise ConnectionError(refused) from None
         raise ConnectionError(
@@ -161,6 +164,18 @@ def _check_tls_settings(address: str) -> None:
             f"the Dask scheduler at {address} needs TLS but this process has no Dask client "
             f"certificate: set {TLS_SETTINGS} (or Dask's configuration) before robot starts."
         )
+
+
+def _closed_at_once(address: str, exc: BaseException) -> str | None:
+    """The sentence for a scheduler that took the connection and closed it at once, as
+    a TLS scheduler does to a tcp:// client: it answered, so not "did not answer"."""
+    if address.startswith("tls://") or exc.__class__.__name__ != "CommClosedError":
+        return None
+    return (
+        f"the Dask scheduler at {address} took the connection and closed it at once "
+        f"({exc.__class__.__name__}): if it was started with TLS (--tls-cert), give robot "
+        f"its tls:// address and set {TLS_SETTINGS}."
+    )
 
 
 def _tls_refused(address: str, exc: BaseException) -> str | None:
