@@ -5,6 +5,8 @@ and processes by the PIDs recorded."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 import requests
 
 from perfgate.load.cluster import Cluster, open_cluster, shared
+from perfgate.procs.proctree import Identity, signal_group
 
 ENGINE_TESTS = str(Path(__file__).resolve().parents[1] / "engine")
 
@@ -86,3 +89,26 @@ def load_workers_of(cluster: Cluster) -> list[int]:
     """The processes our LocalCluster's Dask workers started: the load workers
     (a Dask worker process of a LocalCluster starts nothing else)."""
     return [c.pid for pid in cluster.local_pids() for c in psutil.Process(pid).children()]
+
+
+def stop_groups(procs: list[subprocess.Popen[bytes]], term_wait_s: float = 10.0) -> None:
+    """Stop processes each started in a session of its own, with everything in their groups:
+    TERM to every group, then KILL to each group once its leader has exited (or after
+    `term_wait_s`) but before the leader is reaped. Until then the leader's PID, the
+    group's id, cannot be reused, so the KILL reaches only ours, and a member that
+    outlived its leader (a nanny's worker) goes too."""
+    for proc in procs:
+        signal_group(Identity(proc.pid, 0), signal.SIGTERM, leader_is_ours=proc.returncode is None)
+    deadline = time.monotonic() + term_wait_s
+    for proc in procs:
+        if proc.returncode is not None:
+            continue  # reaped already: its group id may be someone else's now
+        while time.monotonic() < deadline and not _exited(proc.pid):
+            time.sleep(0.05)
+        signal_group(Identity(proc.pid, 0), signal.SIGKILL, leader_is_ours=True)
+        proc.wait(5)
+
+
+def _exited(pid: int) -> bool:
+    """True once our child `pid` has exited, leaving it unreaped (WNOWAIT)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None

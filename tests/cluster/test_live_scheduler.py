@@ -26,7 +26,7 @@ import psutil
 import pytest
 from distributed import Client, Security
 
-from cluster.conftest import requests_counted
+from cluster.conftest import requests_counted, stop_groups
 from perfgate.gateway.ports import free_port
 from perfgate.load.cluster import open_cluster, shared
 from perfgate.load.cluster.machines import describe
@@ -105,7 +105,7 @@ def dask_cluster(
         _wait_for_worker(address, _security(tls), procs)
         yield address
     finally:
-        _stop(procs)
+        stop_groups(procs[::-1])  # the worker first
 
 
 def _spawn(log: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -126,17 +126,6 @@ def _wait_for_worker(address: str, security: Security | None, procs: list[Any]) 
             if dead or time.monotonic() > deadline:
                 raise AssertionError(f"no Dask worker joined {address} (ended: {dead})") from None
             time.sleep(0.5)
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """TERM to each process group, the worker's first; KILL to one alive 10 s later."""
-    for proc in reversed(procs):
-        for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(wait_s)
-                break
 
 
 def _others_clients(address: str) -> list[str]:
@@ -220,17 +209,25 @@ def test_a_run_over_tls_counts_what_the_gateway_counted(
 _NONE = {"ca-file": None, "client.cert": None, "client.key": None}
 
 
-@pytest.mark.parametrize("given", [{}, {"ca-file": "ca"}], ids=["nothing", "only the CA"])
+@pytest.mark.parametrize(
+    ("given", "lacks"),
+    [
+        ({}, "the CA file and the client certificate"),
+        ({"ca-file": "ca"}, "the client certificate"),
+        ({"client.cert": "cert", "client.key": "key"}, "the CA file"),
+    ],
+    ids=["nothing", "only the CA", "no CA"],
+)
 def test_tls_without_a_client_certificate_says_what_to_set(
-    tls_cluster: str, tls_files: dict[str, str], given: dict[str, str]
+    tls_cluster: str, tls_files: dict[str, str], given: dict[str, str], lacks: str
 ) -> None:
     settings = {**_NONE, **{k: tls_files[v] for k, v in given.items()}}
     config = dask.config.set({f"distributed.comm.tls.{k}": v for k, v in settings.items()})
     with config, pytest.raises(ConnectionError) as failed:
         open_cluster(tls_cluster, connect_timeout_s=5)
     assert str(failed.value) == (
-        f"the Dask scheduler at {tls_cluster} needs TLS but this process has no Dask client "
-        "certificate: set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+        f"the Dask scheduler at {tls_cluster} needs TLS but this process's Dask configuration "
+        f"lacks {lacks}: set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
         "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY "
         "(or Dask's configuration) before robot starts."
     )
@@ -274,4 +271,20 @@ def test_a_tcp_address_of_a_tls_scheduler_is_not_called_unreachable(tls_cluster:
         "(CommClosedError): if it was started with TLS (--tls-cert), give robot its tls:// "
         "address and set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
         "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY."
+    )
+
+
+def test_a_tls_address_of_a_plain_scheduler_says_it_is_not_tls(
+    tmp_path: Path, tls_files: dict[str, str]
+) -> None:
+    files = {"ca-file": tls_files["ca"], "client.cert": tls_files["cert"],
+             "client.key": tls_files["key"]}  # fmt: skip
+    config = dask.config.set({f"distributed.comm.tls.{k}": v for k, v in files.items()})
+    with dask_cluster(tmp_path) as plain, config:
+        address = plain.replace("tcp://", "tls://")
+        with pytest.raises(ConnectionError) as failed:
+            open_cluster(address, connect_timeout_s=10)
+    assert str(failed.value) == (
+        f"the Dask scheduler at {address} answered, but not over TLS: use its tcp:// address, "
+        "or start it with --tls-ca-file, --tls-cert and --tls-key."
     )

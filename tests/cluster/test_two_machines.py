@@ -20,11 +20,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,14 +30,13 @@ from typing import Any
 import psutil
 import pytest
 
-from cluster.conftest import identities, requests_counted, wait_gone
+from cluster.conftest import identities, requests_counted, stop_groups, wait_gone
 from perfgate.gateway.ports import free_port
 from perfgate.load.cluster import Cluster, shared
 from perfgate.load.cluster.record import ClusterRun
 from perfgate.load.http import LoadConfig, run_load
 from perfgate.load.stages import Stage
 from perfgate.load.ws import WsLoadConfig, run_websocket_load
-from perfgate.procs.proctree import Identity, signal_group
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -79,20 +76,6 @@ def _worker_command(address: str, threads: int, machine: str | None) -> list[str
             "sh", "-c", 'hostname "$0" && exec "$@"', machine, *worker]  # fmt: skip
 
 
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """TERM to each process group (each started in its own session); KILL to a group
-    whose leader is still there after 15 s."""
-    for proc in procs:
-        signal_group(Identity(proc.pid, 0), signal.SIGTERM, leader_is_ours=True)
-    deadline = time.monotonic() + 15
-    for proc in procs:
-        try:
-            proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            signal_group(Identity(proc.pid, 0), signal.SIGKILL, leader_is_ours=True)
-            proc.wait(5)
-
-
 def _tree(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, float]]:
     pids = [p.pid for p in procs]
     for proc in procs:
@@ -130,7 +113,7 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         shared.close_clusters()
-        _stop(procs)
+        stop_groups(procs, term_wait_s=15)
     assert wait_gone(started, timeout=10) == [], "a Dask process outlived its group's KILL"
 
 
@@ -164,8 +147,9 @@ class LoadWorkers:
         for w in [] if run is None else run.workers:
             if w.pid and w.index not in self.seen:
                 for pid, created in identities([w.pid]):
-                    self.seen[w.index] = (pid, created)
-                    self.namespaces[w.index] = _namespaces(pid)
+                    with contextlib.suppress(OSError):  # gone meanwhile: not seen
+                        self.namespaces[w.index] = _namespaces(pid)
+                        self.seen[w.index] = (pid, created)
 
     def assert_gone(self, n: int) -> None:
         assert len(self.seen) == n, f"load workers seen running: {self.seen}"
@@ -174,9 +158,9 @@ class LoadWorkers:
 
 
 def _namespaces(pid: int) -> tuple[str, str]:
-    with contextlib.suppress(OSError):
-        return os.readlink(f"/proc/{pid}/ns/time"), os.readlink(f"/proc/{pid}/ns/uts")
-    return ("", "")
+    """The time and UTS namespaces of a running process (an OSError if it is gone, so that
+    a worker not read never passes for one in another machine's namespaces)."""
+    return os.readlink(f"/proc/{pid}/ns/time"), os.readlink(f"/proc/{pid}/ns/uts")
 
 
 def _assert_clocks(run: ClusterRun, workers: LoadWorkers) -> None:

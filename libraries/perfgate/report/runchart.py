@@ -90,9 +90,11 @@ class RunAxis:
     def row_end(
         cls, rows: Sequence[Row], end_s: float, warmup_s: float, stopped_at: float | None = None
     ) -> RunAxis:
-        """Rows at their end: a count taken at the end of the row."""
-        last = len(rows) - 1
-        xs = [r.t + r.width_s if i < last else end_s for i, r in enumerate(rows)]
+        """Rows at their end: a count taken at the end of the row. The last row ends at the
+        run's end (cut there); a run cut short, whose last row is where it stopped, draws
+        no line on beyond it."""
+        cut = len(rows) - 1 if stopped_at is None else -1  # the row drawn at `end_s`
+        xs = [end_s if i == cut else r.t + r.width_s for i, r in enumerate(rows)]
         return cls(xs, end_s, warmup_s, partial_last(rows, end_s), stopped_at)
 
     def points(self, values: Sequence[float | None]) -> list[Point2]:

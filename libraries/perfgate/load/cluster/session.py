@@ -152,17 +152,22 @@ def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
 def _check_tls_settings(address: str) -> None:
     """Raise ConnectionError unless Dask's configuration gives this process a client
     certificate: without one Dask fails with a TypeError about an `ssl_context`."""
+    security = Security()
     try:
-        context = Security().get_connection_args("client")["ssl_context"]
-    except (OSError, ssl.SSLError) as exc:
+        context = security.get_connection_args("client")["ssl_context"]
+    except OSError as exc:  # ssl.SSLError included
         raise ConnectionError(
             f"the Dask TLS files of this process cannot be read for {address} "
             f"({exc.__class__.__name__}: {exc}): check {TLS_SETTINGS}."
         ) from None
     if context is None:
+        # Security's fields are __slots__ that mypy does not see.
+        given = {"the CA file": getattr(security, "tls_ca_file", None),
+                 "the client certificate": getattr(security, "tls_client_cert", None)}  # fmt: skip
+        lacks = " and ".join(name for name, path in given.items() if not path) or "a client key"
         raise ConnectionError(
-            f"the Dask scheduler at {address} needs TLS but this process has no Dask client "
-            f"certificate: set {TLS_SETTINGS} (or Dask's configuration) before robot starts."
+            f"the Dask scheduler at {address} needs TLS but this process's Dask configuration "
+            f"lacks {lacks}: set {TLS_SETTINGS} (or Dask's configuration) before robot starts."
         )
 
 
@@ -190,6 +195,11 @@ def _tls_refused(address: str, exc: BaseException) -> str | None:
         return None
     said = getattr(cause, "verify_message", None) or cause.strerror or str(cause)
     reason = f"{cause.__class__.__name__}: {re.sub(r' [(]_ssl[.]c:[0-9]+[)]', '', said)}"
+    if getattr(cause, "reason", None) == "WRONG_VERSION_NUMBER":
+        return (
+            f"the Dask scheduler at {address} answered, but not over TLS: use its tcp:// "
+            "address, or start it with --tls-ca-file, --tls-cert and --tls-key."
+        )
     if isinstance(cause, ssl.SSLCertVerificationError):
         return (
             f"the Dask scheduler at {address} answered but this machine does not trust its "
