@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from prometheus import free_port
 
+from perfgate.live.httpseries import http_live
 from perfgate.live.series import bucket_of
+from perfgate.live.session import LiveRun
 from perfgate.live.settings import LiveSettings
 from perfgate.load.http.plan import plan_run
 from perfgate.load.http.runner import execute
@@ -80,9 +84,15 @@ def test_histogram_quantile_agrees_with_perfgates_p95_to_the_bucket(server, tmp_
 
 
 def test_one_sample_a_second_at_the_runs_own_time(server, tmp_path, prometheus):
+    before = time.time()
     run, result, _, _ = _run(server, tmp_path, prometheus.write_url)
+    after = time.time()
     rows = prometheus.query(f'perfgate_clients_active{{run="{run}"}}[1m]')
     stamps = [float(t) for t, _ in rows[0]["values"]]
+    # Each second stamped at its own end from the run's start instant: the first a second
+    # after the start at the earliest, none after the run ended (a sample stamped later
+    # than the query's instant is not in its range).
+    assert before + 1 <= stamps[0] and stamps[-1] <= after, (before, stamps, after)
     assert len(stamps) == len(result.timeline)  # warm-up seconds included
     assert all(0.8 <= b - a <= 1.2 for a, b in itertools.pairwise(stamps))
     measured = prometheus.query(f'perfgate_http_requests_total{{run="{run}",name="fast"}}[1m]')
@@ -106,3 +116,14 @@ def test_an_unreachable_prometheus_warns_once_and_the_run_goes_on(server, tmp_pa
     assert result.requests > 0
     assert len(warnings) == 1 and "did not take its samples" in warnings[0]
     assert "0 samples delivered" in infos[0] and "not delivered" in infos[0]
+
+
+def test_the_samples_clock_is_the_runs_start_not_its_first_seconds_arrival():
+    """A first second that reaches the coordinator late (a busy machine) does not move
+    the timestamps: they come from the run's start instant (`LiveRun.started`)."""
+    live = LiveRun(LiveSettings(), "x", http_live(False))
+    live.started(time.monotonic_ns() - 3_000_000_000)  # the run began 3 s ago
+    expected = time.time() - 3
+    assert live.start_wall == pytest.approx(expected, abs=0.05)
+    live(SimpleNamespace(elapsed_s=1.0))  # second 0, arriving 2 s late
+    assert live.start_wall == pytest.approx(expected, abs=0.05)

@@ -84,10 +84,18 @@ class LiveRun(Generic[P]):
             None if directory is None else ProgressFile(directory, self.label, settings.labels)
         )
 
+    def started(self, start_ns: int) -> None:
+        """The run's start instant (`time.monotonic_ns`, second 0 of its timeline) on the
+        wall: each second's sample is stamped at the second's own end from it. Taken from
+        the first second's arrival instead, a first second that arrived late (a busy
+        machine, a cluster's relay) would stamp every sample late, the last one after the
+        run had ended."""
+        self.start_wall = time.time() - (time.monotonic_ns() - start_ns) / 1e9
+
     def __call__(self, progress: P) -> None:
         started = time.perf_counter()
         elapsed = float(getattr(progress, "elapsed_s", 0.0))
-        if self.start_wall is None:  # the run's clock on the wall: its samples' timestamps
+        if self.start_wall is None:  # not told the start instant: the first second's arrival
             self.start_wall = time.time() - elapsed
         if self.writer is not None:
             self.protocol.series(self.book, progress)

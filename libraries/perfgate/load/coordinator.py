@@ -124,8 +124,15 @@ def run_to_result(
     around = sampling if sampling is not None else nullcontext(_no_memory)
     # Outermost the partial keeping: the gateway's memory is in once `sampling` ended.
     with keeping_partial(run.aggregator, lambda: build(True, memory), on_partial), around as memory:
-        # The memory's time axis is the run's (`gatewaymemory.Sampled.started`).
-        on_start = getattr(memory, "started", None)
+        # The memory's time axis is the run's (`gatewaymemory.Sampled.started`), and so are
+        # the live metrics' timestamps (`outcome.Watch.started`).
+        told = [getattr(memory, "started", None), getattr(on_progress, "started", None)]
+        starts = [start for start in told if start is not None]
+
+        def on_start(start_ns: int) -> None:
+            for start in starts:
+                start(start_ns)
+
         stopped_early = run_workers(
             run, on_progress, on_worker_started, cluster=cluster, on_start=on_start
         )

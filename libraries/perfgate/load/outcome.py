@@ -106,6 +106,12 @@ class Watch(Generic[P]):
             return self._stop(progress)
         return None
 
+    def started(self, start_ns: int) -> None:
+        """The run's start instant, for the live metrics' timestamps (`LiveRun.started`)."""
+        starter = getattr(self.live, "started", None)
+        if starter is not None:
+            starter(start_ns)
+
     def _stop(self, progress: P) -> str:
         if self.stopped is None:
             self.stopped = progress
