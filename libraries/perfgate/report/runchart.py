@@ -69,6 +69,11 @@ def midpoints(rows: Sequence[Row], end_s: float) -> list[float]:
     return out
 
 
+def stop_marker(at_s: float) -> Marker:
+    """The red "stopped" line of a run cut short, on every protocol's charts."""
+    return Marker(at_s, "stopped", RED)
+
+
 @dataclass(frozen=True)
 class RunAxis:
     """Where a run's rows go on the x axis, how long the run is and its warm-up."""
@@ -129,8 +134,7 @@ class RunAxis:
         """A line chart over the whole run with the warm-up shaded (options: `LineChart`'s)."""
         shade = (0.0, self.warmup_s) if self.warmup_s > 0 else None
         if self.stopped_at is not None:
-            stop = Marker(self.stopped_at, "stopped", RED)
-            options["markers"] = [stop, *options.get("markers", ())]
+            options["markers"] = [stop_marker(self.stopped_at), *options.get("markers", ())]
         return line_chart(series, shade=shade, x_range=(0.0, self.end_s), **options)
 
     def latency_chart(self, series: Sequence[Series], **options: Any) -> str:

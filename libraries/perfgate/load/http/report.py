@@ -28,6 +28,7 @@ from perfgate.load.report import (
 from perfgate.load.stages import format_stages
 from perfgate.measure.units import format_ms, format_number
 from perfgate.report.linechart import Marker
+from perfgate.report.runchart import stop_marker
 from perfgate.report.svg import RED
 
 __all__ = ["render_html", "render_names", "render_table", "summary_line", "verdict_line"]
@@ -154,7 +155,7 @@ def render_html(result: LoadResult, plan: RunPlan, verdict: Verdict, json_link: 
         markers = [Marker(point.at_s, f"broke at {point.target:,.0f} {point.unit}", RED)]
     else:
         stopped_at = verdict.stopped_at(result.timeline)
-        markers = [] if stopped_at is None else [Marker(stopped_at, "stopped", RED)]
+        markers = [] if stopped_at is None else [stop_marker(stopped_at)]
     return with_charts(
         [render_table(result, plan, verdict, json_link), render_names(result)],
         all_charts(result, verdict.thresholds, markers),
