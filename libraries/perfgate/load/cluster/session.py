@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from distributed import Client, LocalCluster, Security
+from distributed.comm.addressing import parse_address, parse_host_port
 
 from perfgate.load.cluster.crew import ClusterCrew
 from perfgate.load.cluster.machines import DaskWorker, check_versions, dask_workers, describe
@@ -119,7 +121,7 @@ def _start_local(workers: int | None) -> Cluster:
 
 def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
     if address.startswith("tls://"):
-        _check_tls_settings(address)
+        _check_handshake(address, _tls_context(address), timeout_s)
     began = time.monotonic()
     try:
         client = Client(address, timeout=timeout_s, set_as_default=False)
@@ -149,9 +151,9 @@ def _connect(address: str, timeout_s: float, workers_wait_s: float) -> Cluster:
     return cluster
 
 
-def _check_tls_settings(address: str) -> None:
-    """Raise ConnectionError unless Dask's configuration gives this process a client
-    certificate: without one Dask fails with a TypeError about an `ssl_context`."""
+def _tls_context(address: str) -> ssl.SSLContext:
+    """The client TLS context Dask's configuration gives this process; ConnectionError
+    if it gives none (Dask itself fails with a TypeError about an `ssl_context`)."""
     security = Security()
     try:
         context = security.get_connection_args("client")["ssl_context"]
@@ -169,6 +171,26 @@ def _check_tls_settings(address: str) -> None:
             f"the Dask scheduler at {address} needs TLS but this process's Dask configuration "
             f"lacks {lacks}: set {TLS_SETTINGS} (or Dask's configuration) before robot starts."
         )
+    return context
+
+
+def _check_handshake(address: str, context: ssl.SSLContext, timeout_s: float) -> None:
+    """Shake hands with a tls:// scheduler before Dask does, and raise the sentence for
+    a refused handshake. Dask's own attempt races with a plain scheduler, which speaks
+    first: tornado then raises a bare ValueError ("IOStream is not idle") and leaves
+    Dask's event loop unusable for the next Client. A scheduler that does not answer
+    is left to Dask, which retries until its timeout."""
+    host, port = parse_host_port(parse_address(address)[1])
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout_s) as raw,
+            context.wrap_socket(raw, server_hostname=host),
+        ):
+            pass
+    except ssl.SSLError as exc:
+        raise ConnectionError(_tls_refused(address, exc)) from None
+    except OSError:
+        return
 
 
 def _closed_at_once(address: str, exc: BaseException) -> str | None:
