@@ -534,8 +534,9 @@ class MemoryLibrary:
         attaches to each of its Python processes (about 1.5 s each, the
         process stopped meanwhile); memray records every allocation, so
         ``interval`` does not apply. Where attaching is impossible (no
-        ptrace permission, a Python without memray, no gdb) the error says
-        why and what to do.
+        ptrace permission, a Python without memray, no gdb, a gdb that
+        would leave the process broken, as gdb 13 on a CPU with AMX) the
+        error says why and what to do; the gateway is not touched.
 
         | Start Allocation Tracking    ${gw}    interval=4 KiB
         | Start Allocation Tracking    ${python_gw}

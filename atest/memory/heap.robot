@@ -60,6 +60,7 @@ Memory Monitor Takes Snapshots After Warm-up And At The End
 
 Python Gateway Names The Leaking Statement
     [Timeout]    2 min
+    Skip Where Gdb Would Break The Gateway
     ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
     ...    --leak-kb-per-request    4
     Send Requests    ${gw}    200    path=/api/echo?n
@@ -75,6 +76,7 @@ Python Gateway Names The Leaking Statement
 
 Blocking Monitor Tracks A Python Gateway Between Warm-up And End
     [Timeout]    2 min
+    Skip Where Gdb Would Break The Gateway
     ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
     ...    --leak-mb-per-min    60
     ${mem}=    Monitor Memory    ${gw}    duration=4 s    interval=250 ms    warmup=500 ms
@@ -82,6 +84,18 @@ Blocking Monitor Tracks A Python Gateway Between Warm-up And End
     Should Start With    ${mem.allocation_growth}    mostly _leak at
     Should Contain    ${mem.allocation_growth}    faults.py:
     Length Should Be    ${mem.heap_pauses}    1
+
+Python Gateway Is Left Alone Where Gdb Would Break It
+    [Documentation]    gdb 13 on a CPU with AMX cannot restore a process it called into;
+    ...    PerfGate finds that out on a process of its own and never attaches.
+    [Timeout]    1 min
+    ${refusal}=    Gdb Refusal
+    Skip If    not $refusal    This machine's gdb hands a process back intact: nothing to refuse.
+    ${gw}=    Start Gateway    ${{sys.executable}}    -m    perfgate.refgateway    --port    {port}
+    Run Keyword And Expect Error
+    ...    PerfGate did not attach memray to gateway 'gateway': this machine's ${refusal}; install gdb 14 or newer, or start the gateway under memray run yourself.
+    ...    Start Allocation Tracking    ${gw}
+    Send Requests    ${gw}    10    path=/api/echo?n
 
 Node Gateway Started Elsewhere Opens Its Inspector On SIGUSR1
     [Timeout]    1 min
@@ -114,6 +128,17 @@ Bad Input Is One Sentence
 
 
 *** Keywords ***
+Gdb Refusal
+    [Documentation]    Why gdb cannot attach memray on this machine, or None where it can.
+    ${refusal}=    Evaluate    perfgate.memory.heap.debugger.gdb_refusal()
+    ...    modules=perfgate.memory.heap.debugger
+    RETURN    ${refusal}
+
+Skip Where Gdb Would Break The Gateway
+    [Documentation]    memray attach needs a gdb that hands the process back intact.
+    ${refusal}=    Gdb Refusal
+    Skip If    $refusal    memray attach cannot work here: ${refusal}
+
 Send Requests
     [Documentation]    ${count} GET requests to the gateway, one after another.
     [Arguments]    ${gw}    ${count}    ${path}=/api/orders/

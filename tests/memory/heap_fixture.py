@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from perfgate.gateway.manager import Gateway
+from perfgate.memory.heap.debugger import gdb_refusal
 from perfgate.refgateway import faults
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "node-heap" / "heap_gateway.js"
@@ -25,8 +26,11 @@ FAULTS = Path(faults.__file__).resolve()
 LEAK_LINE = next(
     n for n, line in enumerate(FAULTS.read_text().splitlines(), 1) if "self._leaks.append(" in line
 )
+# memray attach works where gdb can call a function in a process and restore it; where it
+# cannot (gdb 13 on a CPU with AMX) PerfGate refuses, which test_heap_debugger.py tests.
+GDB_REFUSAL = gdb_refusal()
 needs_gdb = pytest.mark.skipif(
-    shutil.which("gdb") is None, reason="gdb is not installed (apt-get install gdb)"
+    GDB_REFUSAL is not None, reason=f"memray attach cannot work here: {GDB_REFUSAL}"
 )
 
 

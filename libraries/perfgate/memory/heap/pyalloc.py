@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from perfgate.memory.heap.debugger import gdb_refusal
 from perfgate.memory.heap.pause import PauseProbe
 from perfgate.memory.heap.sampling import AllocationProfile, AllocationSite
 from perfgate.memory.heap.targets import PythonTarget
@@ -64,6 +65,13 @@ class PythonTracker:
         pids = self.target.pids()
         if not pids:
             raise ConnectionError(f"{_capital(self.target.label)} is not running.")
+        refusal = gdb_refusal()
+        if refusal is not None:
+            raise ValueError(
+                f"PerfGate did not attach memray to {self.target.label}: this machine's "
+                f"{refusal}; install gdb 14 or newer, or start the gateway under memray run "
+                "yourself."
+            )
         self._began = time.monotonic()
         try:
             # gdb stops the process while it loads the tracker: the gateway's wait, measured.
