@@ -60,6 +60,8 @@ def _probe(gdb: str) -> str | None:
         alive = sleeper.poll() is None
     except subprocess.TimeoutExpired:
         return f"{_version(gdb)} did not finish a function call within {PROBE_TIMEOUT_S:g} s"
+    except OSError as exc:
+        return f"{gdb} could not be run ({exc.__class__.__name__}: {exc})"
     finally:
         sleeper.kill()
         sleeper.wait()
