@@ -77,8 +77,12 @@ def _probe(gdb: str) -> str | None:
             f"in it on this CPU ('{_REGISTERS}: Bad address', as gdb before 14 does on a CPU "
             "with AMX), which leaves the process broken"
         )
-    last = next((line for line in reversed(output.splitlines()) if line.strip()), "no output")
-    return f"{_version(gdb)} could not call a function in a test process ({last.strip()})"
+    return f"{_version(gdb)} could not call a function in a test process ({last_line(output)})"
+
+
+def last_line(output: str, default: str = "no output") -> str:
+    """The last line a debugger printed that says something: its reason, as a rule."""
+    return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), default)
 
 
 def _version(gdb: str) -> str:

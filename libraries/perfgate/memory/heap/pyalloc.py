@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from perfgate.memory.heap.debugger import gdb_refusal
+from perfgate.memory.heap.debugger import gdb_refusal, last_line
 from perfgate.memory.heap.pause import PauseProbe
 from perfgate.memory.heap.sampling import AllocationProfile, AllocationSite
 from perfgate.memory.heap.targets import PythonTarget
@@ -161,8 +161,7 @@ class PythonTracker:
                 "symbols in it, as in a statically linked or stripped build): run the gateway "
                 "on a CPython with memray installed, or under memray run yourself."
             )
-        last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
-        return ConnectionError(f"memray {command} failed for {who}: {last.strip()}")
+        return ConnectionError(f"memray {command} failed for {who}: {last_line(output, '')}")
 
 
 def read_sites(paths: list[Path]) -> list[AllocationSite]:
